@@ -1,0 +1,11 @@
+"""URL configuration: the admin, researcher pages and (later) respondent pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("peiling.web.urls")),
+    path("vragenlijsten/", include("peiling.questionnaires.urls")),
+]

@@ -1,0 +1,34 @@
+"""System checks for peiling's own settings (ids ``peiling.E…`` / ``peiling.W…``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def check_secure(app_configs, **kwargs):
+    if not settings.DEBUG and not settings.SECURE:
+        return [
+            Warning(
+                "PEILING_SECURE is off: cookies go over plain HTTP and HTTPS is not enforced.",
+                hint="Set PEILING_SECURE=1 (the default) for any server reachable by others.",
+                id="peiling.W001",
+            )
+        ]
+    return []
+
+
+@register()
+def check_base_url(app_configs, **kwargs):
+    url = settings.PEILING_BASE_URL
+    if not url.startswith(("http://", "https://")):
+        return [
+            Error(
+                f"PEILING_BASE_URL must start with http:// or https:// (got {url!r}).",
+                hint="Set PEILING_BASE_URL to the address respondents use, "
+            "e.g. https://peiling.example.nl.",
+                id="peiling.E001",
+            )
+        ]
+    return []

@@ -1,0 +1,29 @@
+"""Settings for the test suite: peiling's settings over plain HTTP, in a scratch var dir.
+
+``PEILING_TEST_POSTGRES=1`` runs the suite against the PostgreSQL server on 127.0.0.1:5432
+(pytest-django creates and drops the ``test_peiling`` database).
+"""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("PEILING_SECURE", "0")
+os.environ.setdefault(
+    "PEILING_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test")
+)
+if os.environ.get("PEILING_TEST_POSTGRES"):
+    os.environ["DATABASE_URL"] = os.environ.get(
+        "PEILING_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/peiling"
+    )
+else:
+    os.environ.pop("DATABASE_URL", None)
+
+from peiling.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns without it)
