@@ -205,3 +205,28 @@ def test_json_round_trip(everything: Form) -> None:
 def test_reading_bytes_equals_reading_the_path(tmp_path: Path) -> None:
     path = write_workbook(EVERYTHING, tmp_path / "x.xlsx")
     assert read_xlsform(path.read_bytes()) == read_xlsform(path)
+
+
+def test_named_end_group_rows_do_not_hide_the_group(tmp_path: Path) -> None:
+    form = read_xlsform(write_workbook("""
+## survey
+| type | name | label | appearance |
+| begin_group | grid | Stellingen | table-list |
+| select_one agree | st1 | Een | |
+| select_one agree | st2 | Twee | |
+| end_group | grid | | |
+## choices
+| list_name | name | label |
+| agree | eens | Eens |
+""", tmp_path / "grid.xlsx"))
+    assert form.groups()[0].appearance == "table-list" and form.groups()[0].row == 2
+    assert [(p.key, len(p.questions)) for p in form.pages()] == [("grid", 2)]
+
+
+def test_example_has_the_pages_of_the_report() -> None:
+    form = read_xlsform(EXAMPLE)
+    grids = {p.key: [q.name for q in p.questions] for p in form.pages() if p.group}
+    assert grids["grid_skills"][:2] == ["st_skills", "st_knowledge"] and len(grids["grid_skills"]) == 8
+    assert [c.name for c in form.choices("org_type")][0] == "gemeente"
+    assert len(form.choices("org_type")) == 8
+    assert form.relevance("st_skills") == ("${org_type} = 'gemeente'",)

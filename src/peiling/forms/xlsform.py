@@ -191,11 +191,10 @@ def _build_with_pyxform(
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import get_xlsform, workbook_to_json
 
-    rows = {
-        values["name"]: (number, values)
-        for number, values in sheets["survey"].rows
-        if "name" in values
-    }
+    rows: dict[str, tuple[int, Mapping[str, str]]] = {}
+    for number, values in sheets["survey"].rows:
+        if "name" in values and not values.get("type", "").lower().startswith("end"):
+            rows.setdefault(values["name"], (number, values))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
