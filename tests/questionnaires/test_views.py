@@ -113,3 +113,11 @@ def test_versions_cannot_be_edited_in_admin(researcher: Client, version: FormVer
     assert response.status_code == 403
     version.refresh_from_db()
     assert version.version == ""
+
+
+def test_pages_are_dutch_by_default_and_english_on_request(researcher: Client) -> None:
+    dutch = researcher.get(reverse("questionnaires:list")).content.decode()
+    assert "<h1>Vragenlijsten</h1>" in dutch and 'lang="nl"' in dutch
+    researcher.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = researcher.get(reverse("questionnaires:list")).content.decode()
+    assert "<h1>Questionnaires</h1>" in english and 'lang="en"' in english
