@@ -1,0 +1,1 @@
+"""Fieldwork: fieldwork periods, personal links and open links, respondent pages, responses."""

@@ -1,0 +1,150 @@
+"""Fieldwork periods, their ways in (personal invitations, open links) and the responses.
+
+State only: the operations live in ``services.py``, the queries in ``selectors.py``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from peiling.questionnaires.models import FormVersion
+
+
+class Fieldwork(models.Model):
+    """One questionnaire version in the field between two moments, with its texts."""
+
+    slug = models.SlugField(_("short name"), max_length=100, unique=True,
+                            help_text=_("Used on the command line, e.g. digitalisering-2018."))
+    name = models.CharField(_("name"), max_length=300)
+    form_version = models.ForeignKey(
+        FormVersion, on_delete=models.PROTECT, related_name="fieldworks",
+        verbose_name=_("questionnaire version"),
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    intro = models.JSONField(_("introduction text"), default=dict, blank=True,
+                             help_text=_('Per language code, e.g. {"nl": "...", "en": "..."}.'))
+    thank_you = models.JSONField(_("thank-you text"), default=dict, blank=True,
+                                 help_text=_('Per language code, e.g. {"nl": "..."}.'))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("fieldwork period")
+        verbose_name_plural = _("fieldwork periods")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")),
+                                   name="fieldwork_closes_after_opening"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpenLink(models.Model):
+    """A public link to a fieldwork; responses through it carry its ``source`` tag."""
+
+    fieldwork = models.ForeignKey(Fieldwork, on_delete=models.CASCADE, related_name="open_links",
+                                  verbose_name=_("fieldwork period"))
+    source = models.SlugField(_("source tag"), max_length=50,
+                              help_text=_("Stored with every response, e.g. nieuwsbrief."))
+    key = models.CharField(_("link key"), max_length=32, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("open link")
+        verbose_name_plural = _("open links")
+        ordering = ["fieldwork_id", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["fieldwork", "source"], name="open_link_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fieldwork.slug}: {self.source}"
+
+
+class Response(models.Model):
+    """One respondent's answers to one fieldwork, keyed by variable name.
+
+    ``respondent_key`` is random: it is not the member id and says nothing about the person.
+    ``version`` grows by one with every saved page submit.
+    """
+
+    class Status(models.TextChoices):
+        STARTED = "started", _("started")
+        COMPLETED = "completed", _("completed")
+        SCREENED_OUT = "screened_out", _("screened out")
+
+    class Device(models.TextChoices):
+        MOBILE = "mobile", _("mobile")
+        TABLET = "tablet", _("tablet")
+        DESKTOP = "desktop", _("desktop")
+        UNKNOWN = "unknown", _("unknown")
+
+    fieldwork = models.ForeignKey(Fieldwork, on_delete=models.PROTECT, related_name="responses",
+                                  verbose_name=_("fieldwork period"))
+    form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("questionnaire version"))
+    respondent_key = models.CharField(_("respondent key"), max_length=32, unique=True,
+                                      editable=False)
+    source = models.CharField(_("source"), max_length=50, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.STARTED)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    current_page = models.CharField(_("current page"), max_length=200, blank=True)
+    page_times = models.JSONField(_("page submitted at"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=20)
+    device_class = models.CharField(_("device"), max_length=10, choices=Device.choices,
+                                    default=Device.UNKNOWN)
+    profile = models.JSONField(_("profile snapshot"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    started_at = models.DateTimeField(_("started"))
+    updated_at = models.DateTimeField(_("last saved"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        ordering = ["fieldwork_id", "started_at"]
+        indexes = [models.Index(fields=["fieldwork", "status"], name="response_fieldwork_status")]
+
+    def __str__(self) -> str:
+        return f"{self.fieldwork.slug}: {self.respondent_key[:8]}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != self.Status.STARTED
+
+
+class Invitation(models.Model):
+    """A personal link: the token is only ever stored as its SHA-256 hash.
+
+    The invitation is where a response meets whoever was invited (the panel links its members
+    here); cutting ``response`` (erasure) leaves the answers and keeps the link unusable, since
+    ``started_at`` stays set.
+    """
+
+    fieldwork = models.ForeignKey(Fieldwork, on_delete=models.PROTECT, related_name="invitations",
+                                  verbose_name=_("fieldwork period"))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    profile = models.JSONField(_("profile snapshot"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    response = models.OneToOneField(Response, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="invitation", verbose_name=_("response"))
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["fieldwork_id", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.fieldwork.slug}: {self.token_hash[:8]}"
