@@ -1,0 +1,119 @@
+"""The e-mail a panel member receives: invitation and reminders, links and unsubscribe tokens.
+
+* The personal link's token exists in clear only when fieldwork creates it; the panel keeps it
+  encrypted (Fernet, AES-128-CBC + HMAC-SHA256) under a key derived from ``SECRET_KEY`` so
+  that reminders can repeat the link. A copy of the database alone opens no questionnaire.
+  ``SECRET_KEY_FALLBACKS`` still decrypt after a key rotation.
+* Unsubscribe links carry ``[member id, panel invitation id]`` signed with Django's signing
+  (salted HMAC), so they work without login, for as long as the key does, and cannot be
+  forged or pointed at another member.
+* Every message has ``List-Unsubscribe`` (the one-click address) and ``List-Unsubscribe-Post:
+  List-Unsubscribe=One-Click`` (RFC 8058), and a ``Message-ID`` the panel stores, so a
+  bounce can be traced to its invitation.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+from email.utils import make_msgid
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+__all__ = [
+    "InvalidToken",
+    "Letter",
+    "link_cipher",
+    "message_build",
+    "unsubscribe_token",
+    "unsubscribe_token_read",
+    "unsubscribe_url",
+]
+
+LINK_TOKEN_SALT = "peiling.panel.link-token"  # noqa: S105  (a salt naming the key's use)
+UNSUBSCRIBE_SALT = "peiling.panel.unsubscribe"
+
+
+def link_cipher() -> MultiFernet:
+    """Return the cipher of stored link tokens: SECRET_KEY first, then its fallbacks."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())]
+    return MultiFernet([
+        Fernet(base64.urlsafe_b64encode(
+            salted_hmac(LINK_TOKEN_SALT, "fernet-key", secret=secret,
+                        algorithm="sha256").digest()
+        ))
+        for secret in secrets
+    ])
+
+
+def unsubscribe_token(*, member_id: int, panel_invitation_id: int | None) -> str:
+    """Return the signed token of a member's unsubscribe link (from one invitation, or
+    ``None`` when not sent with an invitation)."""
+    return signing.dumps([member_id, panel_invitation_id], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token_read(token: str) -> tuple[int, int | None]:
+    """Return ``(member id, panel invitation id or None)``; raise ``signing.BadSignature``
+    for a token that was not made by ``unsubscribe_token`` with this key."""
+    value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if (not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], int)
+            or not isinstance(value[1], int | None)):
+        raise signing.BadSignature("unexpected unsubscribe token content")
+    return value[0], value[1]
+
+
+def unsubscribe_url(token: str, *, one_click: bool = False) -> str:
+    """Return the full address of the unsubscribe page or of its RFC 8058 one-click POST."""
+    name = "panel:unsubscribe_one_click" if one_click else "panel:unsubscribe"
+    return settings.PEILING_BASE_URL + reverse(name, args=[token])
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What one message says: who it is for and the addresses it carries."""
+
+    to: str
+    name: str
+    language: str
+    panel_name: str
+    survey_name: str
+    closes_at: dt.datetime
+    link: str
+    unsubscribe_token: str
+    reminder: bool
+
+
+def message_build(letter: Letter, *, connection=None) -> EmailMessage:
+    """Return the invitation or reminder e-mail for ``letter``, in the member's language."""
+    with translation.override(letter.language):
+        context = {
+            "name": letter.name,
+            "panel": letter.panel_name,
+            "survey": letter.survey_name,
+            "closes": date_format(timezone.localtime(letter.closes_at), "j F Y, H:i"),
+            "link": letter.link,
+            "unsubscribe": unsubscribe_url(letter.unsubscribe_token),
+        }
+        template = "panel/email/reminder.txt" if letter.reminder else "panel/email/invitation.txt"
+        body = render_to_string(template, context)
+        subject = (_("Reminder: %(survey)s") if letter.reminder
+                   else _("Invitation: %(survey)s")) % {"survey": letter.survey_name}
+    sender = settings.DEFAULT_FROM_EMAIL
+    headers = {
+        "Message-ID": make_msgid(domain=sender.rpartition("@")[2].strip(">") or "localhost"),
+        "List-Unsubscribe": f"<{unsubscribe_url(letter.unsubscribe_token, one_click=True)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+    return EmailMessage(subject=subject, body=body, from_email=sender, to=[letter.to],
+                        headers=headers, connection=connection)

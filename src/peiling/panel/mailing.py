@@ -1,0 +1,272 @@
+"""Sending invitations and reminders: queueing the work, and the worker's sending loop.
+
+``invitations_queue`` and ``reminders_queue`` put the work on the task queue
+(``peiling.panel.tasks``); a worker (``peiling manage db_worker``) runs ``deliveries_send``.
+Each message goes through three steps; the first and the last each commit before anything
+further happens:
+
+1. *claim*: insert the ``Delivery`` row (invitation, number) and commit. The unique pair
+   means a second worker, a re-run or a retried task cannot claim it again.
+2. hand the message to the SMTP server over one connection per batch.
+3. *mark sent* once the server accepted it (with its Message-ID), in the transaction that
+   claims the next message.
+
+A crash between 1 and 3 leaves the row *claimed*: that member is never sent the message a
+second time, and the status command lists it as unconfirmed. Sending at most once is the
+rule; a missed e-mail can be sent by hand, a duplicate cannot be taken back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.mail import get_connection
+from django.db import connection as database
+from django.db import transaction
+from django.utils import timezone
+
+from peiling.fieldwork import selectors as fieldwork_selectors
+from peiling.fieldwork.models import Fieldwork
+from peiling.panel import selectors
+from peiling.panel.errors import PanelError
+from peiling.panel.mail import InvalidToken, Letter, link_cipher, message_build, unsubscribe_token
+from peiling.panel.models import Delivery, Member, PanelInvitation, ReminderSchedule
+
+__all__ = [
+    "QueueReport",
+    "SendReport",
+    "deliveries_retry_failed",
+    "deliveries_send",
+    "invitations_queue",
+    "reminder_schedule_set",
+    "reminders_queue",
+    "reminders_send",
+]
+
+BATCH = 500
+#: Columns a message does not need; JSON is decoded per row, so leave it in the database.
+_UNUSED = ("member__profile", "member__profile_updated", "fieldwork__intro",
+           "fieldwork__thank_you", "sample__plan", "sample__variables")
+#: Scheduled reminder runs start this long after the day is due, so that invitations sent
+#: over the course of a long batch are due too.
+REMINDER_MARGIN = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """What one sending run did: messages accepted by the SMTP server, refused or failed,
+    and skipped (already claimed, or the member is no longer active)."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def __add__(self, other: SendReport) -> SendReport:
+        return SendReport(self.sent + other.sent, self.failed + other.failed,
+                          self.skipped + other.skipped)
+
+
+@dataclass(frozen=True)
+class QueueReport:
+    """What was queued: messages, tasks, and the moments scheduled reminder runs start."""
+
+    messages: int
+    tasks: int
+    reminder_runs: tuple[dt.datetime, ...] = ()
+
+
+@transaction.atomic
+def reminder_schedule_set(*, fieldwork: Fieldwork, days: Sequence[int]) -> ReminderSchedule:
+    """Set after how many days (since each invitation) reminders go out, e.g. ``[4, 8]``."""
+    if any(not isinstance(d, int) or d < 1 for d in days) or list(days) != sorted(set(days)):
+        raise PanelError(f"reminder days must be whole numbers of 1 or more, rising "
+                         f"(got {', '.join(map(str, days))})")
+    schedule, _ = ReminderSchedule.objects.update_or_create(fieldwork=fieldwork,
+                                                            defaults={"days": list(days)})
+    return schedule
+
+
+def invitations_queue(*, fieldwork: Fieldwork, now: dt.datetime | None = None) -> QueueReport:
+    """Queue the e-mail of every invitation of ``fieldwork`` not yet attempted (in tasks of
+    ``BATCH``), and schedule the reminder runs when the task backend can defer tasks."""
+    from peiling.panel import tasks
+
+    now = now or timezone.now()
+    if now >= fieldwork.closes_at:
+        raise PanelError(f"fieldwork {fieldwork.slug!r} has closed; invitations are no "
+                         f"longer sent")
+    ids = selectors.invitations_unsent(fieldwork=fieldwork)
+    chunks = [ids[start:start + BATCH] for start in range(0, len(ids), BATCH)]
+    for chunk in chunks:
+        tasks.send_deliveries.enqueue(chunk, 0)
+    runs: list[dt.datetime] = []
+    if ids and tasks.send_due_reminders.get_backend().supports_defer:
+        for days in selectors.reminder_days(fieldwork=fieldwork):
+            run_after = now + dt.timedelta(days=days) + REMINDER_MARGIN
+            if run_after < fieldwork.closes_at:
+                tasks.send_due_reminders.using(run_after=run_after).enqueue(fieldwork.pk)
+                runs.append(run_after)
+    return QueueReport(messages=len(ids), tasks=len(chunks), reminder_runs=tuple(runs))
+
+
+def reminders_queue(*, fieldwork: Fieldwork, force: bool = False) -> QueueReport:
+    """Queue a reminder run now: the reminders that are due (``force``: the next reminder
+    to everyone who has not completed, whatever the schedule)."""
+    from peiling.panel import tasks
+
+    tasks.send_due_reminders.enqueue(fieldwork.pk, force)
+    return QueueReport(messages=0, tasks=1)
+
+
+def reminders_send(*, fieldwork: Fieldwork, force: bool = False, now: dt.datetime | None = None,
+                   connection=None) -> SendReport:
+    """Send the reminders due at ``now`` (only while the fieldwork is open)."""
+    now = now or timezone.now()
+    if fieldwork_selectors.fieldwork_window(fieldwork=fieldwork, now=now) != "open":
+        return SendReport()
+    report = SendReport()
+    for number, ids in selectors.reminders_due(fieldwork=fieldwork, now=now,
+                                               force=force).items():
+        report += deliveries_send(panel_invitation_ids=ids, number=number, now=now,
+                                  connection=connection)
+    return report
+
+
+def deliveries_send(*, panel_invitation_ids: Sequence[int], number: int,
+                    now: dt.datetime | None = None, connection=None) -> SendReport:
+    """Send e-mail ``number`` (0: invitation) for these invitations: claim, send, mark.
+
+    Must run outside a transaction: every claim commits on its own before its message goes
+    out. To spend one transaction per message, the mark of one message and the claim of the
+    next share it. An SMTP server that refuses a recipient marks the e-mail failed and the
+    member bounced; any other SMTP or network error marks the e-mail failed and stops the run
+    (raised), leaving the rest for the next run.
+    """
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("deliveries_send must run outside a transaction: every claim "
+                           "commits on its own, so a crash cannot send anyone twice")
+    now = now or timezone.now()
+    cipher = link_cipher()
+    sent = failed = skipped = 0
+    accepted: tuple[int, str] | None = None  # (delivery, Message-ID) sent, not yet marked
+    connection = connection or get_connection()
+    with connection:
+        for start in range(0, len(panel_invitation_ids), BATCH):
+            chunk = list(panel_invitation_ids[start:start + BATCH])
+            items = (PanelInvitation.objects.filter(pk__in=chunk)
+                     .select_related("member", "fieldwork", "sample__panel")
+                     .defer(*_UNUSED).order_by("pk"))
+            for item in items:
+                delivery = _mark_and_claim(accepted, item, number, now)
+                accepted = None
+                if delivery is None:
+                    skipped += 1
+                    continue
+                try:
+                    letter = _letter(item, number, cipher)
+                except InvalidToken:
+                    _fail(delivery, "the personal link cannot be decrypted: SECRET_KEY changed "
+                                    "and the old key is not in SECRET_KEY_FALLBACKS")
+                    failed += 1
+                    continue
+                message = message_build(letter, connection=connection)
+                try:
+                    delivered = connection.send_messages([message])
+                except smtplib.SMTPRecipientsRefused as error:
+                    _refused(delivery, item, error, now)
+                    failed += 1
+                    continue
+                except (smtplib.SMTPException, OSError) as error:
+                    _fail(delivery, f"{type(error).__name__}: {error}")
+                    raise
+                if not delivered:
+                    _fail(delivery, "the mail backend sent nothing")
+                    failed += 1
+                    continue
+                accepted = (delivery, message.extra_headers["Message-ID"])
+                sent += 1
+        _mark_and_claim(accepted, None, number, now)
+    return SendReport(sent, failed, skipped)
+
+
+@transaction.atomic
+def _mark_and_claim(accepted: tuple[int, str] | None, item: PanelInvitation | None,
+                    number: int, now: dt.datetime) -> int | None:
+    """Mark the message the SMTP server accepted as sent, then claim e-mail ``number`` of
+    ``item``: return the claim's id, or ``None`` when it was claimed before or the member is
+    no longer active."""
+    if accepted is not None:
+        _mark_sent(*accepted)
+    if item is None:
+        return None
+    # One statement checks the member and inserts the claim; the unique (invitation, number)
+    # pair turns a second claim into no row. Three round trips per message instead of seven
+    # keep a worker at hundreds of messages a second on PostgreSQL.
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Delivery._meta.db_table} "  # noqa: S608  (table names, not input)
+            f"(panel_invitation_id, number, state, claimed_at, message_id, error) "
+            f"SELECT %s, %s, %s, %s, '', '' WHERE EXISTS (SELECT 1 FROM "
+            f"{Member._meta.db_table} WHERE id = %s AND status = %s) "
+            f"ON CONFLICT (panel_invitation_id, number) DO NOTHING RETURNING id",
+            [item.pk, number, Delivery.State.CLAIMED.value,
+             database.ops.adapt_datetimefield_value(now), item.member_id,
+             Member.Status.ACTIVE.value],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _letter(item: PanelInvitation, number: int, cipher) -> Letter:
+    member = item.member
+    assert member is not None and member.email is not None
+    token = cipher.decrypt(item.link_token.encode()).decode()
+    return Letter(
+        to=member.email, name=member.name, language=member.language,
+        panel_name=item.sample.panel.name, survey_name=item.fieldwork.name,
+        closes_at=item.fieldwork.closes_at,
+        link=fieldwork_selectors.invitation_url(token=token),
+        unsubscribe_token=unsubscribe_token(member_id=member.pk, panel_invitation_id=item.pk),
+        reminder=number > 0,
+    )
+
+
+def _mark_sent(delivery_id: int, message_id: str) -> None:
+    Delivery.objects.filter(pk=delivery_id).update(state=Delivery.State.SENT,
+                                                   sent_at=timezone.now(),
+                                                   message_id=message_id[:255])
+
+
+@transaction.atomic
+def _fail(delivery: int, error: str) -> None:
+    Delivery.objects.filter(pk=delivery).update(state=Delivery.State.FAILED, error=error)
+
+
+@transaction.atomic
+def _refused(delivery: int, item: PanelInvitation, error: smtplib.SMTPRecipientsRefused,
+             now: dt.datetime) -> None:
+    detail = "; ".join(f"{code} {_text(reply)}" for code, reply in error.recipients.values())
+    _fail(delivery, f"refused by the SMTP server: {detail}")
+    if any(code >= 500 for code, _ in error.recipients.values()):
+        Member.objects.filter(pk=item.member_id, status=Member.Status.ACTIVE).update(
+            status=Member.Status.BOUNCED, status_changed_at=now)
+        PanelInvitation.objects.filter(pk=item.pk).update(bounced_at=now)
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+@transaction.atomic
+def deliveries_retry_failed(*, fieldwork: Fieldwork) -> int:
+    """Release the failed e-mails of ``fieldwork`` that did not bounce, so the next run
+    sends them again; return how many. Unconfirmed (claimed) ones stay: they may have gone
+    out."""
+    deleted, _ = (Delivery.objects.filter(panel_invitation__fieldwork=fieldwork,
+                                          state=Delivery.State.FAILED,
+                                          panel_invitation__bounced_at__isnull=True)
+                  .delete())
+    return deleted

@@ -1,0 +1,390 @@
+"""Queries on panels: members, participation history, sampling frames, e-mail due, outcomes.
+
+Some queries read fieldwork's ``Invitation`` and ``Response`` rows (read-only) through the
+``PanelInvitation.invitation`` link: a member's participation, reminder eligibility (who has
+not completed) and the response outcomes. Open-link counts come from fieldwork's selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import connection
+from django.db.models import F, Func, IntegerField, Max, Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KT, KeyTextTransform
+from numpy.typing import NDArray
+
+from peiling.fieldwork import selectors as fieldwork_selectors
+from peiling.fieldwork.models import Fieldwork, Response
+from peiling.fieldwork.services import PANEL_SOURCE
+from peiling.panel.models import (
+    Delivery,
+    Member,
+    Panel,
+    PanelInvitation,
+    ReminderSchedule,
+    Sample,
+)
+from peiling.panel.profile import ProfileVariable, profile_variables
+from peiling.panel.rates import Outcomes
+
+CONTACT_WINDOW = dt.timedelta(days=30)
+
+
+def panel_get(*, slug: str) -> Panel:
+    """Return the panel with this slug; raise ``Panel.DoesNotExist``."""
+    return Panel.objects.select_related("profile").get(slug=slug)
+
+
+def panel_slugs() -> list[str]:
+    return list(Panel.objects.order_by("slug").values_list("slug", flat=True))
+
+
+def panel_variables(*, panel: Panel) -> tuple[ProfileVariable, ...]:
+    """Return the profile variables of the panel's profile form."""
+    return profile_variables(panel.profile.form)
+
+
+def members_by_email(*, panel: Panel, emails: Iterable[str]) -> dict[str, Member]:
+    """Return the panel's members with these (normalised) addresses, by address."""
+    found: dict[str, Member] = {}
+    emails = list(emails)
+    for start in range(0, len(emails), 500):
+        chunk = emails[start:start + 500]
+        for member in Member.objects.filter(panel=panel, email__in=chunk):
+            found[member.email] = member
+    return found
+
+
+def member_get(*, panel: Panel, email: str) -> Member:
+    """Return the member with this (normalised) address; raise ``Member.DoesNotExist``."""
+    return Member.objects.select_related("panel").get(panel=panel, email=email)
+
+
+# -- participation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participation:
+    """One fieldwork a member was drawn for, and how far it went."""
+
+    fieldwork: str
+    fieldwork_name: str
+    drawn_at: dt.datetime
+    invited_at: dt.datetime | None
+    reminded_at: tuple[dt.datetime, ...]
+    started_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    status: str
+    bounced_at: dt.datetime | None
+    unsubscribed_at: dt.datetime | None
+
+
+def member_participation(*, member: Member) -> list[Participation]:
+    """Return the member's fieldworks, newest first: invited, reminded, started, completed."""
+    invitations = (member.invitations.select_related("fieldwork", "sample",
+                                                     "invitation__response")
+                   .prefetch_related("deliveries").order_by("-sample__created_at", "-pk"))
+    history = []
+    for item in invitations:
+        sent = sorted((d for d in item.deliveries.all() if d.state == Delivery.State.SENT),
+                      key=lambda d: d.number)
+        response = item.invitation.response
+        history.append(Participation(
+            fieldwork=item.fieldwork.slug,
+            fieldwork_name=item.fieldwork.name,
+            drawn_at=item.drawn_at,
+            invited_at=next((d.sent_at for d in sent if d.number == 0), None),
+            reminded_at=tuple(d.sent_at for d in sent if d.number > 0),
+            started_at=item.invitation.started_at,
+            completed_at=response.completed_at if response else None,
+            status=_disposition(item, response.status if response else None,
+                                invited=bool(sent and sent[0].number == 0)),
+            bounced_at=item.bounced_at,
+            unsubscribed_at=item.unsubscribed_at,
+        ))
+    return history
+
+
+def _disposition(item: PanelInvitation, response_status: str | None, *, invited: bool) -> str:
+    """Return the final disposition of one invitation (precedence of ``rates.DISPOSITIONS``)."""
+    if response_status is not None:
+        return response_status
+    if item.unsubscribed_at is not None:
+        return "unsubscribed"
+    if item.bounced_at is not None:
+        return "bounced"
+    return "no_response" if invited else "not_sent"
+
+
+def member_export(*, member: Member) -> dict[str, Any]:
+    """Return everything peiling holds on one member, JSON-ready (AVG art. 15 and 20):
+    contact data, profile with dates, consent, every invitation, e-mail and linked answers."""
+    invitations = []
+    for item in (member.invitations.select_related("fieldwork", "sample", "invitation__response")
+                 .prefetch_related("deliveries").order_by("pk")):
+        response = item.invitation.response
+        invitations.append({
+            "fieldwork": item.fieldwork.slug,
+            "fieldwork_name": item.fieldwork.name,
+            "stratum": item.stratum,
+            "drawn_at": item.drawn_at,
+            "bounced_at": item.bounced_at,
+            "unsubscribed_at": item.unsubscribed_at,
+            "emails": [
+                {"number": d.number, "kind": "invitation" if d.number == 0 else "reminder",
+                 "state": d.state, "sent_at": d.sent_at, "message_id": d.message_id}
+                for d in item.deliveries.all()
+            ],
+            "profile_snapshot": item.invitation.profile,
+            "response": None if response is None else {
+                "status": response.status, "language": response.language,
+                "started_at": response.started_at, "completed_at": response.completed_at,
+                "answers": response.answers,
+            },
+        })
+    return {
+        "panel": member.panel.slug,
+        "email": member.email,
+        "name": member.name,
+        "language": member.language,
+        "status": member.status,
+        "status_changed_at": member.status_changed_at,
+        "recruitment_source": member.recruitment_source,
+        "recruited_on": member.recruited_on,
+        "created_at": member.created_at,
+        "profile": [
+            {"variable": name, "value": value, "updated_on": member.profile_updated.get(name)}
+            for name, value in member.profile.items()
+        ],
+        "consents": [
+            {"purpose": c.purpose, "text_version": c.text_version, "given_at": c.given_at,
+             "withdrawn_at": c.withdrawn_at}
+            for c in member.consents.order_by("given_at", "pk")
+        ],
+        "invitations": invitations,
+    }
+
+
+# -- sampling frame -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The members a sample may be drawn from (ids ascending) and why others may not.
+
+    ``codes[k][i]`` is the position of member ``i``'s value in the choice list of variable
+    ``k``; members without a valid value for a variable are excluded.
+    """
+
+    member_ids: NDArray[np.int64]
+    codes: tuple[NDArray[np.intp], ...]
+    excluded: dict[str, int]
+
+
+def sample_frame(*, panel: Panel, fieldwork: Fieldwork, variables: Sequence[ProfileVariable],
+                 now: dt.datetime) -> Frame:
+    """Return the eligible active members of ``panel`` for a new invitation to ``fieldwork``
+    at ``now``, with their stratum codes: one query for the members and their values, small
+    ones for the exclusions; the rest in numpy."""
+    excluded: dict[str, int] = {}
+    excluded["not active"] = Member.objects.filter(
+        panel=panel, status__in=[Member.Status.PAUSED, Member.Status.UNSUBSCRIBED,
+                                 Member.Status.BOUNCED]).count()
+    columns = [_ChoiceCode(_profile_text(v.name), choices=v.choices) for v in variables]
+    rows = np.array(Member.objects.filter(panel=panel, status=Member.Status.ACTIVE)
+                    .order_by("pk").values_list("pk", *columns), dtype=np.int64)
+    rows = rows.reshape(-1, 1 + len(variables))
+    ids = rows[:, 0]
+    keep = np.ones(ids.size, dtype=bool)
+    already = np.fromiter(
+        PanelInvitation.objects.filter(fieldwork=fieldwork, member__isnull=False)
+        .values_list("member_id", flat=True), dtype=np.int64)
+    in_fieldwork = np.isin(ids, already)
+    excluded["already drawn for this fieldwork"] = int(in_fieldwork.sum())
+    keep &= ~in_fieldwork
+    blocked = np.isin(ids, contact_rule_blocked(panel=panel, now=now)) & keep
+    excluded["contact rules"] = int(blocked.sum())
+    keep &= ~blocked
+    codes = []
+    for position, variable in enumerate(variables, start=1):
+        code = rows[:, position].astype(np.intp)
+        missing = (code < 0) & keep
+        excluded[f"no valid {variable.name}"] = int(missing.sum())
+        keep &= ~missing
+        codes.append(code)
+    return Frame(member_ids=ids[keep], codes=tuple(code[keep] for code in codes),
+                 excluded=excluded)
+
+
+class _ChoiceCode(Func):
+    """The position of a text in a choice list, -1 when it is none of them, computed by the
+    database (``CASE text WHEN 'a' THEN 0 ... ELSE -1 END``), so a million-member frame
+    reaches Python as integers."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression: Any, *, choices: Sequence[str]) -> None:
+        super().__init__(expression)
+        self.choices = tuple(choices)
+
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        return []  # the database returns integers: no per-row conversion in Python
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        whens = " ".join(["WHEN %s THEN %s"] * len(self.choices))
+        codes = [value for code, choice in enumerate(self.choices) for value in (choice, code)]
+        return f"CASE {sql} {whens} ELSE -1 END", [*params, *codes]
+
+
+def _profile_text(name: str) -> Any:
+    """Return the expression for the text of ``profile[name]``. On SQLite one JSON_EXTRACT:
+    Django's generic ``KT`` parses the JSON twice per row there (to tell JSON true, false
+    and null from text), which doubles the time of a million-member frame."""
+    if connection.vendor == "sqlite":
+        return Func(F("profile"), Value(f'$."{name}"'), function="JSON_EXTRACT",
+                    output_field=TextField())
+    return KT(f"profile__{name}")
+
+
+def contact_rule_blocked(*, panel: Panel, now: dt.datetime,
+                         member_ids: Sequence[int] | None = None) -> NDArray[np.int64]:
+    """Return the ids of members whom one more invitation at ``now`` would bring above the
+    panel's invitations per 30 days, or within its minimum days since the last one."""
+    gap = dt.timedelta(days=panel.min_days_between_invitations)
+    since = now - max(CONTACT_WINDOW, gap)
+    query = PanelInvitation.objects.filter(member__panel=panel, drawn_at__gt=since)
+    if member_ids is not None:
+        query = query.filter(member_id__in=member_ids)
+    recent: Counter[int] = Counter()
+    last: dict[int, dt.datetime] = {}
+    for member_id, drawn_at in query.values_list("member_id", "drawn_at"):
+        if drawn_at > now - CONTACT_WINDOW:
+            recent[member_id] += 1
+        last[member_id] = max(drawn_at, last.get(member_id, drawn_at))
+    blocked = {m for m, n in recent.items() if n >= panel.max_invitations_per_30_days}
+    blocked |= {m for m, at in last.items() if at > now - gap}
+    return np.fromiter(sorted(blocked), dtype=np.int64, count=len(blocked))
+
+
+# -- e-mail due ---------------------------------------------------------------------------
+
+
+def invitations_unsent(*, fieldwork: Fieldwork) -> list[int]:
+    """Return the ids of the fieldwork's panel invitations whose e-mail was never attempted,
+    for members who are still active."""
+    return list(PanelInvitation.objects
+                .filter(fieldwork=fieldwork, member__status=Member.Status.ACTIVE)
+                .exclude(deliveries__number=0).order_by("pk").values_list("pk", flat=True))
+
+
+def reminder_days(*, fieldwork: Fieldwork) -> list[int]:
+    schedule = ReminderSchedule.objects.filter(fieldwork=fieldwork).first()
+    return list(schedule.days) if schedule else []
+
+
+def reminders_due(*, fieldwork: Fieldwork, now: dt.datetime,
+                  force: bool = False) -> dict[int, list[int]]:
+    """Return, per reminder number, the panel invitations due for it at ``now``.
+
+    Due: invitation sent, member active, not bounced or unsubscribed through it, no finished
+    response, the previous e-mail attempted and the schedule's days since the invitation
+    passed. ``force`` sends the next reminder now, whatever the schedule.
+    """
+    days = reminder_days(fieldwork=fieldwork)
+    rows = (PanelInvitation.objects
+            .filter(fieldwork=fieldwork, member__status=Member.Status.ACTIVE,
+                    bounced_at__isnull=True, unsubscribed_at__isnull=True,
+                    deliveries__number=0, deliveries__state=Delivery.State.SENT)
+            .filter(Q(invitation__response__isnull=True)
+                    | Q(invitation__response__status=Response.Status.STARTED))
+            .annotate(invited=Max("deliveries__sent_at")).values_list("pk", "invited"))
+    # The annotation reads the deliveries the filter joined (the invitation only), so the
+    # last e-mail number per invitation comes from a second query.
+    ids = [pk for pk, _ in rows]
+    last_number = dict(Delivery.objects.filter(panel_invitation_id__in=ids)
+                       .values("panel_invitation_id").annotate(last=Max("number"))
+                       .values_list("panel_invitation_id", "last")) if ids else {}
+    due: dict[int, list[int]] = defaultdict(list)
+    for pk, invited in rows:
+        number = last_number.get(pk, 0) + 1
+        if force or (number <= len(days) and invited + dt.timedelta(days=days[number - 1]) <= now):
+            due[number].append(pk)
+    return {number: sorted(pks) for number, pks in sorted(due.items())}
+
+
+def deliveries_summary(*, fieldwork: Fieldwork) -> dict[tuple[int, str], int]:
+    """Return how many e-mails there are per (number, state) for the fieldwork."""
+    rows = (Delivery.objects.filter(panel_invitation__fieldwork=fieldwork)
+            .values_list("number", "state"))
+    return dict(Counter(rows))
+
+
+# -- outcomes -----------------------------------------------------------------------------
+
+
+def fieldwork_outcomes(*, fieldwork: Fieldwork,
+                       by: str | None = None) -> dict[str, Outcomes]:
+    """Return the outcomes of the fieldwork's panel invitations per stratum (as drawn), or
+    per value of profile variable ``by`` in the invitation's profile snapshot."""
+    sent = set(Delivery.objects.filter(panel_invitation__fieldwork=fieldwork, number=0,
+                                       state=Delivery.State.SENT)
+               .values_list("panel_invitation_id", flat=True))
+    group = KeyTextTransform(by, "invitation__profile") if by else "stratum"
+    rows = (PanelInvitation.objects.filter(fieldwork=fieldwork)
+            .values_list("pk", group, "invitation__response__status", "bounced_at",
+                         "unsubscribed_at"))
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for pk, key, status, bounced_at, unsubscribed_at in rows:
+        if status is not None:
+            disposition = status
+        elif unsubscribed_at is not None:
+            disposition = "unsubscribed"
+        elif bounced_at is not None:
+            disposition = "bounced"
+        else:
+            disposition = "no_response" if pk in sent else "not_sent"
+        counts["" if key is None else str(key)][disposition] += 1
+    order = _group_order(fieldwork=fieldwork, by=by)
+    return {key: Outcomes.from_counts(counts[key])
+            for key in sorted(counts, key=lambda k: (order.get(k, len(order)), k))}
+
+
+def _group_order(*, fieldwork: Fieldwork, by: str | None) -> dict[str, int]:
+    """Return the position of each group in the order of the choice lists (as tables show
+    them), from the fieldwork's samples."""
+    order: dict[str, int] = {}
+    for sample in Sample.objects.filter(fieldwork=fieldwork).select_related("panel__profile"):
+        if by is None:
+            keys = [" / ".join(stratum["stratum"]) for stratum in sample.plan.get("strata", ())]
+        else:
+            known = {v.name: v for v in panel_variables(panel=sample.panel)}
+            keys = list(known[by].choices) if by in known else []
+        for key in keys:
+            order.setdefault(key, len(order))
+    return order
+
+
+def open_link_counts(*, fieldwork: Fieldwork) -> dict[str, dict[str, int]]:
+    """Return responses through open links per source tag and status (outside the rates)."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for (source, status), n in fieldwork_selectors.response_counts(fieldwork=fieldwork).items():
+        if source != PANEL_SOURCE:
+            counts[source][status] = n
+    return dict(sorted(counts.items()))
+
+
+def panel_invitations(*, fieldwork: Fieldwork) -> QuerySet[PanelInvitation]:
+    return PanelInvitation.objects.filter(fieldwork=fieldwork)
+
+
+def member_for_unsubscribe(*, member_id: int) -> Member | None:
+    """Return the member an unsubscribe link names, or ``None`` once erased or gone."""
+    return (Member.objects.select_related("panel").filter(pk=member_id)
+            .exclude(status=Member.Status.ERASED).first())

@@ -1,0 +1,47 @@
+"""Background work of the panel, run by a worker (``peiling manage db_worker``).
+
+Thin: each task looks up what it was given and calls one service. Arguments are ids (the
+database backend stores them as JSON); results are plain dicts, kept with the task result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.utils import timezone
+from django_tasks import task
+
+from peiling.fieldwork.models import Fieldwork
+from peiling.panel.mailing import SendReport, deliveries_send, reminders_send
+from peiling.panel.services import members_erase_expired
+
+#: How often the retention task runs once it is scheduled.
+RETENTION_INTERVAL = dt.timedelta(days=1)
+
+
+@task()
+def send_deliveries(panel_invitation_ids: list[int], number: int) -> dict[str, int]:
+    """Send e-mail ``number`` (0: the invitation) for these panel invitations."""
+    report = deliveries_send(panel_invitation_ids=panel_invitation_ids, number=number)
+    return dataclasses.asdict(report)
+
+
+@task()
+def send_due_reminders(fieldwork_id: int, force: bool = False) -> dict[str, int]:
+    """Send the reminders of a fieldwork that are due now (``force``: the next one to every
+    member who has not completed)."""
+    fieldwork = Fieldwork.objects.filter(pk=fieldwork_id).first()
+    report = SendReport() if fieldwork is None else reminders_send(fieldwork=fieldwork,
+                                                                   force=force)
+    return dataclasses.asdict(report)
+
+
+@task()
+def erase_expired_members(repeat: bool = False) -> int:
+    """Erase members unsubscribed or bounced longer than ``PEILING_RETENTION_DAYS``; with
+    ``repeat``, queue the same task again a day later (a daily schedule)."""
+    erased = members_erase_expired()
+    if repeat:
+        erase_expired_members.using(run_after=timezone.now() + RETENTION_INTERVAL).enqueue(True)
+    return erased
