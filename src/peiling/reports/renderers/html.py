@@ -1,0 +1,156 @@
+"""HTML: one self-contained file (styles inline, charts as inline SVG) with print styles.
+
+Rendered with Django's template engine, which escapes every label, answer and title, so text
+such as ``<script>`` shows as text. The structure is built for assistive technology: ``lang``,
+headings in order (h1 title, h2 chapters, h3 sections, h4 below), tables with ``<caption>``
+and ``th scope``, figures with ``<figcaption>``, a text alternative on every chart and its
+numbers in a data table. The same body is served inside peiling's pages
+(``reports/page.html``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+from peiling.reports.layout import caption_title, table_grid
+from peiling.reports.model import (
+    Block,
+    Chapter,
+    FigureBlock,
+    FindingBlock,
+    Paragraph,
+    QuoteBlock,
+    Report,
+    Section,
+    TableBlock,
+)
+from peiling.reports.renderers import Assets, Renderer, register
+from peiling.reports.text import number, percent, quoted
+
+__all__ = ["HtmlRenderer", "css_string", "report_context", "stylesheet"]
+
+STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "reports" / "report.css"
+
+
+def stylesheet(report: Report) -> str:
+    """Return the report's CSS with its running footer (the title) filled in."""
+    css = STYLESHEET.read_text(encoding="utf-8")
+    return css.replace('"{{ running_title }}"', css_string(report.title))
+
+
+def css_string(text: str) -> str:
+    """Return ``text`` as a CSS string literal that nothing in it can end early."""
+    escaped = "".join(c if c.isalnum() or c in " .,?!-–" else f"\\{ord(c):06x}" for c in text)
+    return f'"{escaped}"'
+
+
+def _heading(chapter: Chapter, section: Section) -> dict[str, Any] | None:
+    if not section.title:
+        return None
+    return {
+        "text": section.heading,
+        "id": _id(f"{chapter.number}-{section.number or section.title}"),
+    }
+
+
+def _id(text: str) -> str:
+    return "s-" + re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def report_context(report: Report, assets: Assets) -> dict[str, Any]:
+    """Return the template context: the report as plain dicts a template can walk."""
+    chapters = []
+    for chapter in report.chapters:
+        sections = []
+        for section in chapter.sections:
+            heading = _heading(chapter, section)
+            level = 4 if heading else 3
+            blocks = [_block(block, level, assets) for block in section.blocks]
+            sections.append({"heading": heading, "blocks": blocks})
+        chapters.append(
+            {
+                "id": chapter.anchor,
+                "heading": chapter.heading,
+                "role": chapter.role,
+                "sections": sections,
+            }
+        )
+    facts = report.facts
+    return {
+        "report": report,
+        "chapters": chapters,
+        "facts": {"n": number(facts.n)},
+        "css": stylesheet(report),
+    }
+
+
+def _block(block: Block, level: int, assets: Assets) -> dict[str, Any]:
+    if isinstance(block, Paragraph):
+        return {"type": "paragraph", "text": block.text, "style": block.style}
+    if isinstance(block, FindingBlock):
+        return {
+            "type": "finding",
+            "headline": block.headline,
+            "text": block.text,
+            "draft": block.draft,
+            "level": level,
+        }
+    if isinstance(block, TableBlock):
+        grid = table_grid(block)
+        return {
+            "type": "table",
+            "id": block.anchor,
+            "label": block.label,
+            "title": caption_title(block),
+            "grid": grid,
+            "layout": block.layout,
+            "footnotes": grid.footnotes,
+        }
+    if isinstance(block, FigureBlock):
+        return _figure(block, assets)
+    if isinstance(block, QuoteBlock):
+        return {
+            "type": "quotes",
+            "title": block.title,
+            "intro": block.intro,
+            "themes": block.themes,
+            "level": level,
+        }
+    raise ValueError(f"block must be a report block (got {type(block).__name__})")
+
+
+def _figure(block: FigureBlock, assets: Assets) -> dict[str, Any]:
+    chart = block.chart
+    title = quoted(block.title) if block.quoted else block.title
+    if chart.kind == "stacked":
+        heads = [s.label for s in chart.series]
+        rows = [(r.label, [percent(v) for v in r.values], number(r.base)) for r in chart.rows]
+    else:
+        heads = ["%"]
+        rows = [(r.label, [percent(r.values[0])], number(r.base)) for r in chart.rows]
+    return {
+        "type": "figure",
+        "id": block.anchor,
+        "label": block.label,
+        "title": f"{title} ({block.subtitle})" if block.subtitle else title,
+        "svg": assets.svg(block),
+        "description": block.description,
+        "data_heads": heads,
+        "data_rows": rows,
+        "footnotes": block.footnotes,
+    }
+
+
+@register
+class HtmlRenderer(Renderer):
+    format: ClassVar[str] = "html"
+    extension: ClassVar[str] = ".html"
+    content_type: ClassVar[str] = "text/html; charset=utf-8"
+
+    def render(self, report: Report, *, assets: Assets | None = None) -> bytes:
+        from django.template.loader import render_to_string
+
+        context = report_context(report, assets or Assets())
+        return render_to_string("reports/report.html", context).encode("utf-8")

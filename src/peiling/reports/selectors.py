@@ -1,0 +1,142 @@
+"""Reading what a report of peiling's own fieldwork needs: the data and the facts.
+
+The responses come through ``peiling.exchange.services`` (the one bridge from fieldwork
+responses to a ``Dataset``: completed responses of one questionnaire version); the facts for
+the methods chapter from fieldwork (dates, responses per source) and panel (invitations and
+AAPOR response rates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from django.utils import timezone
+
+from peiling.analysis import Dataset
+from peiling.exchange.services import fieldwork_export_data, fieldwork_find
+from peiling.exchange.writers import ExportError
+from peiling.fieldwork import selectors as fieldwork_selectors
+from peiling.fieldwork.models import Fieldwork, Response
+from peiling.fieldwork.services import PANEL_SOURCE
+from peiling.forms.model import Form
+from peiling.reports.build import build_report
+from peiling.reports.definition import ReportDefinition
+from peiling.reports.model import MethodsFacts, Report, SourceCount
+
+__all__ = [
+    "ReportSource",
+    "ReportSourceError",
+    "default_banner",
+    "fieldwork_facts",
+    "report_for_fieldwork",
+    "report_source",
+]
+
+
+class ReportSourceError(Exception):
+    """No data to report on: an unknown fieldwork, or one without completed responses."""
+
+
+@dataclass(frozen=True, eq=False)
+class ReportSource:
+    """The data of a report: questionnaire, answers, facts, and the fieldwork it came from."""
+
+    form: Form
+    dataset: Dataset
+    facts: MethodsFacts
+    fieldwork: Fieldwork | None = None
+
+
+def default_banner(form: Form) -> tuple[str, ...]:
+    """Return the banner of a report nobody defined: the form's first single choice question.
+
+    In a panel questionnaire that is the first profile question (type of organisation in the
+    example), the breakdown the reference reports use.
+    """
+    for question in form.questions():
+        if question.type == "select_one":
+            return (question.name,)
+    return ()
+
+
+def _local_day(moment: dt.datetime, *, end: bool = False) -> dt.date:
+    # closes_at is the first moment the fieldwork is closed: the last day is the one before it.
+    local = timezone.localtime(moment - dt.timedelta(microseconds=1) if end else moment)
+    return local.date()
+
+
+def source_label(source: str) -> str:
+    """Return how the methods chapter names a response source."""
+    if source == PANEL_SOURCE:
+        return "het panel"
+    return f"de open link ‘{source}’"
+
+
+def fieldwork_facts(*, fieldwork: Fieldwork, n: int) -> MethodsFacts:
+    """Return the facts of ``fieldwork``: dates, completed responses per source, response rates."""
+    counts = fieldwork_selectors.response_counts(fieldwork=fieldwork)
+    sources = tuple(
+        SourceCount(source, source_label(source), count)
+        for (source, status), count in sorted(counts.items())
+        if status == Response.Status.COMPLETED
+    )
+    invited, rates = _panel_rates(fieldwork)
+    return MethodsFacts(
+        n=n,
+        start=_local_day(fieldwork.opens_at),
+        end=_local_day(fieldwork.closes_at, end=True),
+        sources=sources,
+        invited=invited,
+        response_rates=rates,
+    )
+
+
+def _panel_rates(fieldwork: Fieldwork) -> tuple[int | None, tuple[tuple[str, float], ...]]:
+    from peiling.panel import selectors as panel_selectors
+    from peiling.panel.rates import Outcomes, outcome_rates
+
+    outcomes = panel_selectors.fieldwork_outcomes(fieldwork=fieldwork)
+    total = sum(outcomes.values(), Outcomes())
+    if total.invited == 0:
+        return None, ()
+    rates = outcome_rates(total)
+    named = (
+        ("RR1", rates.rr1),
+        ("RR2", rates.rr2),
+        ("COOP1", rates.coop1),
+        ("REF1", rates.ref1),
+        ("CON1", rates.con1),
+    )
+    return total.invited, tuple((name, 100.0 * value) for name, value in named if value is not None)
+
+
+def report_source(*, reference: str, language: str | None = None) -> ReportSource:
+    """Return the data of fieldwork ``reference`` (slug or id); raise ``ReportSourceError``."""
+    try:
+        fieldwork = fieldwork_find(reference=reference)
+        data = fieldwork_export_data(fieldwork=fieldwork, language=language)
+    except ExportError as error:
+        raise ReportSourceError(str(error)) from None
+    if data.dataset.n == 0:
+        raise ReportSourceError(
+            f"fieldwork {fieldwork.slug!r} has no completed responses yet; a report needs "
+            f"answers (for a demo: peiling simulate {fieldwork.slug} --n 1415)"
+        )
+    facts = fieldwork_facts(fieldwork=fieldwork, n=data.dataset.n)
+    return ReportSource(data.form, data.dataset, facts, fieldwork)
+
+
+def report_for_fieldwork(
+    *, reference: str, definition: ReportDefinition | None = None, language: str | None = None
+) -> Report:
+    """Return the report of fieldwork ``reference``: the definition's, or the default one."""
+    source = report_source(
+        reference=reference, language=language or (definition.language if definition else None)
+    )
+    definition = definition or ReportDefinition()
+    if definition.banner is None:
+        definition = definition.with_banner(default_banner(source.form))
+    if not definition.title and source.fieldwork is not None:
+        definition = replace(definition, title=source.form.title)
+    return build_report(source.form, source.dataset, definition, source.facts)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from peiling.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("<slug:reference>/", views.report_page, name="page"),
+    path("<slug:reference>/rapport.<str:format>", views.report_download, name="download"),
+]

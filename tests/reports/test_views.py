@@ -1,0 +1,121 @@
+"""The report page behind login, its downloads, and the facts read from fieldwork."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zoneinfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from peiling.fieldwork import services
+from peiling.questionnaires.models import FormVersion, Questionnaire
+from peiling.reports import selectors
+from tests.reports.conftest import EXAMPLE
+
+pytestmark = pytest.mark.django_db
+AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture
+def fieldwork(form):
+    questionnaire = Questionnaire.objects.create(form_id=form.form_id, title=form.title)
+    version = FormVersion.objects.create(
+        questionnaire=questionnaire, number=1, version=form.version,
+        content_hash=form.content_hash(), definition=form.to_dict(), source=EXAMPLE.read_bytes(),
+        question_count=10, page_count=10,
+    )  # fmt: skip
+    fieldwork = services.fieldwork_create(
+        form_version=version, slug="digitalisering-2018", name="Digitalisering 2018",
+        opens_at=dt.datetime(2018, 2, 27, 8, tzinfo=AMSTERDAM),
+        closes_at=dt.datetime(2018, 3, 9, 0, tzinfo=AMSTERDAM),
+    )  # fmt: skip
+    services.responses_simulate(fieldwork=fieldwork, n=30, seed=1, source="panel")
+    services.responses_simulate(fieldwork=fieldwork, n=10, seed=2, source="nieuwsbrief")
+    return fieldwork
+
+
+@pytest.fixture
+def researcher(client: Client) -> Client:
+    user = get_user_model().objects.create_user("onderzoeker", password="x" * 16, is_staff=True)
+    client.force_login(user)
+    return client
+
+
+def test_facts_come_from_the_fieldwork(fieldwork) -> None:
+    facts = selectors.fieldwork_facts(fieldwork=fieldwork, n=40)
+    assert (facts.start, facts.end) == (dt.date(2018, 2, 27), dt.date(2018, 3, 8))
+    assert [(s.key, s.label, s.count) for s in facts.sources] == [
+        ("nieuwsbrief", "de open link ‘nieuwsbrief’", 10),
+        ("panel", "het panel", 30),
+    ]
+    assert (facts.invited, facts.response_rates) == (None, ())
+
+
+def test_the_default_report_of_a_fieldwork(fieldwork) -> None:
+    report = selectors.report_for_fieldwork(reference="digitalisering-2018")
+    assert report.facts.n == 40
+    first = report.tables()[0]
+    assert first.table.columns[0].label == "Gemeente"
+    text = report.chapters[0].sections[-1].blocks[0].text
+    assert text == (
+        "Aan het onderzoek werkten 40 respondenten mee. Het onderzoek liep van dinsdag 27 "
+        "februari tot en met donderdag 8 maart 2018. Het grootste deel van de respons (75%) is "
+        "afkomstig via het panel (n = 30). Daarnaast vulden 10 respondenten (25%) via de open "
+        "link ‘nieuwsbrief’ de vragenlijst in."
+    )
+
+
+def test_a_fieldwork_without_responses_says_what_to_do(form, fieldwork) -> None:
+    fieldwork.responses.all().delete()
+    with pytest.raises(selectors.ReportSourceError, match="has no completed responses yet"):
+        selectors.report_source(reference=fieldwork.slug)
+
+
+def test_pages_need_login(client: Client, fieldwork) -> None:
+    for url in (reverse("reports:page", args=[fieldwork.slug]),
+                reverse("reports:download", args=[fieldwork.slug, "docx"])):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_page_shows_the_report_and_every_download(researcher: Client, fieldwork) -> None:
+    response = researcher.get(reverse("reports:page", args=[fieldwork.slug]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Hoe beoordelen ambtenaren de digitalisering bij de overheid?</h1>" in html
+    for fmt in ("html", "docx", "xlsx", "pdf", "json"):
+        assert f'href="/rapporten/{fieldwork.slug}/rapport.{fmt}"' in html
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "json", "html"])
+def test_downloads(researcher: Client, fieldwork, fmt: str) -> None:
+    response = researcher.get(reverse("reports:download", args=[fieldwork.slug, fmt]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="rapport-{fieldwork.slug}.{fmt}"'
+    )
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        assert load_workbook(io.BytesIO(response.content)).sheetnames[0] == "Inhoud"
+
+
+def test_the_command_reports_a_fieldwork(fieldwork, tmp_path, capsys) -> None:
+    from peiling.cli import main
+
+    output = tmp_path / "rapport.xlsx"
+    assert main(["report", fieldwork.slug, "-o", str(output)]) == 0
+    assert capsys.readouterr().out.startswith(f"peiling report: wrote {output} (")
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(output)
+    assert "Tabel 4.1" in workbook.sheetnames
+
+
+def test_unknown_fieldwork_and_format_are_404(researcher: Client, fieldwork) -> None:
+    assert researcher.get(reverse("reports:page", args=["nergens"])).status_code == 404
+    assert researcher.get(reverse("reports:download", args=[fieldwork.slug, "odt"])).status_code == 404
