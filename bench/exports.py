@@ -1,0 +1,198 @@
+"""Benchmark the export writers: 100,000 responses x 100 variables, each format.
+
+Usage: ``.venv/bin/python bench/exports.py [--rows 100000] [--distinct 10000] [--runs 3]``
+
+The questionnaire is built here: 100 questions of the kinds a panel survey has (60 single
+choice of which 40 five-point scales with "weet niet", 10 multiple choice with 8 choices, 15
+numbers, 10 open answers, 5 dates), 20 of them routed on the type of organisation. Respondents
+come from ``peiling.forms.simulate.simulate_answers`` (valid answers, routing walked);
+``--distinct`` of them are simulated and repeated to ``--rows`` rows, and every open answer is
+made unique by its row number, so the text columns are as costly as real ones.
+
+Times are wall-clock seconds, the best of ``--runs`` runs, writing to a temporary directory.
+The baseline is pandas writing the same table (ODK columns: categoricals, numbers, text) with
+``DataFrame.to_csv`` and ``DataFrame.to_parquet``, in the same run. Before the writers, the
+script times what ``peiling export`` does before writing, short of the database query: decoding
+each response's stored JSON and building the Dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow
+import pyreadstat
+
+from peiling.analysis.dataset import Dataset
+from peiling.exchange.columns import flat_columns
+from peiling.exchange.writers import ExportData, get_writer
+from peiling.fieldwork.answers import answers_from_json, answers_to_json
+from peiling.forms.model import Choice, Form, Group, Question
+from peiling.forms.simulate import simulate_answers
+
+TARGET_SECONDS = 10.0
+FORMATS = ("sav", "csv", "xlsx", "parquet", "html", "pdf")
+
+
+def label(text: str) -> dict[str, str]:
+    return {"Nederlands (nl)": text}
+
+
+def bench_form() -> Form:
+    """Return the 100-question benchmark questionnaire."""
+    routed = "${org} = 'gemeente'"
+    scale = [Choice(n, label(t)) for n, t in (
+        ("helemaal_eens", "Helemaal mee eens"), ("eens", "Mee eens"), ("neutraal", "Neutraal"),
+        ("oneens", "Mee oneens"), ("helemaal_oneens", "Helemaal mee oneens"),
+        ("weet_niet", "Weet niet"))]  # fmt: skip
+    lists = {
+        "org": (
+            *(Choice(f"org{i}", label(f"Organisatie {i}")) for i in range(1, 9)),
+            Choice("gemeente", label("Gemeente")),
+        ),
+        "agree": tuple(scale),
+        "kanaal": tuple(Choice(f"k{i}", label(f"Kanaal {i}")) for i in range(1, 9)),
+        "cat": tuple(Choice(f"c{i}", label(f"Categorie {i}")) for i in range(1, 9)),
+    }
+    items: list[Any] = [Question("org", "select_one", label("Type organisatie"), choice_list="org")]
+    for i in range(1, 40):
+        items.append(Question(f"st{i}", "select_one", label(f"Stelling {i}"), choice_list="agree",
+                              relevant=routed if i <= 10 else None))  # fmt: skip
+    grid = [Question(f"gr{i}", "select_one", label(f"Rij {i}"), choice_list="agree")
+            for i in range(1, 11)]  # fmt: skip
+    items.append(Group("grid", label("Stellingen"), appearance="table-list", children=tuple(grid)))
+    items += [Question(f"cat{i}", "select_one", label(f"Categorie {i}"), choice_list="cat")
+              for i in range(1, 11)]  # fmt: skip
+    items += [Question(f"ms{i}", "select_multiple", label(f"Meerkeuze {i}"), choice_list="kanaal",
+                       relevant=routed if i <= 3 else None) for i in range(1, 11)]  # fmt: skip
+    items += [Question(f"n{i}", "integer" if i % 2 else "decimal", label(f"Getal {i}"),
+                       relevant=routed if i <= 4 else None, constraint=". >= 0 and . <= 100")
+              for i in range(1, 16)]  # fmt: skip
+    items += [Question(f"open{i}", "text", label(f"Open vraag {i}"),
+                       relevant=routed if i <= 3 else None) for i in range(1, 11)]  # fmt: skip
+    items += [Question(f"d{i}", "date", label(f"Datum {i}")) for i in range(1, 6)]
+    form = Form("bench", "Benchmark", "1", "Nederlands (nl)", ("Nederlands (nl)",),
+                tuple(items), lists)  # fmt: skip
+    assert len(form.questions()) == 100, len(form.questions())
+    return form
+
+
+def bench_data(form: Form, rows: int, distinct: int, seed: int = 20240501) -> ExportData:
+    rng = random.Random(seed)
+    today = dt.date(2024, 5, 1)
+    simulated = [simulate_answers(form, rng, today=today) for _ in range(min(distinct, rows))]
+    records = []
+    for row in range(rows):
+        record = dict(simulated[row % len(simulated)])
+        for key, value in record.items():
+            if key.startswith("open") and isinstance(value, str):
+                record[key] = f"{value} ({row})"
+        records.append(record)
+    # What exchange.services does per stored response (the JSON the database column holds).
+    stored = [json.dumps(answers_to_json(record)) for record in records]
+    start = time.perf_counter()
+    decoded = [answers_from_json(form, json.loads(text)) for text in stored]
+    print(f"JSON -> answers (json.loads + answers_from_json): {time.perf_counter() - start:.2f} s")
+    start = time.perf_counter()
+    dataset = Dataset.from_records(form, decoded)
+    print(f"Dataset.from_records: {time.perf_counter() - start:.2f} s for {rows:,} rows")
+    return ExportData(dataset, form, form.default_language)
+
+
+def pandas_frame(data: ExportData) -> pd.DataFrame:
+    """Return the export's table as an analyst holds it in pandas (the baseline's input)."""
+    columns: dict[str, Any] = {}
+    for column in flat_columns(data):
+        if column.kind in ("category", "choices", "text"):
+            columns[column.name] = pd.Categorical.from_codes(column.codes, list(column.values))
+        else:
+            lookup = np.array([*column.values, None], dtype=object)
+            values = lookup[column.codes]
+            if column.kind in ("number", "choice"):
+                columns[column.name] = pd.array(values, dtype="Float64")
+            else:
+                columns[column.name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns)
+
+
+def best_of(runs: int, function: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def nproc() -> str:
+    try:
+        return subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return str(os.cpu_count())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--distinct", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    form = bench_form()
+    data = bench_data(form, args.rows, args.distinct)
+    columns = len(flat_columns(data))
+    frame = pandas_frame(data)
+    results: list[tuple[str, float, int]] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for format in FORMATS:
+            writer = get_writer(format)
+            path = Path(scratch) / f"export{writer.suffixes[0]}"
+            seconds = best_of(args.runs, lambda w=writer, p=path: w.write(data, p))
+            results.append((f"peiling {format}", seconds, path.stat().st_size))
+        for name, write in (
+            ("pandas to_csv", lambda p: frame.to_csv(p, index=False)),
+            ("pandas to_parquet", lambda p: frame.to_parquet(p, engine="pyarrow")),
+        ):
+            path = Path(scratch) / name.replace(" ", ".")
+            seconds = best_of(args.runs, lambda w=write, p=path: w(p))
+            results.append((name, seconds, path.stat().st_size))
+    print()
+    print(f"run {dt.date.today().isoformat()} on {nproc()} cores ({cpu_model()}), Python "
+          f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
+          f"pyarrow {pyarrow.__version__}, pyreadstat {pyreadstat.__version__}")  # fmt: skip
+    print(
+        f"{args.rows:,} rows ({args.distinct:,} simulated, repeated) x 100 variables = "
+        f"{columns} CSV/XLSX/Parquet columns; best of {args.runs} runs"
+    )
+    print()
+    print("| writer | seconds | MB | under 10 s |")
+    print("|---|---:|---:|---|")
+    for name, seconds, size in results:
+        met = "yes" if seconds < TARGET_SECONDS else "NO"
+        print(f"| {name} | {seconds:.2f} | {size / 1e6:.1f} | {met if 'peiling' in name else ''} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""``peiling export``: a fieldwork's responses as SPSS, CSV, Excel or Parquet, or its codebook.
+
+The format comes from ``--format`` or from the extension of ``-o FILE``; without ``-o`` the
+file is ``FIELDWORK.<format>`` in the current directory. Notices (labels cut to SPSS's limits,
+cells neutralised) are printed as warnings; anything that stops the export is one line on
+stderr: exit status 2 for wrong input, 1 when the file cannot be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from peiling.cli import CommandError, setup_django
+from peiling.commands import one_line
+from peiling.exchange.writers import (
+    SUFFIXES,
+    ExportError,
+    OutputError,
+    UnknownFormat,
+    WriteOptions,
+    format_for_path,
+    get_writer,
+)
+
+EXIT_USAGE = 2
+EXIT_OUTPUT = 1
+FORMAT_HELP = {
+    "sav": "SPSS, codes with value and variable labels, missing values, MR sets",
+    "csv": "UTF-8, ODK/KoboToolbox columns (q and q/choice)",
+    "xlsx": "Excel: data sheet and codebook sheet",
+    "parquet": "typed, categorical columns; labels in the schema",
+    "html": "codebook: every variable's text, choices, routing and base",
+    "pdf": "the codebook printed by headless Chromium",
+}
+EXAMPLES = """\
+examples:
+  peiling export digitalisering-2018 --format sav
+  peiling export digitalisering-2018 -o antwoorden.csv --delimiter ';' --bom
+  peiling export digitalisering-2018 -o codeboek.pdf
+  peiling export digitalisering-2018 --format xlsx --labels labels --include-partial --paradata
+
+formats:
+""" + "\n".join(f"  {name:<8} {text}" for name, text in FORMAT_HELP.items())
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "export",
+        help="export a fieldwork's responses (sav, csv, xlsx, parquet) or codebook (html, pdf)",
+        description="Write the completed responses of FIELDWORK to a file, with the labels of "
+        "its questionnaire. Contact data is never exported.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("fieldwork", metavar="FIELDWORK", help="the fieldwork's short name")
+    parser.add_argument("--format", choices=tuple(FORMAT_HELP), help="default: from -o FILE")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="the file to write")
+    add_write_options(parser)
+    parser.add_argument(
+        "--include-partial", action="store_true", help="also responses not (yet) completed"
+    )
+    parser.add_argument(
+        "--paradata",
+        action="store_true",
+        help="add source, status, start/end time, duration, device and language columns",
+    )
+    parser.set_defaults(func=run)
+
+
+def add_write_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options ``export`` and ``convert`` share."""
+    parser.add_argument(
+        "--labels",
+        choices=("names", "labels"),
+        default="names",
+        help="choice names (default; readable by 'peiling tabulate') or labels (csv, xlsx, "
+        "parquet)",
+    )
+    parser.add_argument(
+        "--delimiter", choices=(",", ";"), default=",", help="CSV separator; ';' for Dutch Excel"
+    )
+    parser.add_argument("--bom", action="store_true", help="CSV: start with a BOM, for Excel")
+    parser.add_argument("--language", metavar="LANG", help="label language, e.g. nl or en")
+
+
+def write_options(args: argparse.Namespace) -> WriteOptions:
+    """Return the ``WriteOptions`` the shared options ask for."""
+    try:
+        return WriteOptions(values=args.labels, delimiter=args.delimiter, bom=args.bom)
+    except ExportError as error:
+        raise CommandError(str(error), EXIT_USAGE) from None
+
+
+def resolve_format(format: str | None, output: Path | None) -> str:
+    """Return the format asked for, checked against the extension of ``output``."""
+    if output is not None and output.suffix.lower() in SUFFIXES:
+        implied = format_for_path(output)
+        if format is not None and format != implied:
+            raise CommandError(
+                f"-o {output} is a .{implied} file name, but --format is {format}; make them agree",
+                EXIT_USAGE,
+            )
+        return implied
+    if format is not None:
+        return format
+    if output is None:
+        raise CommandError("give --format, or -o FILE with a known extension", EXIT_USAGE)
+    try:
+        return format_for_path(output)
+    except UnknownFormat as error:
+        raise CommandError(f"{error} (or give --format)", EXIT_USAGE) from None
+
+
+def warn(command: str, lines: Iterable[str]) -> None:
+    """Print each of ``lines`` as a warning of ``peiling COMMAND``."""
+    for line in lines:
+        print(f"peiling {command}: warning: {line}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    format = resolve_format(args.format, args.output)
+    options = write_options(args)
+    setup_django()
+    from django.db import DatabaseError
+
+    from peiling.exchange import services
+
+    output = args.output or Path(args.fieldwork + get_writer(format).suffixes[0])
+    try:
+        result = services.fieldwork_export(
+            reference=args.fieldwork,
+            format=format,
+            path=output,
+            options=options,
+            include_partial=args.include_partial,
+            paradata=args.paradata,
+            language=args.language,
+        )
+    except OutputError as error:
+        raise CommandError(str(error), EXIT_OUTPUT) from None
+    except ExportError as error:
+        raise CommandError(one_line(str(error)), EXIT_USAGE) from None
+    except DatabaseError as error:
+        raise CommandError(
+            f"database: {one_line(str(error))} (is it set up? 'peiling manage migrate')",
+            EXIT_OUTPUT,
+        ) from None
+    warn("export", (str(problem) for problem in result.problems))
+    warn("export", result.report.lines())
+    report = result.report
+    print(f"wrote {report.path}: {report.rows} responses, {len(report.columns)} columns")
+    return 0
