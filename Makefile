@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/peiling
+NODE   := node_modules/.package-lock.json
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint test-sqlite test-postgres clean messages
+.PHONY: demo test lint test-sqlite test-postgres clean messages chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,18 +20,29 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
+# NL Design System CSS (respondent pages) and axe-core (browser tests), pinned in package.json.
+$(NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+chromium:
+	@[ -x /usr/bin/chromium ] || { echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+demo: $(VENV)/.installed $(NODE)
 	PEILING_SECURE=0 DEBUG=0 $(BIN)/peiling demo --serve
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test-sqlite: $(VENV)/.installed-test
-	$(BIN)/pytest
+# Browser tests (marker `browser`) run once, here; PostgreSQL adds nothing to what they test.
+test-sqlite: $(VENV)/.installed-test $(NODE) chromium
+	PEILING_REQUIRE_BROWSER=1 $(BIN)/pytest
 
-test-postgres: $(VENV)/.installed-test
-	PEILING_TEST_POSTGRES=1 PEILING_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
+test-postgres: $(VENV)/.installed-test $(NODE)
+	PEILING_TEST_POSTGRES=1 PEILING_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"
 
 test: lint test-sqlite
 	@if [ -n "$$PEILING_TEST_POSTGRES" ]; then $(MAKE) --no-print-directory test-postgres; \

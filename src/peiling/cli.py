@@ -16,7 +16,9 @@ from collections.abc import Sequence
 __all__ = ["CommandError", "main", "setup_django"]
 
 #: Sub-command modules in ``peiling.commands``, in the order ``peiling --help`` lists them.
-COMMANDS = ("form", "demo")
+COMMANDS = (
+    "form", "tabulate", "export", "convert", "simulate", "panel", "invite", "report", "demo",
+)
 
 EXIT_USAGE = 2
 

@@ -9,10 +9,14 @@
 | PEILING_SECURE | on | HTTPS-only cookies, HSTS, SSL redirect; off only for local HTTP |
 | PEILING_VAR_DIR | ./var | files peiling writes: SQLite database, secret key, static files |
 | PEILING_BASE_URL | http://127.0.0.1:8000 | the address respondents and researchers use |
+| PEILING_NODE_MODULES | <project>/node_modules | npm packages: NL Design System CSS |
 | EMAIL_HOST, EMAIL_PORT | localhost, 25 | outgoing mail server |
 | EMAIL_HOST_USER, EMAIL_HOST_PASSWORD | empty | mail server login |
 | EMAIL_USE_TLS, EMAIL_USE_SSL | off | encryption to the mail server |
 | DEFAULT_FROM_EMAIL | peiling@localhost | sender of e-mail |
+| PEILING_TASKS | database | background work: `database` (worker: `peiling manage db_worker`) |
+|  |  | or `immediate` (tasks run in the request; demo only) |
+| PEILING_RETENTION_DAYS | 365 | days after unsubscribe or bounce until a member is erased |
 """
 
 from __future__ import annotations
@@ -81,7 +85,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "peiling.questionnaires",
+    "peiling.fieldwork",
+    "peiling.reports",
+    "peiling.panel",
     "peiling.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -131,7 +140,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS: list = [PACKAGE_DIR / "static"]
+# NL Design System CSS comes from npm (package.json, `npm ci`); collectstatic copies it, no CDN.
+PEILING_NODE_MODULES = Path(os.environ.get("PEILING_NODE_MODULES",
+                                           PACKAGE_DIR.parents[1] / "node_modules")).resolve()
+for _prefix, _package in (
+    ("nl-design-system/utrecht", "@utrecht/component-library-css/dist"),
+    ("nl-design-system/voorbeeld-design-tokens",
+     "@nl-design-system-unstable/voorbeeld-design-tokens/dist"),
+):
+    if (PEILING_NODE_MODULES / _package).is_dir():
+        STATICFILES_DIRS.append((_prefix, PEILING_NODE_MODULES / _package))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -150,6 +169,17 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "peiling@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Background work (panel e-mail, retention): django-tasks with its database backend; a worker
+# (`peiling manage db_worker`) runs the queue. `immediate` runs tasks in the caller (demo).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+PEILING_TASKS = os.environ.get("PEILING_TASKS", "database").strip().lower()
+# An unknown name keeps the database backend; system check peiling.E201 names the mistake.
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(PEILING_TASKS, _TASK_BACKENDS["database"])}}
+PEILING_RETENTION_DAYS = int(os.environ.get("PEILING_RETENTION_DAYS", "365"))
+
 # Security: safe by default; PEILING_SECURE=0 only for plain-HTTP local use (demo, tests).
 SECURE = _env_bool("PEILING_SECURE", True)
 SESSION_COOKIE_SECURE = SECURE
@@ -164,6 +194,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "peiling.fieldwork.views.csrf_failure"
 
 LOGGING = {
     "version": 1,

@@ -8,4 +8,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("peiling.web.urls")),
     path("vragenlijsten/", include("peiling.questionnaires.urls")),
+    path("", include("peiling.fieldwork.urls")),
+    path("panel/", include("peiling.panel.urls")),
+    path("rapporten/", include("peiling.reports.urls")),
 ]
+
+handler400 = "peiling.fieldwork.views.bad_request"

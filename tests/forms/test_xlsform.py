@@ -220,6 +220,7 @@ def test_named_end_group_rows_do_not_hide_the_group(tmp_path: Path) -> None:
 | agree | eens | Eens |
 """, tmp_path / "grid.xlsx"))
     assert form.groups()[0].appearance == "table-list" and form.groups()[0].row == 2
+    assert form.groups()[0].label == {"default": "Stellingen"}
     assert [(p.key, len(p.questions)) for p in form.pages()] == [("grid", 2)]
 
 

@@ -20,6 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    smtp_port = _demo_mail_environment(args.address)
     setup_django()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
@@ -43,12 +44,164 @@ def run(args: argparse.Namespace) -> int:
     user.set_password(password)
     user.save()
     base = f"http://{args.address}"
+    open_url, personal_url, preview_url = _demo_fieldwork(result.version)
     print("peiling demo is ready.")
     print(f"  Questionnaire:  {base}/vragenlijsten/versie/{result.version.pk}/")
+    print(f"  Open link:      {base}{open_url}")
+    print(f"  Personal link:  {base}{personal_url}")
+    print(f"  Preview:        {base}{preview_url}  (log in first)")
     print(f"  Admin:          {base}/admin/")
+    print(f"  Report:         {base}{_demo_report()}  (log in first)")
     print(f"  Log in as:      demo / {password}")
+    for line in _demo_panel(result.version, smtp_port, base):
+        print(line)
     if args.serve:
         call_command("collectstatic", interactive=False, verbosity=0)
         print(f"Serving on {base} — press Ctrl-C to stop.", flush=True)
         call_command("runserver", args.address, use_reloader=False, use_threading=True)
     return 0
+
+
+def _demo_fieldwork(version) -> tuple[str, str, str]:
+    """Open the demo fieldwork on ``version`` (for 60 days from now) with an open link, and
+    make one new personal link; return their paths and the preview's."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from peiling.fieldwork import services
+    from peiling.fieldwork.models import Fieldwork, OpenLink
+
+    now = timezone.now()
+    fieldwork = Fieldwork.objects.filter(slug="demo").first()
+    if fieldwork is None:
+        fieldwork = services.fieldwork_create(
+            form_version=version, slug="demo", name="Demo: digitalisering van de overheid",
+            opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=60),
+            intro={"nl": "Dit is een demonstratie van peiling. Uw antwoorden blijven op deze "
+                         "computer.",
+                   "en": "This is a demonstration of peiling. Your answers stay on this "
+                         "computer."},
+            thank_you={"nl": "Hartelijk dank voor het invullen.",
+                       "en": "Thank you for filling in the questionnaire."})
+    elif fieldwork.closes_at < now + dt.timedelta(days=1):
+        Fieldwork.objects.filter(pk=fieldwork.pk).update(closes_at=now + dt.timedelta(days=60))
+    link = OpenLink.objects.filter(fieldwork=fieldwork, source="demo").first()
+    if link is None:
+        link = services.open_link_create(fieldwork=fieldwork, source="demo")
+    issued = services.invitation_create(fieldwork=fieldwork, profile={"demo": "ja"})
+    return (reverse("fieldwork:open_link", args=[link.key]),
+            reverse("fieldwork:invitation", args=[issued.token]),
+            reverse("fieldwork:preview", args=[fieldwork.form_version_id]))
+
+
+def _demo_report() -> str:
+    """Give the demo fieldwork simulated responses once (1,093 through the panel and 322
+    through an open link, as the reference report had) and return its report page."""
+    from django.urls import reverse
+
+    from peiling.fieldwork import services
+    from peiling.fieldwork.models import Fieldwork
+
+    fieldwork = Fieldwork.objects.get(slug="demo")
+    if not fieldwork.responses.filter(status="completed").exists():
+        services.responses_simulate(fieldwork=fieldwork, n=1093, seed=2018, source="panel")
+        services.responses_simulate(fieldwork=fieldwork, n=322, seed=2019, source="nieuwsbrief")
+    return reverse("reports:page", args=[fieldwork.slug])
+
+
+PANEL_PROFILE = EXAMPLE.with_name("panel-profiel.xlsx")
+
+
+def _demo_mail_environment(address: str) -> int | None:
+    """Unless the environment names a mail server, send the demo's e-mail to a local SMTP
+    sink (started by ``_demo_panel``) and run background tasks at once; return its port."""
+    import os
+    import socket
+
+    os.environ.setdefault("PEILING_TASKS", "immediate")
+    os.environ.setdefault("PEILING_BASE_URL", f"http://{address}")
+    if os.environ.get("EMAIL_HOST"):
+        return None
+    for wanted in (8025, 0):  # 8025 if free, else any free port
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the sink binds
+            try:
+                probe.bind(("127.0.0.1", wanted))
+            except OSError:
+                continue
+            port = probe.getsockname()[1]
+            break
+    os.environ["EMAIL_HOST"], os.environ["EMAIL_PORT"] = "127.0.0.1", str(port)
+    return port
+
+
+def _demo_panel(version, smtp_port: int | None, base: str) -> list[str]:
+    """Create the demo panel (1,415 members shaped like Tabel 4.1/4.2 of the example report),
+    draw a stratified sample for a panel fieldwork, send the invitations into the local mail
+    sink, and return what to open."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from peiling.fieldwork import services as fieldwork_services
+    from peiling.fieldwork.models import Fieldwork
+    from peiling.panel import mailing, services
+    from peiling.panel.demo import demo_members_csv
+    from peiling.panel.models import Panel, Sample
+    from peiling.panel.samples import SampleDesign, sample_commit, sample_preview
+    from peiling.panel.sink import MailSink
+
+    sink = None
+    if smtp_port is not None:
+        sink = MailSink(port=smtp_port, maildir=settings.VAR_DIR / "demo-mail").start()
+    panel = Panel.objects.filter(slug="demo").first() or services.panel_create(
+        slug="demo", name="Demopanel", profile_source=PANEL_PROFILE.read_bytes(),
+        profile_name=PANEL_PROFILE.name)
+    report = services.members_import(panel=panel, data=demo_members_csv(seed=2018).encode(),
+                                     name="demo-panel.csv")
+    now = timezone.now()
+    fieldwork = Fieldwork.objects.filter(slug="demo-panel").first()
+    if fieldwork is None:
+        fieldwork = fieldwork_services.fieldwork_create(
+            form_version=version, slug="demo-panel", name="Digitalisering bij de overheid",
+            opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=60))
+    elif fieldwork.closes_at < now + dt.timedelta(days=1):
+        Fieldwork.objects.filter(pk=fieldwork.pk).update(closes_at=now + dt.timedelta(days=60))
+        fieldwork.refresh_from_db()
+    mailing.reminder_schedule_set(fieldwork=fieldwork, days=[4, 8])
+    if not Sample.objects.filter(fieldwork=fieldwork).exists():
+        design = SampleDesign(method="proportional", variables=("org_type",), size=200,
+                              seed=2018)
+        sample_commit(plan=sample_preview(panel=panel, fieldwork=fieldwork, design=design))
+    queued = mailing.invitations_queue(fieldwork=fieldwork)
+    lines = [
+        f"  Panel:          {base}/admin/panel/member/  (1415 members: {report.summary})",
+        f"  Sample:         200 members, stratified on org_type, seed 2018, for fieldwork "
+        f"demo-panel; {queued.messages} invitations sent now",
+    ]
+    if sink is not None:
+        lines.append(f"  Mail sink:      smtp://127.0.0.1:{smtp_port}, every message as a file "
+                     f"in {settings.VAR_DIR / 'demo-mail' / 'new'}")
+        link = _first_link(settings.VAR_DIR / "demo-mail")
+        if link:
+            lines.append(f"  From the mail:  {link}")
+        lines.append(f"  Reminders:      PEILING_TASKS=immediate EMAIL_HOST=127.0.0.1 "
+                     f"EMAIL_PORT={smtp_port} peiling invite remind demo-panel --now")
+    lines.append("  Response rates: peiling invite rates demo-panel")
+    return lines
+
+
+def _first_link(maildir: Path) -> str | None:
+    """Return the personal link in one of the invitations the sink received."""
+    import mailbox
+    import re
+
+    for message in mailbox.Maildir(maildir, create=False):
+        text = message.get_payload(decode=True).decode("utf-8", "replace")
+        found = re.search(r"https?://\S+/s/[A-Za-z0-9_-]{32}/", text)
+        if found:
+            return found.group(0)
+    return None

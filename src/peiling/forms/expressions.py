@@ -21,29 +21,27 @@ Answers (``Environment.values``) are Python values: ``None`` (unanswered), ``str
 select_one choice name), ``int``/``float``, ``datetime.date``, and ``tuple[str, ...]`` of choice
 names for select_multiple and rank. Evaluation follows JavaRosa, the engine of ODK Collect:
 
-======================  ==========================================================================
-unanswered              the empty string ``''``: ``${q} = ''`` is true, ``number('')`` is NaN
-select_multiple, rank   their space-separated string ``'a b'``
-``=`` ``!=``            as booleans if either side is a boolean, else as numbers if either side is
-                        a number (equal within 1e-12), else as strings
-``<`` ``<=`` ``>`` ``>=``   as numbers; NaN compares false; dates are days since 1970-01-01
-text to number          trim, read ``','`` as ``'.'``, only digits, ``-`` and ``.`` — else NaN
-number to text          ``3``, ``2.5``, ``NaN``, ``Infinity``; never an exponent (XPath 1.0 §4.2)
-boolean of              ``''`` false, NaN and 0 false, any date true
-``div`` ``mod``         IEEE 754: ``1 div 0`` is Infinity, ``0 div 0`` and ``5 mod 0`` are NaN;
-                        ``mod`` keeps the sign of the dividend
-``int(x)``              truncates toward zero
-``round(x, n)``         half toward +infinity on the decimal digits (``round(2.675, 2)`` = 2.68,
-                        ``round(-2.5)`` = -2) — never Python's banker's rounding
-``selected(a, 'x')``    ``' x '`` occurs in ``' ' + a + ' '``: false for unanswered ``a``
-``regex(s, p)``         ``p`` must match the whole of ``s`` (Java ``Pattern.matches``); ``\\d``,
-                        ``\\w``, ``\\s`` are ASCII as in Java
-``coalesce(a, b)``      ``b`` when ``a`` is ``''`` or NaN
-======================  ==========================================================================
+- unanswered: the empty string ``''``, so ``${q} = ''`` is true and ``number('')`` is NaN;
+- select_multiple and rank: their space-separated string ``'a b'``;
+- ``=`` ``!=``: as booleans if either side is a boolean, else as numbers if either side is a
+  number (equal within 1e-12), else as strings;
+- ``<`` ``<=`` ``>`` ``>=``: as numbers; NaN compares false; dates count days since 1970-01-01;
+- text to number: trimmed, ``','`` read as ``'.'``, only digits, ``-`` and ``.`` — else NaN;
+- number to text: ``3``, ``2.5``, ``NaN``, ``Infinity``, never an exponent (XPath 1.0 §4.2);
+- boolean: ``''``, 0 and NaN are false, any other text or number and any date true;
+- ``div`` and ``mod``: IEEE 754, so ``1 div 0`` is Infinity, ``0 div 0`` and ``5 mod 0`` are
+  NaN; ``mod`` keeps the sign of the dividend (Java ``%``);
+- ``int(x)`` truncates toward zero; ``round(x, n)`` rounds half toward +infinity on the decimal
+  digits (``round(2.675, 2)`` = 2.68, ``round(-2.5)`` = -2), never half to even as Python does;
+- ``selected(a, 'x')``: ``' x '`` occurs in ``' ' + a + ' '``, so false for unanswered ``a``;
+- ``regex(s, p)``: ``p`` matches the whole of ``s`` (Java ``Pattern.matches``); ``\\d``, ``\\w``
+  and ``\\s`` are ASCII, as in Java;
+- ``coalesce(a, b)``: ``b`` when ``a`` is ``''`` or NaN; ``if()`` and ``coalesce()`` evaluate
+  only the argument they return.
 
 Deliberate differences from JavaRosa: ``selected()`` and ``count-selected()`` accept any value
-(JavaRosa fails on a number); ``round()`` with negative places rounds negative numbers half up
-too (JavaRosa truncates them); ``string-length()`` counts characters, not UTF-16 units;
+(JavaRosa fails on a number); ``round(-36, -1)`` is -40 (JavaRosa truncates negative numbers
+to -30 when places are negative); ``string-length()`` counts characters, not UTF-16 units;
 ``Infinity = Infinity`` is true (XPath 1.0). ``date(x)`` is supported so that dates can be
 compared with literals: ``. >= date('1900-01-01')``.
 

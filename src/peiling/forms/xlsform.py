@@ -268,6 +268,20 @@ def _choice(data: Mapping[str, Any], languages: list[str]) -> Choice:
     return Choice(str(data["name"]), _texts(data.get("label"), languages), extra)
 
 
+def _raw_texts(raw: Mapping[str, str], base: str, languages: list[str]) -> dict[str, str]:
+    """Return the ``base`` texts of a raw sheet row by language.
+
+    Used for the label of a table-list group, which pyxform moves into a label row it
+    generates; peiling keeps the group as the researcher wrote it.
+    """
+    texts: dict[str, str] = {}
+    for column, text in raw.items():
+        name, _, language = column.partition("::")
+        if name.strip().lower() == base and text:
+            texts[language.strip() or DEFAULT_LANGUAGE] = text
+    return _texts(texts, languages)
+
+
 def _item(data: Mapping[str, Any], rows: _Rows, languages: list[str]) -> Item | None:
     bind = data.get("bind", {})
     name = str(data["name"])
@@ -285,7 +299,7 @@ def _item(data: Mapping[str, Any], rows: _Rows, languages: list[str]) -> Item | 
         )
         return Group(
             name,
-            _texts(data.get("label"), languages),
+            _texts(data.get("label"), languages) or _raw_texts(raw, "label", languages),
             bind.get("relevant"),
             appearance,
             children,
