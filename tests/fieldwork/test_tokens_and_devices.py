@@ -52,3 +52,13 @@ def test_respondent_and_link_keys():
 ])
 def test_device_class(agent, expected):
     assert device_class(agent) == expected
+
+
+def test_derived_tokens_are_well_formed_stable_and_keyed() -> None:
+    from peiling.fieldwork.tokens import derived_token, new_nonce
+
+    nonce = new_nonce()
+    token = derived_token("key-one", nonce)
+    assert well_formed(token) and token == derived_token("key-one", nonce)
+    assert token != derived_token("key-two", nonce)
+    assert token != derived_token("key-one", new_nonce())

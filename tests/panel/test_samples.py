@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from peiling.fieldwork.models import Invitation
-from peiling.fieldwork.tokens import token_hash
+from peiling.fieldwork.tokens import token_hash, well_formed
 from peiling.panel.errors import SampleChanged, SampleError
-from peiling.panel.mail import link_cipher
+from peiling.panel.mail import LinkUnavailable, link_token
 from peiling.panel.models import Member, PanelInvitation, Sample
 from peiling.panel.samples import SampleDesign, sample_commit, sample_preview
 from tests.panel.helpers import invite_all
@@ -156,9 +156,24 @@ def test_commit_stores_exactly_the_preview(panel, fieldwork, hundred) -> None:
         "gemeente / ict": 6, "gemeente / overig": 6, "rijk / ict": 6, "onderwijs / overig": 2}
     item = items[0]
     assert item.invitation.profile == item.member.profile
-    token = link_cipher().decrypt(item.link_token.encode()).decode()
+    token = link_token(nonce=item.link_nonce, token_hash=item.invitation.token_hash)
     assert Invitation.objects.get(token_hash=token_hash(token)) == item.invitation
-    assert token not in item.link_token
+    assert token not in item.link_nonce and well_formed(token)
+
+
+def test_links_survive_a_key_rotation_and_fail_clearly_without_the_old_key(
+    panel, fieldwork, hundred, settings
+) -> None:
+    sample = sample_commit(plan=sample_preview(panel=panel, fieldwork=fieldwork,
+                                               design=PROPORTIONAL))
+    item = PanelInvitation.objects.filter(sample=sample).select_related("invitation")[0]
+    before = link_token(nonce=item.link_nonce, token_hash=item.invitation.token_hash)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-key-" + "x" * 40
+    assert link_token(nonce=item.link_nonce, token_hash=item.invitation.token_hash) == before
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(LinkUnavailable):
+        link_token(nonce=item.link_nonce, token_hash=item.invitation.token_hash)
 
 
 def test_commit_refuses_when_drawn_members_changed(panel, fieldwork, hundred) -> None:

@@ -225,7 +225,7 @@ def test_erasure_keeps_the_answers_and_cuts_the_link(panel, add_member, fieldwor
     assert (member.email, member.name, member.profile, member.status) == (None, "", {}, "erased")
     assert not member.consents.exists() and not member.invitations.exists()
     item.refresh_from_db()
-    assert item.member is None and item.link_token == ""
+    assert item.member is None and item.link_nonce == ""
     answers = Response.objects.get(pk=response.pk)
     assert answers.answers == {"q1": "ja"} and answers.status == "completed"
     assert Invitation.objects.get(pk=item.invitation_id).response_id == response.pk

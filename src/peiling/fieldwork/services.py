@@ -30,7 +30,13 @@ from peiling.fieldwork.errors import (
 )
 from peiling.fieldwork.flow import Action, Flow, PageNotShown, Step
 from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Response
-from peiling.fieldwork.tokens import new_link_key, new_respondent_key, new_token, token_hash
+from peiling.fieldwork.tokens import (
+    new_link_key,
+    new_respondent_key,
+    new_token,
+    token_hash,
+    well_formed,
+)
 from peiling.questionnaires.models import FormVersion
 
 #: Fields a respondent page posts besides the answers.
@@ -87,12 +93,20 @@ def invitation_create(*, fieldwork: Fieldwork,
 
 
 @transaction.atomic
-def invitations_create(*, fieldwork: Fieldwork,
-                       profiles: Iterable[Mapping[str, Any]]) -> list[IssuedInvitation]:
-    """Create one personal link per profile snapshot (in batches); return them with tokens."""
+def invitations_create(*, fieldwork: Fieldwork, profiles: Iterable[Mapping[str, Any]],
+                       tokens: Iterable[str] | None = None) -> list[IssuedInvitation]:
+    """Create one personal link per profile snapshot (in batches); return them with tokens.
+
+    ``tokens`` lets the caller supply the tokens (e.g. ``tokens.derived_token``, so a panel
+    can rebuild the link for a reminder without storing it); by default they are random.
+    Only their hashes are stored.
+    """
     issued = []
+    supplied = iter(tokens) if tokens is not None else None
     for profile in profiles:
-        token = new_token()
+        token = new_token() if supplied is None else next(supplied)
+        if not well_formed(token):
+            raise ValueError("a supplied token must have the form new_token() gives")
         invitation = Invitation(fieldwork=fieldwork, token_hash=token_hash(token),
                                 profile=dict(profile))
         issued.append(IssuedInvitation(invitation, token))

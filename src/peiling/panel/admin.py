@@ -183,7 +183,7 @@ class PanelInvitationAdmin(ReadOnlyAdmin):
                     "unsubscribed_at")
     list_filter = ("fieldwork",)
     search_fields = ("member__email",)
-    exclude = ("link_token",)
+    exclude = ("link_nonce",)
     inlines = [DeliveryInline]
 
 

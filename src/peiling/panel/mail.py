@@ -1,9 +1,10 @@
 """The e-mail a panel member receives: invitation and reminders, links and unsubscribe tokens.
 
-* The personal link's token exists in clear only when fieldwork creates it; the panel keeps it
-  encrypted (Fernet, AES-128-CBC + HMAC-SHA256) under a key derived from ``SECRET_KEY`` so
-  that reminders can repeat the link. A copy of the database alone opens no questionnaire.
-  ``SECRET_KEY_FALLBACKS`` still decrypt after a key rotation.
+* The personal link's token is stored nowhere: the panel keeps a random nonce per invitation
+  and derives the token from it with HMAC-SHA256 under ``SECRET_KEY``
+  (``fieldwork.tokens.derived_token``), so reminders repeat the link while fieldwork stores
+  only the token's hash. A copy of the database alone opens no questionnaire; after a key
+  rotation the old key in ``SECRET_KEY_FALLBACKS`` still rebuilds the link.
 * Unsubscribe links carry ``[member id, panel invitation id]`` signed with Django's signing
   (salted HMAC), so they work without login, for as long as the key does, and cannot be
   forged or pointed at another member.
@@ -14,46 +15,55 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from dataclasses import dataclass
 from email.utils import make_msgid
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from peiling.fieldwork.tokens import derived_token, new_nonce
+from peiling.fieldwork.tokens import token_hash as hash_of_token
+
 __all__ = [
-    "InvalidToken",
     "Letter",
-    "link_cipher",
+    "LinkUnavailable",
+    "link_nonce_and_token",
+    "link_token",
     "message_build",
     "unsubscribe_token",
     "unsubscribe_token_read",
     "unsubscribe_url",
 ]
 
-LINK_TOKEN_SALT = "peiling.panel.link-token"  # noqa: S105  (a salt naming the key's use)
 UNSUBSCRIBE_SALT = "peiling.panel.unsubscribe"
 
 
-def link_cipher() -> MultiFernet:
-    """Return the cipher of stored link tokens: SECRET_KEY first, then its fallbacks."""
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())]
-    return MultiFernet([
-        Fernet(base64.urlsafe_b64encode(
-            salted_hmac(LINK_TOKEN_SALT, "fernet-key", secret=secret,
-                        algorithm="sha256").digest()
-        ))
-        for secret in secrets
-    ])
+class LinkUnavailable(Exception):
+    """No key rebuilds the personal link: SECRET_KEY changed and the old one is not in
+    SECRET_KEY_FALLBACKS."""
+
+
+def link_nonce_and_token() -> tuple[str, str]:
+    """Return a new nonce to store and the personal token it gives under SECRET_KEY."""
+    nonce = new_nonce()
+    return nonce, derived_token(settings.SECRET_KEY, nonce)
+
+
+def link_token(*, nonce: str, token_hash: str) -> str:
+    """Rebuild the personal token of ``nonce``: the one whose hash fieldwork stored, under
+    SECRET_KEY or one of its fallbacks; raise ``LinkUnavailable`` when none gives it."""
+    for secret in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())):
+        token = derived_token(secret, nonce)
+        if hash_of_token(token) == token_hash:
+            return token
+    raise LinkUnavailable(nonce)
 
 
 def unsubscribe_token(*, member_id: int, panel_invitation_id: int | None) -> str:

@@ -32,7 +32,13 @@ from peiling.fieldwork import selectors as fieldwork_selectors
 from peiling.fieldwork.models import Fieldwork
 from peiling.panel import selectors
 from peiling.panel.errors import PanelError
-from peiling.panel.mail import InvalidToken, Letter, link_cipher, message_build, unsubscribe_token
+from peiling.panel.mail import (
+    Letter,
+    LinkUnavailable,
+    link_token,
+    message_build,
+    unsubscribe_token,
+)
 from peiling.panel.models import Delivery, Member, PanelInvitation, ReminderSchedule
 
 __all__ = [
@@ -149,7 +155,6 @@ def deliveries_send(*, panel_invitation_ids: Sequence[int], number: int,
         raise RuntimeError("deliveries_send must run outside a transaction: every claim "
                            "commits on its own, so a crash cannot send anyone twice")
     now = now or timezone.now()
-    cipher = link_cipher()
     sent = failed = skipped = 0
     accepted: tuple[int, str] | None = None  # (delivery, Message-ID) sent, not yet marked
     connection = connection or get_connection()
@@ -157,7 +162,7 @@ def deliveries_send(*, panel_invitation_ids: Sequence[int], number: int,
         for start in range(0, len(panel_invitation_ids), BATCH):
             chunk = list(panel_invitation_ids[start:start + BATCH])
             items = (PanelInvitation.objects.filter(pk__in=chunk)
-                     .select_related("member", "fieldwork", "sample__panel")
+                     .select_related("member", "fieldwork", "sample__panel", "invitation")
                      .defer(*_UNUSED).order_by("pk"))
             for item in items:
                 delivery = _mark_and_claim(accepted, item, number, now)
@@ -166,9 +171,9 @@ def deliveries_send(*, panel_invitation_ids: Sequence[int], number: int,
                     skipped += 1
                     continue
                 try:
-                    letter = _letter(item, number, cipher)
-                except InvalidToken:
-                    _fail(delivery, "the personal link cannot be decrypted: SECRET_KEY changed "
+                    letter = _letter(item, number)
+                except LinkUnavailable:
+                    _fail(delivery, "the personal link cannot be rebuilt: SECRET_KEY changed "
                                     "and the old key is not in SECRET_KEY_FALLBACKS")
                     failed += 1
                     continue
@@ -220,10 +225,10 @@ def _mark_and_claim(accepted: tuple[int, str] | None, item: PanelInvitation | No
     return row[0] if row else None
 
 
-def _letter(item: PanelInvitation, number: int, cipher) -> Letter:
+def _letter(item: PanelInvitation, number: int) -> Letter:
     member = item.member
     assert member is not None and member.email is not None
-    token = cipher.decrypt(item.link_token.encode()).decode()
+    token = link_token(nonce=item.link_nonce, token_hash=item.invitation.token_hash)
     return Letter(
         to=member.email, name=member.name, language=member.language,
         panel_name=item.sample.panel.name, survey_name=item.fieldwork.name,

@@ -171,10 +171,11 @@ class Sample(models.Model):
 class PanelInvitation(models.Model):
     """A member drawn for a fieldwork, and their personal invitation.
 
-    ``link_token`` holds the personal token of ``invitation`` encrypted with a key derived
-    from SECRET_KEY (``peiling.panel.mail``), so reminders can repeat the link; fieldwork
-    itself stores only the token's hash. ``drawn_at`` is when the member was drawn for the
-    invitation: the moment the contact rules count (an invitation waiting to be sent counts).
+    ``link_nonce`` is the random nonce the personal token of ``invitation`` is derived from
+    under SECRET_KEY (``peiling.panel.mail.link_token``), so reminders can repeat the link;
+    the token itself is stored nowhere, and fieldwork keeps only its hash. ``drawn_at`` is
+    when the member was drawn for the invitation: the moment the contact rules count (an
+    invitation waiting to be sent counts).
     """
 
     sample = models.ForeignKey(Sample, on_delete=models.PROTECT, related_name="invitations",
@@ -188,7 +189,7 @@ class PanelInvitation(models.Model):
                                       related_name="panel_invitation",
                                       verbose_name=_("personal link"))
     stratum = models.CharField(_("stratum"), max_length=300, blank=True)
-    link_token = models.TextField(_("encrypted link token"), blank=True, editable=False)
+    link_nonce = models.CharField(_("link nonce"), max_length=64, blank=True, editable=False)
     drawn_at = models.DateTimeField(_("drawn"))
     bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)

@@ -25,7 +25,7 @@ from peiling.fieldwork import services as fieldwork_services
 from peiling.fieldwork.models import Fieldwork
 from peiling.panel import selectors
 from peiling.panel.errors import SampleChanged, SampleError
-from peiling.panel.mail import link_cipher
+from peiling.panel.mail import link_nonce_and_token
 from peiling.panel.models import Member, Panel, PanelInvitation, Sample
 from peiling.panel.profile import ProfileVariable
 from peiling.panel.sampling import METHODS, Method, draw_sample
@@ -214,8 +214,10 @@ def sample_commit(*, plan: SamplePlan, user: Any = None,
             f"changed, or they were invited meanwhile); preview the sample again"
         )
     profiles = _profiles(ids)
+    links = [link_nonce_and_token() for _ in range(ids.size)]
     issued = fieldwork_services.invitations_create(
-        fieldwork=plan.fieldwork, profiles=[profiles[int(pk)] for pk in ids])
+        fieldwork=plan.fieldwork, profiles=[profiles[int(pk)] for pk in ids],
+        tokens=[token for _, token in links])
     design = plan.design
     sample = Sample(panel=panel, fieldwork=plan.fieldwork, method=design.method,
                     variables=list(design.variables), size=design.size or plan.target,
@@ -223,14 +225,13 @@ def sample_commit(*, plan: SamplePlan, user: Any = None,
                     created_by=user if getattr(user, "is_authenticated", False) else None)
     sample.full_clean()
     sample.save()
-    cipher = link_cipher()
     keys = [" / ".join(key) for key in itertools.product(*_variable_choices(plan))]
     PanelInvitation.objects.bulk_create([
         PanelInvitation(sample=sample, fieldwork=plan.fieldwork, member_id=int(pk),
                         invitation=item.invitation, stratum=keys[int(code)],
-                        link_token=cipher.encrypt(item.token.encode()).decode(),
-                        drawn_at=now)
-        for pk, code, item in zip(ids, plan.member_strata, issued, strict=True)
+                        link_nonce=nonce, drawn_at=now)
+        for pk, code, item, (nonce, _) in zip(ids, plan.member_strata, issued, links,
+                                              strict=True)
     ], batch_size=1000)
     return sample
 

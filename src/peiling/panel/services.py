@@ -386,7 +386,7 @@ def member_erase(*, member: Member, reason: str = ErasureRecord.Reason.REQUEST,
     invitation_ids = list(member.invitations.values_list("pk", flat=True))
     Delivery.objects.filter(panel_invitation_id__in=invitation_ids).update(message_id="")
     unlinked = PanelInvitation.objects.filter(pk__in=invitation_ids).update(member=None,
-                                                                            link_token="")
+                                                                            link_nonce="")
     consents, _ = member.consents.all().delete()
     member.email, member.name, member.language = None, "", settings.LANGUAGE_CODE
     member.recruitment_source, member.recruited_on = "", None

@@ -256,9 +256,9 @@ class Migration(migrations.Migration):
                 ),
                 ("stratum", models.CharField(blank=True, max_length=300, verbose_name="stratum")),
                 (
-                    "link_token",
-                    models.TextField(
-                        blank=True, editable=False, verbose_name="encrypted link token"
+                    "link_nonce",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, verbose_name="link nonce"
                     ),
                 ),
                 ("drawn_at", models.DateTimeField(verbose_name="drawn")),
