@@ -119,3 +119,32 @@ def test_the_command_reports_a_fieldwork(fieldwork, tmp_path, capsys) -> None:
 def test_unknown_fieldwork_and_format_are_404(researcher: Client, fieldwork) -> None:
     assert researcher.get(reverse("reports:page", args=["nergens"])).status_code == 404
     assert researcher.get(reverse("reports:download", args=[fieldwork.slug, "odt"])).status_code == 404
+
+
+def test_data_downloads_next_to_the_report(researcher: Client, fieldwork, tmp_path) -> None:
+    import pyreadstat
+
+    from peiling.fieldwork.models import Response
+
+    html = researcher.get(reverse("reports:page", args=[fieldwork.slug])).content.decode()
+    for name in ("data.sav", "data.csv", "data.xlsx", "data.parquet", "codebook.html"):
+        assert f'href="/rapporten/{fieldwork.slug}/{name}"' in html
+    response = researcher.get(reverse("reports:data", args=[fieldwork.slug, "data.sav"]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{fieldwork.slug}-data.sav"')
+    path = tmp_path / "data.sav"
+    path.write_bytes(response.content)
+    frame, meta = pyreadstat.read_sav(str(path))
+    assert len(frame) == Response.objects.filter(fieldwork=fieldwork, status="completed").count()
+    assert meta.variable_value_labels["org_type"][1] == "Gemeente"
+    csv = researcher.get(reverse("reports:data", args=[fieldwork.slug, "data.csv"]))
+    assert csv.status_code == 200 and csv.content.decode().splitlines()[0].startswith("org_type")
+
+
+def test_data_downloads_need_login_and_a_known_format(client: Client, researcher: Client,
+                                                      fieldwork) -> None:
+    url = reverse("reports:data", args=[fieldwork.slug, "data.sav"])
+    assert Client().get(url).status_code == 302
+    assert researcher.get(reverse("reports:data", args=[fieldwork.slug, "data.odt"])).status_code == 404
+    assert researcher.get(reverse("reports:data", args=["nergens", "data.sav"])).status_code == 404

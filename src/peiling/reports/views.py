@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from peiling.reports import selectors
 from peiling.reports.renderers import RENDERERS, Assets, RenderError, renderer_for
@@ -18,6 +22,16 @@ FORMAT_LABELS = {
     "xlsx": "Excel (.xlsx)",
     "pdf": "PDF (.pdf)",
     "json": "JSON (.json)",
+}
+
+
+#: The data downloads next to the report: export format -> (label, file name).
+DATA_DOWNLOADS = {
+    "sav": (_lazy("SPSS data (.sav)"), "data.sav"),
+    "csv": (_lazy("CSV data (.csv)"), "data.csv"),
+    "xlsx": (_lazy("Excel data with codebook (.xlsx)"), "data.xlsx"),
+    "parquet": (_lazy("Parquet data (.parquet)"), "data.parquet"),
+    "html": (_lazy("Codebook (.html)"), "codebook.html"),
 }
 
 
@@ -36,7 +50,12 @@ def report_page(request: HttpRequest, reference: str) -> HttpResponse:
         for fmt in FORMAT_LABELS
         if fmt in RENDERERS
     ]
-    context = {**report_context(report, Assets()), "downloads": downloads}
+    data_downloads = [
+        {"url": reverse("reports:data", args=[reference, name]), "label": label}
+        for label, name in DATA_DOWNLOADS.values()
+    ]
+    context = {**report_context(report, Assets()), "downloads": downloads,
+               "data_downloads": data_downloads}
     return render(request, "reports/page.html", context)
 
 
@@ -53,4 +72,28 @@ def report_download(request: HttpRequest, reference: str, format: str) -> HttpRe
     response = HttpResponse(data, content_type=renderer.content_type)
     filename = f"rapport-{reference}{renderer.extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def data_download(request: HttpRequest, reference: str, name: str) -> HttpResponse:
+    """The fieldwork's completed responses (or codebook) as a file: the export of
+    ``peiling export``, never contact data."""
+    from peiling.exchange import services
+    from peiling.exchange.writers import ExportError, get_writer
+
+    format = next((fmt for fmt, (_label, file) in DATA_DOWNLOADS.items() if file == name), None)
+    if format is None:
+        raise Http404(_("unknown data format"))
+    with tempfile.TemporaryDirectory(prefix="peiling-export-") as folder:
+        path = Path(folder) / name
+        try:
+            services.fieldwork_export(reference=reference, format=format, path=path)
+        except services.FieldworkNotFound:
+            raise Http404(_("no such fieldwork")) from None
+        except ExportError as error:
+            return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
+        data = path.read_bytes()
+    response = HttpResponse(data, content_type=get_writer(format).media_type)
+    response["Content-Disposition"] = f'attachment; filename="{reference}-{name}"'
     return response
