@@ -294,3 +294,27 @@ def test_every_widget_passes_axe_with_and_without_errors(live_server, launch, ma
     assert page.locator(".error-summary a").count() == 3  # one, whole, ranking
     walker.axe("all widgets with errors")
     assert Response.objects.get().answers == {}
+
+
+def test_the_report_page_shows_its_charts_and_passes_axe(live_server, launch,
+                                                         example_fieldwork) -> None:
+    """The report of issue 6 in the browser: tables and SVG charts present, axe clean."""
+    from django.contrib.auth import get_user_model
+
+    services.responses_simulate(fieldwork=example_fieldwork, n=60, seed=6, source="panel")
+    get_user_model().objects.create_user("onderzoeker", password="geheim-" + "x" * 12,
+                                         is_staff=True)
+    page = launch().new_page()
+    page.goto(f"{live_server.url}/admin/login/?next=/rapporten/{example_fieldwork.slug}/")
+    page.fill("#id_username", "onderzoeker")
+    page.fill("#id_password", "geheim-" + "x" * 12)
+    press(page.locator("input[type=submit]"))
+    assert page.locator("h1").first.inner_text().startswith("Hoe beoordelen ambtenaren")
+    assert page.locator("figure svg").count() >= 3
+    assert page.locator("table caption").count() >= 10
+    assert page.get_by_text("Door afronding tellen de percentages").count() >= 1
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+    assert violations == [], violations
