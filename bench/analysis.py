@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import weightipy
+from machine import cpu_model  # bench/machine.py, beside this script
 
 from peiling.analysis import Category, Dataset, Variable, make_banner, rake, tabulate
 
@@ -180,14 +181,6 @@ def _memory_child(n: int) -> None:
     with open("/proc/self/status", encoding="utf-8") as status:
         peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     print(traced, peak_kb / 1024)
-
-
-def cpu_model() -> str:
-    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def report(rows: list[dict[str, Any]], peak: tuple[float, float], rss_mb: float) -> str:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow
 import pyreadstat
+from machine import cpu_model  # bench/machine.py, beside this script
 
 from peiling.analysis.dataset import Dataset
 from peiling.exchange.columns import flat_columns
@@ -135,16 +136,6 @@ def best_of(runs: int, function: Callable[[], Any]) -> float:
         function()
         times.append(time.perf_counter() - start)
     return min(times)
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def nproc() -> str:

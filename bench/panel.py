@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_model  # bench/machine.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "examples" / "panel-profiel.xlsx"
 EXAMPLE = ROOT / "examples" / "digitalisering-overheid.xlsx"
@@ -251,7 +253,7 @@ def main(argv: list[str]) -> int:
         print(f"bare smtplib loop: {bare['sent']:,} in {bare['seconds']} s: "
               f"{bare['per_second']}/s", flush=True)
     result = {
-        "date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "cpu": _cpu(),
+        "date": dt.date.today().isoformat(), "cpus": os.cpu_count(), "cpu": cpu_model(),
         "python": platform.python_version(), "database": args.database,
         "members": args.members, "insert_seconds": round(insert_seconds, 1),
         "sample": plan.drawn, "draw_best_s": round(min(times), 3),
@@ -262,16 +264,6 @@ def main(argv: list[str]) -> int:
     }
     print(json.dumps(result, indent=2))
     return 0
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import weightipy
+from machine import cpu_model  # bench/machine.py, beside this script
 
 from peiling.analysis.weighting import rake
 
@@ -71,14 +72,6 @@ def weightipy_weights(frame: pd.DataFrame, targets: dict[str, Any], **rim: Any) 
     scheme = weightipy.scheme_from_dict(percent, name="bench", rim_params=rim)
     with contextlib.redirect_stdout(io.StringIO()):
         return weightipy.weight(frame, scheme).to_numpy()
-
-
-def cpu_model() -> str:
-    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 def main(sizes: list[int]) -> None:
