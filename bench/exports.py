@@ -10,6 +10,14 @@ come from ``peiling.forms.simulate.simulate_answers`` (valid answers, routing wa
 made unique by its row number, so the text columns are as costly as real ones.
 
 Times are wall-clock seconds, the best of ``--runs`` runs, writing to a temporary directory.
+
+With ``--database`` the script measures what a researcher waits for: ``peiling export`` end
+to end. It fills a fresh PostgreSQL database ``peiling_bench_export`` (127.0.0.1:5432) with the
+same responses as completed responses of one fieldwork, then times
+``exchange.services.fieldwork_export`` per format: reading the answers from the database,
+building the Dataset and writing the file. In the same run it times the way exports read
+before (every stored JSON document decoded into a dict, then ``Dataset.from_records``) as the
+baseline of the read.
 The baseline is pandas writing the same table (ODK columns: categoricals, numbers, text) with
 ``DataFrame.to_csv`` and ``DataFrame.to_parquet``, in the same run. Before the writers, the
 script times what ``peiling export`` does before writing, short of the database query: decoding
@@ -91,7 +99,9 @@ def bench_form() -> Form:
     return form
 
 
-def bench_data(form: Form, rows: int, distinct: int, seed: int = 20240501) -> ExportData:
+def bench_records(form: Form, rows: int, distinct: int, seed: int = 20240501) -> list[dict]:
+    """Return ``rows`` respondents' answers: ``distinct`` simulated ones repeated, each open
+    answer made unique by its row number."""
     rng = random.Random(seed)
     today = dt.date(2024, 5, 1)
     simulated = [simulate_answers(form, rng, today=today) for _ in range(min(distinct, rows))]
@@ -102,6 +112,11 @@ def bench_data(form: Form, rows: int, distinct: int, seed: int = 20240501) -> Ex
             if key.startswith("open") and isinstance(value, str):
                 record[key] = f"{value} ({row})"
         records.append(record)
+    return records
+
+
+def bench_data(form: Form, rows: int, distinct: int, seed: int = 20240501) -> ExportData:
+    records = bench_records(form, rows, distinct, seed)
     # What exchange.services does per stored response (the JSON the database column holds).
     stored = [json.dumps(answers_to_json(record)) for record in records]
     start = time.perf_counter()
@@ -145,12 +160,112 @@ def nproc() -> str:
         return str(os.cpu_count())
 
 
+EXPORT_DATABASE = "peiling_bench_export"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+
+
+def database_setup(form: Form, records: list[dict[str, Any]], var: Path) -> str:
+    """Create the benchmark database with one fieldwork holding ``records``; return its slug."""
+    for sql in (f"DROP DATABASE IF EXISTS {EXPORT_DATABASE} WITH (FORCE)",
+                f"CREATE DATABASE {EXPORT_DATABASE}"):  # fmt: skip
+        subprocess.run(["psql", f"{PG_SERVER}/postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
+                       check=True, capture_output=True)  # fmt: skip
+    os.environ.update({"DATABASE_URL": f"{PG_SERVER}/{EXPORT_DATABASE}", "DEBUG": "0",
+                       "PEILING_VAR_DIR": str(var), "PEILING_SECURE": "0",
+                       "DJANGO_SETTINGS_MODULE": "peiling.settings"})  # fmt: skip
+    import io
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from peiling.fieldwork.models import Response
+    from peiling.fieldwork.services import fieldwork_create
+    from peiling.fieldwork.tokens import new_respondent_key
+    from peiling.forms.xlsform_writer import write_xlsform
+    from peiling.questionnaires.services import form_version_import
+
+    call_command("migrate", interactive=False, verbosity=0)
+    source = io.BytesIO()
+    write_xlsform(form, source)
+    version = form_version_import(source=source.getvalue(), source_name="bench.xlsx").version
+    now = timezone.now()
+    fieldwork = fieldwork_create(form_version=version, slug="bench", name="Benchmark",
+                                 opens_at=now - dt.timedelta(days=30), closes_at=now)  # fmt: skip
+    start = time.perf_counter()
+    for first in range(0, len(records), 5_000):
+        Response.objects.bulk_create([
+            Response(fieldwork=fieldwork, form_version=version,
+                     respondent_key=new_respondent_key(), source="panel", status="completed",
+                     answers=answers_to_json(record), language="nl", device_class="mobile",
+                     started_at=now - dt.timedelta(days=1, seconds=first + i),
+                     updated_at=now, completed_at=now)
+            for i, record in enumerate(records[first:first + 5_000])
+        ])  # fmt: skip
+    print(f"stored {len(records):,} responses in PostgreSQL: {time.perf_counter() - start:.1f} s")
+    return fieldwork.slug
+
+
+def old_read(slug: str) -> float:
+    """Time the read as exports did it before answer_columns: every JSON document decoded."""
+    from peiling.fieldwork.models import Fieldwork, Response
+
+    fieldwork = Fieldwork.objects.select_related("form_version").get(slug=slug)
+    form = fieldwork.form_version.form
+    start = time.perf_counter()
+    rows = Response.objects.filter(fieldwork=fieldwork, status="completed").order_by(
+        "started_at", "pk").values_list("answers", flat=True)  # fmt: skip
+    records = [answers_from_json(form, answers) for answers in rows.iterator(chunk_size=2_000)]
+    Dataset.from_records(form, records)
+    return time.perf_counter() - start
+
+
+def database_main(args: argparse.Namespace, form: Form, records: list[dict[str, Any]]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        slug = database_setup(form, records, Path(scratch) / "var")
+        from peiling.exchange.services import fieldwork_export, fieldwork_export_data
+        from peiling.fieldwork.models import Fieldwork
+
+        fieldwork = Fieldwork.objects.select_related("form_version").get(slug=slug)
+        read_new = best_of(args.runs, lambda: fieldwork_export_data(fieldwork=fieldwork))
+        read_old = best_of(1, lambda: old_read(slug))
+        results = []
+        for format in FORMATS:
+            path = Path(scratch) / f"export{get_writer(format).suffixes[0]}"
+            seconds = best_of(args.runs, lambda f=format, p=path: fieldwork_export(
+                reference=slug, format=f, path=p))  # fmt: skip
+            results.append((format, seconds, path.stat().st_size))
+    print()
+    print(f"run {dt.date.today().isoformat()} on {nproc()} cores ({cpu_model()}), Python "
+          f"{platform.python_version()}, PostgreSQL on 127.0.0.1; load before "
+          f"{os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(f"{len(records):,} completed responses x 100 questions; best of {args.runs} runs")
+    print()
+    print(f"read from the database into a Dataset: {read_new:.2f} s "
+          f"(decoding each JSON document, as before: {read_old:.2f} s; "
+          f"{read_old / read_new:.1f}x)")  # fmt: skip
+    print()
+    print("| peiling export, end to end | seconds | MB | under 10 s |")
+    print("|---|---:|---:|---|")
+    for format, seconds, size in results:
+        met = "yes" if seconds < TARGET_SECONDS else "NO"
+        print(f"| {format} | {seconds:.2f} | {size / 1e6:.1f} | {met} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--distinct", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--database", action="store_true",
+                        help="time peiling export end to end from PostgreSQL")  # fmt: skip
     args = parser.parse_args()
+    if args.database:
+        form = bench_form()
+        database_main(args, form, bench_records(form, args.rows, args.distinct))
+        return
     form = bench_form()
     data = bench_data(form, args.rows, args.distinct)
     columns = len(flat_columns(data))

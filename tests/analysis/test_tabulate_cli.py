@@ -269,3 +269,32 @@ def test_text_wraps_long_labels_instead_of_cutting_them() -> None:
     assert "".join(label.split()) in letters
     assert "Eenheellangeantwoordcategoriedieovermeerregelsloopt13%" in letters
     assert max(len(line) for line in text.splitlines()) < 40
+
+
+PIPED = """
+## survey
+| type             | name     | label                                      | calculation                                 |
+| select_one org   | org      | Type organisatie                           |                                             |
+| calculate        | org_word | Woord                                      | if(${org} = 'gemeente', 'gemeente', 'organisatie') |
+| select_one wens  | digitaal | Hoe digitaal werkt uw ${org_word}?         |                                             |
+## choices
+| list_name | name      | label     |
+| org       | gemeente  | Gemeente  |
+| org       | rijk      | Rijk      |
+| wens      | wenselijk | Wenselijk |
+| wens      | neutraal  | Neutraal  |
+## settings
+| form_id | form_title |
+| piped   | Piped      |
+"""
+
+
+def test_piped_labels_show_the_values_they_take(capsys, tmp_path: Path) -> None:
+    """As the report prints them: the reference report writes <organisatie / gemeente>."""
+    form = write_workbook(PIPED, tmp_path / "vragenlijst.xlsx")
+    data = tmp_path / "antwoorden.csv"
+    data.write_text("org,org_word,digitaal\ngemeente,gemeente,wenselijk\nrijk,organisatie,"
+                    "neutraal\n", encoding="utf-8")  # fmt: skip
+    status, out, err = run(capsys, form, data, "--questions", "digitaal")
+    assert (status, err) == (0, "")
+    assert out.splitlines()[0] == "digitaal — Hoe digitaal werkt uw <gemeente / organisatie>?"

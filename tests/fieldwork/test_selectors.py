@@ -1,4 +1,5 @@
-"""Fieldwork selectors: the token lookup every respondent request makes."""
+"""Fieldwork selectors: the token lookup every respondent request makes, and reading the
+answers of many responses column by column."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from peiling.fieldwork import selectors, services
+from peiling.fieldwork.answers import answers_from_json
+from peiling.fieldwork.encoding import AnswerEncoder
 from peiling.fieldwork.errors import LinkUnknown
-from peiling.fieldwork.models import Invitation
+from peiling.fieldwork.models import Invitation, Response
 
 
 def _fields(instance, *, leave_out=()) -> dict:
@@ -47,3 +50,46 @@ def test_an_unknown_token_is_refused(example_fieldwork):
     with pytest.raises(LinkUnknown) as raised:
         selectors.invitation_for_token(token="A" * 32)  # well formed, never issued
     assert raised.value.detail == "no invitation has this token"
+
+
+# -- answers column by column ---------------------------------------------------------------
+
+
+def _stored(example_fieldwork, n: int) -> list:
+    services.responses_simulate(fieldwork=example_fieldwork, n=n, seed=7)
+    return list(Response.objects.filter(fieldwork=example_fieldwork).order_by("-started_at", "pk"))
+
+
+def test_answer_columns_read_every_response_in_the_order_asked(example_fieldwork, monkeypatch):
+    monkeypatch.setattr(selectors, "FETCH_ROWS", 7)  # several fetches and decoding batches
+    responses = _stored(example_fieldwork, 23)
+    form = example_fieldwork.form_version.form
+    asked = Response.objects.filter(fieldwork=example_fieldwork).order_by("-started_at", "pk")
+    read, pks = selectors.answer_columns(responses=asked, questions=form.questions())
+    assert pks == [response.pk for response in responses]
+    assert read.n == 23
+    assert read.unknown_keys == {}
+    for question in form.questions():
+        if question.name not in read.columns:
+            continue
+        codes, values = read.columns[question.name]
+        got = [values[code] for code in codes]
+        expected = [answers_from_json(form, r.answers).get(question.name) for r in responses]
+        assert got == expected, question.name
+
+
+def test_a_decoding_error_reaches_the_caller(example_fieldwork, monkeypatch):
+    monkeypatch.setattr(selectors, "FETCH_ROWS", 5)
+    _stored(example_fieldwork, 12)
+    calls = []
+
+    def feed(self, documents):
+        calls.append(len(documents))
+        if len(calls) == 2:
+            raise ValueError("broken document")
+
+    monkeypatch.setattr(AnswerEncoder, "feed", feed)
+    asked = Response.objects.filter(fieldwork=example_fieldwork).order_by("started_at")
+    with pytest.raises(ValueError, match="broken document"):
+        selectors.answer_columns(responses=asked, questions=[])
+    assert calls == [5, 5]  # nothing decoded after the error

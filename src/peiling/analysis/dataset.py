@@ -41,6 +41,7 @@ __all__ = [
     "DataProblem",
     "Dataset",
     "DatasetError",
+    "EncodedText",
     "ExpressionFailed",
     "UnknownVariableError",
     "Variable",
@@ -144,6 +145,18 @@ class DataProblem:
         return f"column {self.column!r}: {self.message}"
 
 
+@dataclass(frozen=True)
+class EncodedText:
+    """A text column given dict-encoded: ``codes[i]`` is the position of respondent ``i``'s
+    value in ``values`` (``None`` there for no answer; values may repeat)."""
+
+    codes: NDArray[np.integer[Any]]
+    values: Sequence[Any]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
 class DatasetError(ValueError):
     """Columns that do not fit their variables; ``problems`` holds every one found."""
 
@@ -217,7 +230,7 @@ class Dataset:
     Columns given to the constructor, per kind: ``single`` integer codes (position in
     ``Variable.categories``, negative for no answer); ``multiple`` a respondents x choices array
     of 0/1 where a row holding -1 or NaN is not answered; ``numeric`` floats, NaN for no
-    answer; ``text`` a sequence of values, ``None`` for no answer.
+    answer; ``text`` a sequence of values, ``None`` for no answer, or an ``EncodedText``.
     """
 
     __slots__ = (
@@ -321,30 +334,43 @@ class Dataset:
             listing every key that is no question, value not in a choice list and type clash,
             with counts and examples; nothing is dropped silently.
         """
+        from peiling.analysis.records import code_records
+
         variables = variables_from_form(form, language)
-        rows = list(rows)
-        known = set(variables) | ({weight} if weight else set())
-        unknown: dict[str, int] = {}
-        for row in rows:
-            for key in row:
-                if key not in known:
-                    unknown[key] = unknown.get(key, 0) + 1
-        problems = [
-            DataProblem(key, "unknown_key", f"{_answers(count)} under a key that is no question")
-            for key, count in unknown.items()
-        ]
-        columns: dict[str, Any] = {}
-        for variable in variables.values():
-            values = [row.get(variable.name) for row in rows]
-            columns[variable.name] = _code_answers(variable, values, problems)
-        weights = None
-        if weight is not None:
-            weights = _record_weights([row.get(weight) for row in rows], weight, problems)
+        columns, weights, problems = code_records(variables, list(rows), weight)
         if problems:
             raise DatasetError(
                 "answers that do not fit the form:\n" + "\n".join(map(str, problems)), problems
             )
         return cls(variables.values(), columns, weights=weights)
+
+    @classmethod
+    def from_encoded(
+        cls,
+        form: Form,
+        columns: Mapping[str, tuple[ArrayLike, Sequence[Answer]]],
+        *,
+        n: int,
+        unknown_keys: Mapping[str, int] | None = None,
+        language: str | None = None,
+    ) -> Dataset:
+        """Build a dataset from dict-encoded answers: per question ``(codes, values)``, where
+        ``values`` holds the distinct answers (typed as in ``from_records``, ``None`` for no
+        answer) and ``codes[i]`` is the position of respondent ``i``'s answer in it.
+
+        The same data gives the same dataset, and the same ``DatasetError``, as
+        ``from_records``; ``unknown_keys`` counts answers stored under keys that are no
+        question. Questions without a column are unanswered by all ``n`` respondents.
+        """
+        from peiling.analysis.records import code_encoded
+
+        variables = variables_from_form(form, language)
+        coded, problems = code_encoded(variables, columns, n, unknown_keys or {})
+        if problems:
+            raise DatasetError(
+                "answers that do not fit the form:\n" + "\n".join(map(str, problems)), problems
+            )
+        return cls(variables.values(), coded)
 
     def _store(self, variable: Variable, column: Any) -> NDArray[Any]:
         n, kind = self._n, variable.kind
@@ -380,11 +406,18 @@ class Dataset:
             values = np.zeros(n) * np.nan if column is None else np.asarray(column, dtype=float)
             _check_shape(variable, values, (n,))
             return np.array(values, dtype=np.float64, copy=True)
+        if kind == "text" and isinstance(column, EncodedText):
+            index = np.asarray(column.codes, dtype=np.intp)
+            _check_shape(variable, index, (n,))
+            lookup: dict[Any, int] = {}
+            remap = [-1 if v is None else lookup.setdefault(v, len(lookup)) for v in column.values]
+            self._uniques[variable.name] = tuple(lookup)
+            return np.asarray(remap, dtype=np.int32)[index] if remap else index.astype(np.int32)
         if kind == "text":
             values = [None] * n if column is None else list(column)
             if len(values) != n:
                 raise DatasetError(f"column {variable.name!r} has {len(values)} rows, not {n}")
-            lookup: dict[Any, int] = {}
+            lookup = {}
             codes = np.fromiter(
                 (-1 if v is None else lookup.setdefault(v, len(lookup)) for v in values),
                 dtype=np.int32,
@@ -684,10 +717,6 @@ def _evaluate_one(expression: expressions.Expression, text: str, values: dict[st
         raise ExpressionFailed(f"expression {text!r} fails for {shown}: {error}") from None
 
 
-def _values(count: int) -> str:
-    return "1 value" if count == 1 else f"{count} values"
-
-
 def _answers(count: int) -> str:
     return "1 answer" if count == 1 else f"{count} answers"
 
@@ -733,85 +762,3 @@ def _checked_weights(weights: ArrayLike, n: int) -> NDArray[np.float64]:
         )
     array.flags.writeable = False
     return array
-
-
-def _code_answers(variable: Variable, values: list[Any], problems: list[DataProblem]) -> Any:
-    """Turn Python answers into the column the constructor takes, collecting problems."""
-    kind = variable.kind
-    bad: list[Any] = []
-    if kind == "single":
-        lookup = {name: code for code, name in enumerate(variable.category_names)}
-        codes = []
-        for value in values:
-            code = -1 if value is None else lookup.get(value) if isinstance(value, str) else None
-            if code is None:
-                bad.append(value)
-                code = -1
-            codes.append(code)
-        column: Any = np.array(codes, dtype=np.int16)
-        what = "{} not in the choice list"
-    elif kind == "multiple":
-        lookup = {name: code for code, name in enumerate(variable.category_names)}
-        column = np.zeros((len(values), len(lookup)), dtype=np.int8)
-        for row, value in enumerate(values):
-            chosen = value.split() if isinstance(value, str) else value
-            if not chosen:
-                column[row] = -1
-                continue
-            if not isinstance(chosen, list | tuple):
-                bad.append(value)
-                column[row] = -1
-                continue
-            for name in chosen:
-                if name in lookup:
-                    column[row, lookup[name]] = 1
-                else:
-                    bad.append(name)
-        what = "{} not in the choice list"
-    elif kind == "numeric":
-        numbers = []
-        for value in values:
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            if value is not None and not ok:
-                bad.append(value)
-            numbers.append(float(value) if ok else np.nan)
-        column, what = (
-            np.array(numbers, dtype=np.float64),
-            "{} of the wrong type (expected a number)",
-        )
-    else:
-        column, what = values, ""
-    if bad:
-        problems.append(
-            DataProblem(
-                variable.name,
-                "unknown_value" if kind != "numeric" else "type_clash",
-                what.format(_values(len(bad))) + f" (e.g. {examples_text(bad)})",
-                count=len(bad),
-                examples=tuple(str(v) for v in bad[:3]),
-            )
-        )
-    return column
-
-
-def _record_weights(
-    values: list[Any], key: str, problems: list[DataProblem]
-) -> NDArray[np.float64]:
-    bad = [
-        v
-        for v in values
-        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v < 0
-    ]
-    if bad:
-        problems.append(
-            DataProblem(
-                key,
-                "bad_weight",
-                f"{_values(len(bad))} that cannot be a weight (expected a finite number >= 0;"
-                f" e.g. {examples_text(bad)})",
-                count=len(bad),
-                examples=tuple(str(v) for v in bad[:3]),
-            )
-        )
-        return np.ones(len(values))
-    return np.array(values, dtype=np.float64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -99,6 +100,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run(args: argparse.Namespace) -> int:
     from peiling.analysis import DatasetError, TableError, WeightingError, make_banner, tabulate
     from peiling.exchange import ReadError, read_data
+    from peiling.reports.text import pipe_values, question_text
 
     if args.format == "xlsx" and args.output is None:
         raise CommandError("--format xlsx writes a workbook: give -o FILE.xlsx", EXIT_USAGE)
@@ -132,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
         )
     except (DatasetError, TableError, WeightingError) as error:
         raise CommandError(one_line(str(error)), EXIT_USAGE) from None
+    # Titles as the report prints them: "in uw ${org_word}" -> "in uw <gemeente / organisatie>".
+    pipes = pipe_values(dataset)
+    tables = [dataclasses.replace(table, title=question_text(table.title, pipes))
+              for table in tables]  # fmt: skip
     _write(tables, args)
     return 0
 

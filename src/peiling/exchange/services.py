@@ -13,16 +13,20 @@ Errors (all ``ExportError``)::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from peiling.analysis.dataset import DataProblem, Dataset, DatasetError
+from peiling.analysis.dataset import DataProblem, Dataset, DatasetError, variables_from_form
 from peiling.exchange.writers import (
     ExportData,
     ExportError,
@@ -33,7 +37,6 @@ from peiling.exchange.writers import (
     get_writer,
 )
 from peiling.fieldwork import selectors
-from peiling.fieldwork.answers import answers_from_json
 from peiling.fieldwork.models import Fieldwork, Response
 
 __all__ = [
@@ -132,20 +135,15 @@ def fieldwork_export_data(
             f"fieldwork {fieldwork.slug!r}: {other} responses answer another questionnaire "
             f"version than {version}; export each version on its own"
         )
-    fields = ("answers", "source", "status", "started_at", "completed_at", "device_class",
-              "language")  # fmt: skip
-    rows = responses.order_by("started_at", "pk").values_list(*fields)
-    names = {question.name for question in form.questions()}
-    records: list[dict[str, Any]] = []
-    meta: list[tuple[Any, ...]] = []
-    for answers, *rest in rows.iterator(chunk_size=CHUNK_SIZE):
-        record: dict[str, Any] = dict(answers_from_json(form, answers))
-        # Keys the form does not have stay in, so that Dataset.from_records reports them.
-        record.update({key: value for key, value in answers.items() if key not in names})
-        records.append(record)
-        meta.append(tuple(rest))
+    variables = variables_from_form(form)
+    questions = [question for question in form.questions() if question.name in variables]
+    with _snapshot():
+        read, pks = selectors.answer_columns(
+            responses=responses.order_by("started_at", "pk"), questions=questions)
+        meta = _paradata_rows(responses, pks) if paradata else []
     try:
-        dataset = Dataset.from_records(form, records, language=language)
+        dataset = Dataset.from_encoded(form, read.columns, n=read.n,
+                                       unknown_keys=read.unknown_keys, language=language)
     except DatasetError as error:
         raise DataDoesNotFit(_does_not_fit(fieldwork, error)) from None
     return ExportData(
@@ -154,9 +152,31 @@ def fieldwork_export_data(
         language=form.language(language),
         paradata=_paradata(meta) if paradata else None,
         title=fieldwork.name,
-        origin=f"fieldwork {fieldwork.slug} ({len(records)} responses"
+        origin=f"fieldwork {fieldwork.slug} ({read.n} responses"
         f"{', partial included' if include_partial else ', completed'})",
     )
+
+
+@contextlib.contextmanager
+def _snapshot() -> Iterator[None]:
+    """Run the reads of one export in one transaction that sees a single snapshot, so that
+    responses submitted meanwhile change none of its queries (PostgreSQL: REPEATABLE READ;
+    SQLite's read transaction is one snapshot already)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def _paradata_rows(responses: QuerySet[Response], pks: list[int]) -> list[tuple[Any, ...]]:
+    fields = ("pk", "source", "status", "started_at", "completed_at", "device_class", "language")
+    rows = responses.order_by("started_at", "pk").values_list(*fields)
+    meta = list(rows.iterator(chunk_size=CHUNK_SIZE))
+    if [row[0] for row in meta] != pks:
+        raise RuntimeError("responses changed while they were read; try again")
+    return [row[1:] for row in meta]
 
 
 def _paradata(meta: list[tuple[Any, ...]]) -> Paradata:

@@ -42,6 +42,7 @@ __all__ = [
     "InvalidValue",
     "TamperedCode",
     "TamperedSubmit",
+    "answer_from_json",
     "answers_from_json",
     "answers_to_json",
     "check_fields",
@@ -342,13 +343,23 @@ def answers_from_json(form: Form, data: Mapping[str, Any],
         value = data.get(question.name)
         if value is None or (wanted is not None and question.name not in wanted):
             continue
-        if question.type == "date" and isinstance(value, str):
-            try:
-                answers[question.name] = dt.date.fromisoformat(value)
-            except ValueError:
-                continue
-        elif isinstance(value, list):
-            answers[question.name] = tuple(str(item) for item in value)
-        else:
-            answers[question.name] = value
+        answer = answer_from_json(question.type, value)
+        if answer is not None:
+            answers[question.name] = answer
     return answers
+
+
+def answer_from_json(question_type: str, value: Any) -> Answer:
+    """Return one stored JSON value typed as an answer to a question of ``question_type``.
+
+    Dates come back from ISO text (``None`` for text that is no date), lists as tuples of
+    text; anything else as it is.
+    """
+    if question_type == "date" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    return value

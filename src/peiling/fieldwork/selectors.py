@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
+import queue
+import threading
 from collections import Counter
+from collections.abc import Sequence
 from typing import Literal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Field, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
+from peiling.fieldwork.encoding import AnswerEncoder, EncodedAnswers
 from peiling.fieldwork.errors import LinkUnknown
 from peiling.fieldwork.flow import Flow
 from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Response
 from peiling.fieldwork.tokens import token_hash, well_formed
-from peiling.forms.model import Form, language_code
+from peiling.forms.model import Form, Question, language_code
 from peiling.questionnaires.models import FormVersion
 
 Window = Literal["before", "open", "after"]
@@ -181,3 +187,65 @@ def invitation_url(*, token: str) -> str:
 def open_link_url(*, open_link: OpenLink) -> str:
     """Return the full address of an open link."""
     return settings.PEILING_BASE_URL + reverse("fieldwork:open_link", args=[open_link.key])
+
+
+# -- answers column by column ---------------------------------------------------------------
+
+#: Responses fetched from the database at a time.
+FETCH_ROWS = 5_000
+
+
+def answer_columns(*, responses: QuerySet[Response], questions: Sequence[Question],
+                   ) -> tuple[EncodedAnswers, list[int]]:
+    """Return the answers of ``responses`` (in their order) dict-encoded per question, and
+    the responses' ids; ``questions`` are the ones to keep (see ``fieldwork.encoding``)."""
+    table, answers = Response._meta.db_table, Response._meta.get_field("answers").column
+    column = f"{connection.ops.quote_name(table)}.{connection.ops.quote_name(answers)}"
+    if connection.vendor == "postgresql":
+        column += "::text"
+    # The stored JSON as text, past JSONField's decoding: AnswerEncoder decodes it.
+    text = RawSQL(column, [], output_field=TextField())  # noqa: S611  (names from the model)
+    rows = (responses.annotate(peiling_answers=text).values_list("pk", "peiling_answers")
+            .iterator(chunk_size=FETCH_ROWS))
+    encoder = AnswerEncoder(questions)
+    pks: list[int] = []
+    with _Decoding(encoder) as decoding:
+        while chunk := list(itertools.islice(rows, FETCH_ROWS)):
+            chunk_pks, documents = zip(*chunk, strict=True)
+            pks.extend(chunk_pks)
+            decoding.put(documents)
+    return encoder.result(), pks
+
+
+class _Decoding:
+    """Feeds an ``AnswerEncoder`` in a second thread, so that decoding one batch overlaps with
+    the database sending the next (the driver lets go of the GIL while it waits). Only this
+    thread touches the database; the other runs pure Python."""
+
+    def __init__(self, encoder: AnswerEncoder) -> None:
+        self._encoder = encoder
+        self._queue: queue.Queue[Sequence[str] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="peiling-decode", daemon=True)
+
+    def __enter__(self) -> _Decoding:
+        self._thread.start()
+        return self
+
+    def put(self, documents: Sequence[str]) -> None:
+        if self._error is None:
+            self._queue.put(documents)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc_info[0] is None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (documents := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._encoder.feed(documents)
+                except BaseException as error:  # re-raised in the calling thread
+                    self._error = error

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from peiling.analysis import Banner, Dataset, make_banner
 from peiling.forms.model import Form
 from peiling.reports.definition import BannerSpec, ReportDefinition
-from peiling.reports.text import question_text, quoted
+from peiling.reports.text import pipe_values, question_text, quoted
 
 __all__ = ["BuildContext", "Numbering"]
 
@@ -68,12 +68,7 @@ class BuildContext:
         return texts[0] if len(texts) == 1 else " and ".join(f"({t})" for t in texts)
 
     def label(self, name: str) -> str:
-        pipes = {
-            v.name: self.dataset.distinct_values(v.name)
-            for v in self.dataset.variables.values()
-            if v.kind == "text" and v.question_type == "calculate"
-        }
-        return question_text(self.dataset.variable(name).label, pipes)
+        return question_text(self.dataset.variable(name).label, pipe_values(self.dataset))
 
 
 # -- the whole report -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from peiling.analysis import round_half_up
+from peiling.analysis import Dataset, round_half_up
 
 __all__ = [
     "capitalise",
@@ -23,6 +23,7 @@ __all__ = [
     "number",
     "paragraphs",
     "percent",
+    "pipe_values",
     "question_text",
     "quoted",
     "safe_text",
@@ -124,6 +125,16 @@ def question_text(label: str, pipes: Mapping[str, Iterable[str]] | None = None) 
         return "<" + (" / ".join(values) if values else "…") + ">"
 
     return " ".join(_PIPE.sub(replace, label).split())
+
+
+def pipe_values(dataset: Dataset) -> dict[str, tuple[object, ...]]:
+    """Return the values each calculation takes in ``dataset``: what ``question_text`` shows
+    for a ``${name}`` piped into a label."""
+    return {
+        variable.name: dataset.distinct_values(variable.name)
+        for variable in dataset.variables.values()
+        if variable.kind == "text" and variable.question_type == "calculate"
+    }
 
 
 def short_question(label: str, limit: int = SHORT_QUESTION) -> str:

@@ -1,0 +1,163 @@
+"""Stored answers turned into dict-encoded columns: pure Python, no Django.
+
+An export or a report reads every response of a fieldwork. The obvious way, each stored JSON
+document decoded into a dict, typed with ``answers_from_json`` and handed to
+``Dataset.from_records``, took 19 s for 100,000 responses of 100 answers on our 2-core machine,
+most of it in touching 10 million Python values one by one (``docs/benchmarks.md``).
+``AnswerEncoder`` does it in one pass: each document is decoded and cut into its columns at
+once, and each column is dict-encoded (codes into its distinct values), so that the typing and
+the checks of ``Dataset.from_encoded`` run once per distinct value. Decoding is orjson's; we
+wrote the rest because no library reads a column store out of JSON documents whose keys come
+from a questionnaire.
+
+Values that are equal in Python are one distinct value: the numbers ``1`` and ``1.0`` are
+(they code the same), ``true`` and ``1`` are not (a ``true`` is kept apart, so that a number
+question holding it is reported, as ``from_records`` reports it). Documents are decoded with
+orjson, about twice as fast as ``json``, except those that may hold a boolean (``_unusual``);
+orjson reads an integer past 64 bits as a float, which no page can store (answers stop at
+10**15).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+from numpy.typing import NDArray
+
+from peiling.fieldwork.answers import answer_from_json
+from peiling.forms.expressions import Answer
+from peiling.forms.model import Question
+
+__all__ = ["AnswerEncoder", "EncodedAnswers"]
+
+#: Marks a stored value that cannot be a dict key (an object, a nested list) or must not be
+#: merged with an equal one (``true`` with ``1``): it is keyed by its JSON text.
+_STORED_JSON = object()
+#: Documents decoded before their values are coded.
+_BATCH = 256
+
+
+@dataclass(frozen=True)
+class EncodedAnswers:
+    """The answers of ``n`` responses, dict-encoded per question.
+
+    ``columns[name] = (codes, values)``: ``values`` are the distinct answers typed as
+    ``answers_from_json`` types them (``None`` for no answer), ``codes[i]`` the position of
+    response ``i``'s answer in it. ``unknown_keys`` counts the answers stored under keys that
+    are no question.
+    """
+
+    n: int
+    columns: dict[str, tuple[NDArray[np.int32], tuple[Answer, ...]]]
+    unknown_keys: dict[str, int]
+
+
+def _encode(distinct: dict[Any, int], column: Sequence[Any]) -> list[int]:
+    """Return the codes of ``column``, adding its new values to ``distinct`` in the order
+    they first occur. Every loop here runs in C (``dict.fromkeys``, ``filterfalse``,
+    ``map``): a Python call per value cost more than decoding the JSON."""
+    fresh = list(itertools.filterfalse(distinct.__contains__, dict.fromkeys(column)))
+    distinct.update(zip(fresh, itertools.count(len(distinct))))
+    return list(map(distinct.__getitem__, column))
+
+
+class AnswerEncoder:
+    """Feed it stored answer documents (JSON text) in row order; ``result()`` gives the columns.
+
+    ``questions`` are the questions whose answers are kept (others' keys count as unknown).
+    Documents are decoded a batch at a time and dropped, so memory holds the codes and the
+    distinct values only.
+    """
+
+    def __init__(self, questions: Sequence[Question]) -> None:
+        self._questions = list(questions)
+        self._names = [question.name for question in self._questions]
+        self._known = frozenset(self._names)
+        self._codes: list[list[int]] = [[] for _name in self._names]
+        self._distinct: list[dict[Any, int]] = [{} for _name in self._names]
+        self._unknown: dict[str, int] = {}
+        self._n = 0
+
+    def feed(self, documents: Iterable[str | bytes | None]) -> None:
+        """Add the responses whose stored answers are ``documents`` (``None``: no answers)."""
+        documents = iter(documents)
+        # A few hundred at a time: the decoded values are coded and freed while the memory
+        # they took is still in the cache (holding thousands made decoding twice as slow).
+        while batch := list(itertools.islice(documents, _BATCH)):
+            self._feed(batch)
+
+    def _feed(self, documents: list[str | bytes | None]) -> None:
+        loads, names, known = orjson.loads, self._names, self._known
+        rows = []
+        for document in documents:
+            unusual = document is not None and _unusual(document)
+            answers = (json.loads if unusual else loads)(document) if document else {}
+            if not isinstance(answers, dict):
+                answers = {"": answers}  # not an object: its value counts as an unknown key
+            row = list(map(answers.get, names))
+            if len(answers) != len(row) - row.count(None):
+                for key in answers.keys() - known:
+                    self._unknown[key] = self._unknown.get(key, 0) + 1
+            if unusual:
+                row = [_keyed(value) if isinstance(value, bool) else value for value in row]
+            rows.append(row)
+        self._n += len(rows)
+        if not rows or not names:
+            return
+        columns = zip(*rows, strict=True)
+        for codes, distinct, column in zip(self._codes, self._distinct, columns, strict=True):
+            try:
+                codes.extend(_encode(distinct, column))
+            except TypeError:  # lists (multiple choice), objects: not hashable
+                try:
+                    column = [tuple(v) if v.__class__ is list else v for v in column]
+                    codes.extend(_encode(distinct, column))
+                except TypeError:
+                    codes.extend(_encode(distinct, list(map(_keyed, column))))
+
+    def result(self) -> EncodedAnswers:
+        columns = {}
+        for question, codes, distinct in zip(self._questions, self._codes, self._distinct,
+                                              strict=True):
+            if not self._n:
+                continue
+            if question.type == "text":  # mostly distinct, nearly all text already
+                values = tuple(key if key.__class__ is str else _decoded(question.type, key)
+                               for key in distinct)
+            else:
+                values = tuple(_decoded(question.type, key) for key in distinct)
+            columns[question.name] = (np.asarray(codes, dtype=np.int32), values)
+        return EncodedAnswers(self._n, columns, dict(self._unknown))
+
+
+def _keyed(value: Any) -> Any:
+    """Return a dict key for a stored value: a list of text as a tuple, and anything that
+    cannot be a key, or must stay apart from an equal number, as its JSON text."""
+    if isinstance(value, list) and all(type(item) is str for item in value):
+        return tuple(value)
+    if isinstance(value, bool | dict | list):
+        return (_STORED_JSON, json.dumps(value, sort_keys=True))
+    return value
+
+
+def _unusual(document: str | bytes) -> bool:
+    """Whether a document may hold ``true`` or ``false``: such documents are decoded by
+    ``json`` and their booleans kept apart. The word inside a text answer sends a document
+    this way too; that costs only time."""
+    if isinstance(document, bytes):
+        return b"true" in document or b"false" in document
+    return "true" in document or "false" in document
+
+
+def _decoded(question_type: str, key: Any) -> Answer:
+    if key is None:
+        return None
+    if isinstance(key, tuple):
+        key = json.loads(key[1]) if key and key[0] is _STORED_JSON else list(key)
+    return answer_from_json(question_type, key)
