@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from peiling.analysis.dataset import Dataset, DatasetError, variables_from_form
 from peiling.fieldwork import encoding
 from peiling.fieldwork.answers import answers_from_json, answers_to_json
-from peiling.fieldwork.encoding import AnswerEncoder
+from peiling.fieldwork.encoding import AnswerEncoder, ArrowEncoder, NotColumnar
 from peiling.forms.model import Form
 from peiling.forms.xlsform import read_xlsform
 from tests.exchange.conftest import FORM, ROWS
@@ -45,17 +45,21 @@ def by_records(form: Form, documents: list[str | None]) -> Dataset:
     return Dataset.from_records(form, records)
 
 
-def by_columns(form: Form, documents: list[str | None], pieces: int = 1) -> Dataset:
-    encoder = AnswerEncoder(questions(form))
+def by_columns(form: Form, documents: list[str | None], pieces: int = 1,
+               encoder: type[AnswerEncoder | ArrowEncoder] = AnswerEncoder) -> Dataset:
+    reader = encoder(questions(form))
     size = max(1, -(-len(documents) // pieces))
     for start in range(0, len(documents), size):
-        encoder.feed(documents[start:start + size])
-    read = encoder.result()
-    return Dataset.from_encoded(form, read.columns, n=read.n, unknown_keys=read.unknown_keys)
+        reader.feed(documents[start:start + size])
+    read = reader.result()
+    return Dataset.from_encoded(form, read.columns, n=read.n, unknown_keys=read.unknown_keys,
+                                distinct=read.distinct)
 
 
 def assert_same(form: Form, documents: list[str | None], pieces: int = 1) -> None:
-    """Both ways give equal datasets, or both refuse with the same problems."""
+    """Every way gives equal datasets, or refuses with the same problems; the Arrow way may
+    refuse (NotColumnar) what does not fit its column types, and then refuses all that the
+    record way refuses."""
     try:
         expected = by_records(form, documents)
     except DatasetError as error:
@@ -63,8 +67,33 @@ def assert_same(form: Form, documents: list[str | None], pieces: int = 1) -> Non
             by_columns(form, documents, pieces)
         assert [str(p) for p in caught.value.problems] == [str(p) for p in error.problems]
         assert [p.count for p in caught.value.problems] == [p.count for p in error.problems]
+        try:
+            by_columns(form, documents, pieces, ArrowEncoder)
+        except (NotColumnar, DatasetError):
+            return
+        raise AssertionError("the Arrow way took answers the record way refuses")
+    assert_equal(expected, by_columns(form, documents, pieces))
+    try:
+        got = by_columns(form, documents, pieces, ArrowEncoder)
+    except NotColumnar:
+        assert not all(fits_arrow(document) for document in documents)
         return
-    got = by_columns(form, documents, pieces)
+    assert_equal(expected, got)
+
+
+def fits_arrow(document: str | None) -> bool:
+    """Whether a document holds only the JSON types the questions store (answers_to_json)."""
+    types = {"org": str, "st_a": str, "st_b": str, "wens": str, "kanalen": list, "pct": int,
+             "uren": int | float, "toelichting": str, "datum": str}  # fmt: skip
+    answers = json.loads(document) if document else {}
+    return isinstance(answers, dict) and all(
+        key in types and (value is None or (isinstance(value, types[key])
+                                             and not isinstance(value, bool)))
+        and (not isinstance(value, list) or all(isinstance(item, str) for item in value))
+        for key, value in answers.items())
+
+
+def assert_equal(expected: Dataset, got: Dataset) -> None:
     assert got.n == expected.n
     assert list(got.variables) == list(expected.variables)
     for name, variable in expected.variables.items():
@@ -86,10 +115,10 @@ def stored(answers: dict[str, Any]) -> str:
     return json.dumps(answers_to_json(answers))
 
 
-def test_valid_answers_read_the_same_both_ways(form: Form) -> None:
+def test_valid_answers_read_the_same_every_way(form: Form) -> None:
     documents = [stored(row) for row in ROWS] * 3 + [None, "{}"]
     assert_same(form, documents)
-    got = by_columns(form, documents)
+    got = by_columns(form, documents, encoder=ArrowEncoder)
     assert got.n == 17
     assert got.answer("kanalen", 0) == ("web", "balie")
     assert got.answer("datum", 2) == dt.date(2024, 6, 30)
@@ -121,6 +150,14 @@ def test_damaged_answers_are_reported_as_from_records_reports_them(form: Form) -
         "column 'pct': 1 value of the wrong type (expected a number) (e.g. 'True')",
         "column 'uren': 2 values of the wrong type (expected a number) (e.g. 'veel', 'False')",
     ]
+    assert_same(form, documents)
+
+
+def test_an_object_under_a_text_question_is_reported(form: Form) -> None:
+    documents = [json.dumps({"toelichting": {"a": 1}}), json.dumps({"toelichting": "ok"})]
+    with pytest.raises(DatasetError, match="column 'toelichting': 1 value of the wrong type "
+                       r"\(expected text\) \(e.g. \"\{'a': 1\}\"\)"):
+        by_columns(form, documents)
     assert_same(form, documents)
 
 
@@ -165,3 +202,46 @@ def test_any_stored_answers_read_the_same_both_ways(
             row["toelichting"] = str(row["toelichting"])
     documents = [None if row is None else json.dumps(row) for row in rows]
     assert_same(form, documents, pieces)
+
+
+@pytest.mark.parametrize("document", [
+    '{"leeftijd": 44}',                      # a key that is no question
+    '{"uren": true}',                        # a boolean where a number belongs
+    '{"kanalen": "web balie"}',              # text where a list of choices belongs
+    '{"org": 3}',                            # a number where a choice belongs
+    '{"kanalen": ["web", "a\\u0000b"]}',     # the character that joins choices
+    '{\n"org": "rijk"\n}',                   # a document over several lines
+    '[1, 2]',                                # no object
+])  # fmt: skip
+def test_the_arrow_way_refuses_what_its_column_types_do_not_describe(
+    form: Form, document: str
+) -> None:
+    with pytest.raises(NotColumnar):
+        by_columns(form, [stored(ROWS[0]), document], encoder=ArrowEncoder)
+
+
+RANKED = """
+## survey
+| type        | name     | label                  | calculation       |
+| rank kanaal | volgorde | Zet de kanalen op volgorde |               |
+| calculate   | eerste   |                        | count-selected(${volgorde}) |
+## choices
+| list_name | name     | label    |
+| kanaal    | web      | Website  |
+| kanaal    | telefoon | Telefoon |
+## settings
+| form_id | form_title |
+| rank    | Rangorde   |
+"""
+
+
+def test_rank_answers_read_as_tuples_every_way(tmp_path) -> None:
+    ranked = read_xlsform(write_workbook(RANKED, tmp_path / "rank.xlsx"))
+    documents = [json.dumps({"volgorde": ["web", "telefoon"], "eerste": "2"}),
+                 json.dumps({"volgorde": ["telefoon", "web"], "eerste": "2"}),
+                 None, json.dumps({"volgorde": ["web", "telefoon"], "eerste": "2"})]
+    assert_same(ranked, documents)
+    got = by_columns(ranked, documents, encoder=ArrowEncoder)
+    assert [got.answer("volgorde", row) for row in range(4)] == [
+        ("web", "telefoon"), ("telefoon", "web"), None, ("web", "telefoon")]
+    assert got.distinct_values("volgorde") == (("web", "telefoon"), ("telefoon", "web"))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -148,10 +149,12 @@ class DataProblem:
 @dataclass(frozen=True)
 class EncodedText:
     """A text column given dict-encoded: ``codes[i]`` is the position of respondent ``i``'s
-    value in ``values`` (``None`` there for no answer; values may repeat)."""
+    value in ``values`` (``None`` there for no answer). Values may repeat, unless
+    ``distinct``: then no two are equal but for ``None``, and are taken as they are."""
 
     codes: NDArray[np.integer[Any]]
     values: Sequence[Any]
+    distinct: bool = False
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -353,6 +356,7 @@ class Dataset:
         n: int,
         unknown_keys: Mapping[str, int] | None = None,
         language: str | None = None,
+        distinct: bool = False,
     ) -> Dataset:
         """Build a dataset from dict-encoded answers: per question ``(codes, values)``, where
         ``values`` holds the distinct answers (typed as in ``from_records``, ``None`` for no
@@ -361,11 +365,12 @@ class Dataset:
         The same data gives the same dataset, and the same ``DatasetError``, as
         ``from_records``; ``unknown_keys`` counts answers stored under keys that are no
         question. Questions without a column are unanswered by all ``n`` respondents.
+        ``distinct``: no two values of a column are equal but for ``None``.
         """
         from peiling.analysis.records import code_encoded
 
         variables = variables_from_form(form, language)
-        coded, problems = code_encoded(variables, columns, n, unknown_keys or {})
+        coded, problems = code_encoded(variables, columns, n, unknown_keys or {}, distinct)
         if problems:
             raise DatasetError(
                 "answers that do not fit the form:\n" + "\n".join(map(str, problems)), problems
@@ -409,10 +414,19 @@ class Dataset:
         if kind == "text" and isinstance(column, EncodedText):
             index = np.asarray(column.codes, dtype=np.intp)
             _check_shape(variable, index, (n,))
-            lookup: dict[Any, int] = {}
-            remap = [-1 if v is None else lookup.setdefault(v, len(lookup)) for v in column.values]
-            self._uniques[variable.name] = tuple(lookup)
-            return np.asarray(remap, dtype=np.int32)[index] if remap else index.astype(np.int32)
+            if column.distinct:
+                # fromiter: a tuple (a rank answer) stays one value
+                values = np.fromiter(column.values, dtype=object, count=len(column.values))
+                none = np.equal(values, None)
+                remap = np.cumsum(~none, dtype=np.int32) - 1
+                remap[none] = -1
+                self._uniques[variable.name] = tuple(itertools.compress(column.values, ~none))
+            else:
+                lookup: dict[Any, int] = {}
+                remap = np.asarray([-1 if v is None else lookup.setdefault(v, len(lookup))
+                                    for v in column.values], dtype=np.int32)  # fmt: skip
+                self._uniques[variable.name] = tuple(lookup)
+            return remap[index] if remap.size else index.astype(np.int32)
         if kind == "text":
             values = [None] * n if column is None else list(column)
             if len(values) != n:

@@ -27,6 +27,8 @@ from peiling.analysis.dataset import Answer, DataProblem, EncodedText, Variable,
 
 __all__ = ["code_encoded", "code_records"]
 
+_UNHASHABLE = frozenset({dict, list, set})
+
 
 def code_records(
     variables: Mapping[str, Variable],
@@ -56,6 +58,7 @@ def code_encoded(
     encoded: Mapping[str, tuple[ArrayLike, Sequence[Answer]]],
     n: int,
     unknown_keys: Mapping[str, int],
+    distinct: bool = False,
 ) -> tuple[dict[str, Any], list[DataProblem]]:
     """Return the constructor's columns and the problems of dict-encoded answers.
 
@@ -80,7 +83,7 @@ def code_encoded(
         counts = np.bincount(index, minlength=len(values))
         coded = code_answers(variable, list(values), problems, counts=counts)
         if variable.kind == "text":
-            columns[name] = EncodedText(index, tuple(values))
+            columns[name] = EncodedText(index, tuple(coded), distinct)
         else:
             columns[name] = np.asarray(coded)[index]
     return columns, problems
@@ -106,7 +109,8 @@ def code_answers(
     """
     kind = variable.kind
     bad: list[tuple[Any, int]] = []
-    weight = [1] * len(values) if counts is None else [int(count) for count in counts]
+    weight = [1] * len(values) if counts is None else counts.tolist() if isinstance(
+        counts, np.ndarray) else [int(count) for count in counts]
     if kind == "single":
         lookup = {name: code for code, name in enumerate(variable.category_names)}
         codes = []
@@ -147,8 +151,16 @@ def code_answers(
             np.array(numbers, dtype=np.float64),
             "{} of the wrong type (expected a number)",
         )
-    else:
-        column, what = values, ""
+    else:  # text, dates, ranks, calculations: anything a dict key can be
+        column = values
+        if not _UNHASHABLE.isdisjoint(map(type, values)):
+            column = []
+            for i, value in enumerate(values):
+                if isinstance(value, dict | list | set):
+                    bad.append((value, weight[i]))
+                    value = None
+                column.append(value)
+        what = "{} of the wrong type (expected text)"
     bad = [(value, count) for value, count in bad if count]
     if bad:
         total = sum(count for _value, count in bad)
@@ -156,7 +168,7 @@ def code_answers(
         problems.append(
             DataProblem(
                 variable.name,
-                "unknown_value" if kind != "numeric" else "type_clash",
+                "unknown_value" if kind in ("single", "multiple") else "type_clash",
                 what.format(_values(total)) + f" (e.g. {examples_text(examples)})",
                 count=total,
                 examples=tuple(str(v) for v in examples[:3]),

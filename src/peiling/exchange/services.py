@@ -143,7 +143,8 @@ def fieldwork_export_data(
         meta = _paradata_rows(responses, pks) if paradata else []
     try:
         dataset = Dataset.from_encoded(form, read.columns, n=read.n,
-                                       unknown_keys=read.unknown_keys, language=language)
+                                       unknown_keys=read.unknown_keys, language=language,
+                                       distinct=read.distinct)  # fmt: skip
     except DatasetError as error:
         raise DataDoesNotFit(_does_not_fit(fieldwork, error)) from None
     return ExportData(

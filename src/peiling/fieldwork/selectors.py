@@ -9,15 +9,18 @@ import queue
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
+import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import Field, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from numpy.typing import NDArray
 
-from peiling.fieldwork.encoding import AnswerEncoder, EncodedAnswers
+from peiling.fieldwork.encoding import AnswerEncoder, ArrowEncoder, EncodedAnswers, NotColumnar
 from peiling.fieldwork.errors import LinkUnknown
 from peiling.fieldwork.flow import Flow
 from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Response
@@ -198,31 +201,64 @@ FETCH_ROWS = 5_000
 def answer_columns(*, responses: QuerySet[Response], questions: Sequence[Question],
                    ) -> tuple[EncodedAnswers, list[int]]:
     """Return the answers of ``responses`` (in their order) dict-encoded per question, and
-    the responses' ids; ``questions`` are the ones to keep (see ``fieldwork.encoding``)."""
+    the responses' ids; ``questions`` are the ones to keep (see ``fieldwork.encoding``).
+
+    Read with ``ArrowEncoder``; when the stored answers do not fit its column types, read
+    again with ``AnswerEncoder``, which reports each answer that does not fit. Call it inside
+    a transaction that sees one snapshot when responses may change meanwhile.
+    """
+    try:
+        return _read_encoded(responses, ArrowEncoder(questions))
+    except NotColumnar:
+        return _read_encoded(responses, AnswerEncoder(questions))
+
+
+def _read_encoded(responses: QuerySet[Response], encoder: ArrowEncoder | AnswerEncoder,
+                  ) -> tuple[EncodedAnswers, list[int]]:
+    # The documents come in the table's order, so that PostgreSQL streams them at once
+    # instead of sorting 100,000 wide rows first; the ids in the order asked for come from a
+    # narrow query, and the codes are put in that order afterwards.
+    order = list(responses.values_list("pk", flat=True))
     table, answers = Response._meta.db_table, Response._meta.get_field("answers").column
     column = f"{connection.ops.quote_name(table)}.{connection.ops.quote_name(answers)}"
     if connection.vendor == "postgresql":
         column += "::text"
-    # The stored JSON as text, past JSONField's decoding: AnswerEncoder decodes it.
+    # The stored JSON as text, past JSONField's decoding: the encoder decodes it.
     text = RawSQL(column, [], output_field=TextField())  # noqa: S611  (names from the model)
-    rows = (responses.annotate(peiling_answers=text).values_list("pk", "peiling_answers")
-            .iterator(chunk_size=FETCH_ROWS))
-    encoder = AnswerEncoder(questions)
+    rows = (responses.order_by().annotate(peiling_answers=text)
+            .values_list("pk", "peiling_answers").iterator(chunk_size=FETCH_ROWS))
     pks: list[int] = []
     with _Decoding(encoder) as decoding:
         while chunk := list(itertools.islice(rows, FETCH_ROWS)):
             chunk_pks, documents = zip(*chunk, strict=True)
             pks.extend(chunk_pks)
             decoding.put(documents)
-    return encoder.result(), pks
+    encoded = encoder.result()
+    if pks == order:
+        return encoded, order
+    position = _positions(pks, order)
+    columns = {name: (codes[position], values) for name, (codes, values) in encoded.columns.items()}
+    return replace(encoded, columns=columns), order
+
+
+def _positions(read: list[int], order: list[int]) -> NDArray[np.intp]:
+    """Return where each id of ``order`` is in ``read``; raise when they are not the same ids
+    (responses that changed between the two queries of a read outside a snapshot)."""
+    read_ids, wanted = np.asarray(read, dtype=np.int64), np.asarray(order, dtype=np.int64)
+    by_id = np.argsort(read_ids)
+    found = np.searchsorted(read_ids, wanted, sorter=by_id)
+    position = by_id[np.minimum(found, max(len(read) - 1, 0))]
+    if len(read) != len(order) or (len(read) and not np.array_equal(read_ids[position], wanted)):
+        raise RuntimeError("responses changed while their answers were read; try again")
+    return position
 
 
 class _Decoding:
-    """Feeds an ``AnswerEncoder`` in a second thread, so that decoding one batch overlaps with
+    """Feeds an encoder in a second thread, so that decoding one batch overlaps with
     the database sending the next (the driver lets go of the GIL while it waits). Only this
     thread touches the database; the other runs pure Python."""
 
-    def __init__(self, encoder: AnswerEncoder) -> None:
+    def __init__(self, encoder: ArrowEncoder | AnswerEncoder) -> None:
         self._encoder = encoder
         self._queue: queue.Queue[Sequence[str] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
