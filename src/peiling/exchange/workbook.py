@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 from numpy.typing import NDArray
 
+from peiling.background import InBackground
 from peiling.exchange.codebook import Entry, codebook_entries
 from peiling.exchange.columns import (
     TEXT_KINDS,
@@ -48,7 +49,7 @@ __all__ = ["MAX_CELL_CHARACTERS", "MAX_COLUMNS", "MAX_ROWS", "XlsxWriter"]
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 MAX_CELL_CHARACTERS = 32_767
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 5_000
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.datetime(1899, 12, 30)
 # Style indexes in STYLES' cellXfs.
@@ -235,14 +236,15 @@ def _write_data(
     sheet.write(_SHEET_START.format(cols="").encode("utf-8"))
     sheet.write(f'<row r="1">{header}</row>'.encode())
     fused = fuse(lookups, [column.codes for column in columns], "")
-    for start in range(0, n, CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, n)
-        cells = [lookup[codes[start:stop]].tolist() for lookup, codes in fused]
-        rows = map("".join, zip(*cells, strict=True)) if cells else [""] * (stop - start)
-        text = "".join(
-            f'<row r="{number}">{row}</row>' for number, row in enumerate(rows, start=start + 2)
-        )
-        sheet.write(text.encode("utf-8"))
+    # zlib compresses one chunk (without the GIL) while the next one's XML is built.
+    with InBackground(sheet.write) as compressing:
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, n)
+            cells = [lookup[codes[start:stop]].tolist() for lookup, codes in fused]
+            rows = map("".join, zip(*cells, strict=True)) if cells else [""] * (stop - start)
+            text = "".join(f'<row r="{number}">{row}</row>'
+                           for number, row in enumerate(rows, start=start + 2))  # fmt: skip
+            compressing.put(text.encode("utf-8"))
     sheet.write(_SHEET_END.encode("utf-8"))
 
 

@@ -204,7 +204,8 @@ class ArrowEncoder:
             explicit_schema=pa.schema([(q.name, _ARROW_TYPES[q.type]) for q in questions]),
             unexpected_field_behavior="error",
         )
-        self._tables: list[pa.Table] = []
+        self._chunks: list[list[pa.DictionaryArray]] = [[] for _question in questions]
+        self._n = 0
 
     def feed(self, documents: Sequence[str | bytes | None]) -> None:
         """Add the responses whose stored answers are ``documents`` (``None``: no answers)."""
@@ -220,22 +221,26 @@ class ArrowEncoder:
             raise NotColumnar(str(error)) from None
         if table.num_rows != len(documents):
             raise NotColumnar(f"{table.num_rows} rows read from {len(documents)} documents")
-        self._tables.append(table)
-
-    def result(self) -> EncodedAnswers:
-        if not self._tables:
-            return EncodedAnswers(0, {}, {})
-        table = pa.concat_tables(self._tables).combine_chunks()
-        columns = {}
-        for question in self._questions:
-            column = table.column(question.name)
+        # Coded batch by batch, while the database sends the next one; result() unifies.
+        for question, chunks in zip(self._questions, self._chunks, strict=True):
+            column = table.column(question.name).combine_chunks()
             if pa.types.is_list(column.type):
                 if pc.any(pc.match_substring(pc.list_flatten(column), _JOIN)).as_py():
                     raise NotColumnar(f"a choice of {question.name!r} holds a NUL character")
                 column = pc.binary_join(column, _JOIN)
-            encoded = pc.dictionary_encode(column).chunk(0)
-            distinct = encoded.dictionary.to_pylist()
-            codes = pc.fill_null(encoded.indices, len(distinct)).to_numpy()
+            chunks.append(pc.dictionary_encode(column))
+        self._n += table.num_rows
+
+    def result(self) -> EncodedAnswers:
+        if not self._n:
+            return EncodedAnswers(0, {}, {})
+        columns = {}
+        for question, chunks in zip(self._questions, self._chunks, strict=True):
+            encoded = pa.chunked_array(chunks).unify_dictionaries()
+            dictionary = encoded.chunk(0).dictionary
+            distinct = dictionary.to_pylist()
+            indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks])
+            codes = pc.fill_null(indices, len(distinct)).to_numpy()
             if pa.types.is_list(_ARROW_TYPES[question.type]):
                 values = tuple(answer_from_json(question.type, value.split(_JOIN) if value
                                                 else []) for value in distinct)  # fmt: skip
@@ -244,7 +249,7 @@ class ArrowEncoder:
             else:  # text and numbers are what they are
                 values = tuple(distinct)
             columns[question.name] = (codes.astype(np.int32, copy=False), (*values, None))
-        return EncodedAnswers(table.num_rows, columns, {}, distinct=True)
+        return EncodedAnswers(self._n, columns, {}, distinct=True)
 
 
 def _text(document: str | bytes | None) -> str:

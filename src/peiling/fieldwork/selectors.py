@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import queue
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,6 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from numpy.typing import NDArray
 
+from peiling.background import InBackground
 from peiling.fieldwork.encoding import AnswerEncoder, ArrowEncoder, EncodedAnswers, NotColumnar
 from peiling.fieldwork.errors import LinkUnknown
 from peiling.fieldwork.flow import Flow
@@ -228,7 +227,8 @@ def _read_encoded(responses: QuerySet[Response], encoder: ArrowEncoder | AnswerE
     rows = (responses.order_by().annotate(peiling_answers=text)
             .values_list("pk", "peiling_answers").iterator(chunk_size=FETCH_ROWS))
     pks: list[int] = []
-    with _Decoding(encoder) as decoding:
+    # Parsing one batch (pyarrow, off the GIL) overlaps with the database sending the next.
+    with InBackground(encoder.feed) as decoding:
         while chunk := list(itertools.islice(rows, FETCH_ROWS)):
             chunk_pks, documents = zip(*chunk, strict=True)
             pks.extend(chunk_pks)
@@ -251,37 +251,3 @@ def _positions(read: list[int], order: list[int]) -> NDArray[np.intp]:
     if len(read) != len(order) or (len(read) and not np.array_equal(read_ids[position], wanted)):
         raise RuntimeError("responses changed while their answers were read; try again")
     return position
-
-
-class _Decoding:
-    """Feeds an encoder in a second thread, so that decoding one batch overlaps with
-    the database sending the next (the driver lets go of the GIL while it waits). Only this
-    thread touches the database; the other runs pure Python."""
-
-    def __init__(self, encoder: ArrowEncoder | AnswerEncoder) -> None:
-        self._encoder = encoder
-        self._queue: queue.Queue[Sequence[str] | None] = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="peiling-decode", daemon=True)
-
-    def __enter__(self) -> _Decoding:
-        self._thread.start()
-        return self
-
-    def put(self, documents: Sequence[str]) -> None:
-        if self._error is None:
-            self._queue.put(documents)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None and exc_info[0] is None:
-            raise self._error
-
-    def _run(self) -> None:
-        while (documents := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._encoder.feed(documents)
-                except BaseException as error:  # re-raised in the calling thread
-                    self._error = error
