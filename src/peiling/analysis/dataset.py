@@ -341,10 +341,7 @@ class Dataset:
 
         variables = variables_from_form(form, language)
         columns, weights, problems = code_records(variables, list(rows), weight)
-        if problems:
-            raise DatasetError(
-                "answers that do not fit the form:\n" + "\n".join(map(str, problems)), problems
-            )
+        _refuse(problems)
         return cls(variables.values(), columns, weights=weights)
 
     @classmethod
@@ -371,10 +368,7 @@ class Dataset:
 
         variables = variables_from_form(form, language)
         coded, problems = code_encoded(variables, columns, n, unknown_keys or {}, distinct)
-        if problems:
-            raise DatasetError(
-                "answers that do not fit the form:\n" + "\n".join(map(str, problems)), problems
-            )
+        _refuse(problems)
         return cls(variables.values(), coded)
 
     def _store(self, variable: Variable, column: Any) -> NDArray[Any]:
@@ -467,7 +461,7 @@ class Dataset:
                 DataProblem(
                     variable.name,
                     "not_asked",
-                    f"{_answers(conflicts.size)} given where the question was not asked "
+                    f"{answers_phrase(conflicts.size)} given where the question was not asked "
                     f"(relevant: {rule}); left out of every base "
                     f"(e.g. {_rows(conflicts)})",
                     count=int(conflicts.size),
@@ -731,8 +725,18 @@ def _evaluate_one(expression: expressions.Expression, text: str, values: dict[st
         raise ExpressionFailed(f"expression {text!r} fails for {shown}: {error}") from None
 
 
-def _answers(count: int) -> str:
+def _refuse(problems: list[DataProblem]) -> None:
+    """Raise a DatasetError listing ``problems``, if there are any."""
+    if problems:
+        raise DatasetError(
+            "answers that do not fit the form:\n" + "\n".join(map(str, problems)), problems
+        )
+
+
+def answers_phrase(count: int) -> str:
+    """Return "1 answer" or "n answers"."""
     return "1 answer" if count == 1 else f"{count} answers"
+
 
 
 def _rows(rows: NDArray[np.intp]) -> str:

@@ -23,7 +23,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from peiling.analysis.dataset import Answer, DataProblem, EncodedText, Variable, examples_text
+from peiling.analysis.dataset import (
+    Answer,
+    DataProblem,
+    EncodedText,
+    Variable,
+    answers_phrase,
+    examples_text,
+)
 
 __all__ = ["code_encoded", "code_records"]
 
@@ -91,7 +98,7 @@ def code_encoded(
 
 def unknown_key_problems(unknown: Mapping[str, int]) -> list[DataProblem]:
     return [
-        DataProblem(key, "unknown_key", f"{_answers(count)} under a key that is no question")
+        DataProblem(key, "unknown_key", f"{answers_phrase(count)} under a key that is no question")
         for key, count in unknown.items()
     ]
 
@@ -109,7 +116,7 @@ def code_answers(
     """
     kind = variable.kind
     bad: list[tuple[Any, int]] = []
-    weight = [1] * len(values) if counts is None else counts.tolist() if isinstance(
+    times = [1] * len(values) if counts is None else counts.tolist() if isinstance(
         counts, np.ndarray) else [int(count) for count in counts]
     if kind == "single":
         lookup = {name: code for code, name in enumerate(variable.category_names)}
@@ -117,7 +124,7 @@ def code_answers(
         for i, value in enumerate(values):
             code = -1 if value is None else lookup.get(value) if isinstance(value, str) else None
             if code is None:
-                bad.append((value, weight[i]))
+                bad.append((value, times[i]))
                 code = -1
             codes.append(code)
         column: Any = np.array(codes, dtype=np.int16)
@@ -131,21 +138,21 @@ def code_answers(
                 column[row] = -1
                 continue
             if not isinstance(chosen, list | tuple):
-                bad.append((value, weight[row]))
+                bad.append((value, times[row]))
                 column[row] = -1
                 continue
             for name in chosen:
                 if name in lookup:
                     column[row, lookup[name]] = 1
                 else:
-                    bad.append((name, weight[row]))
+                    bad.append((name, times[row]))
         what = "{} not in the choice list"
     elif kind == "numeric":
         numbers = []
         for i, value in enumerate(values):
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             if value is not None and not ok:
-                bad.append((value, weight[i]))
+                bad.append((value, times[i]))
             numbers.append(float(value) if ok else np.nan)
         column, what = (
             np.array(numbers, dtype=np.float64),
@@ -157,7 +164,7 @@ def code_answers(
             column = []
             for i, value in enumerate(values):
                 if isinstance(value, dict | list | set):
-                    bad.append((value, weight[i]))
+                    bad.append((value, times[i]))
                     value = None
                 column.append(value)
         what = "{} of the wrong type (expected text)"
@@ -213,7 +220,3 @@ def _examples(bad: Iterable[tuple[Any, int]], limit: int = 3) -> list[Any]:
 
 def _values(count: int) -> str:
     return "1 value" if count == 1 else f"{count} values"
-
-
-def _answers(count: int) -> str:
-    return "1 answer" if count == 1 else f"{count} answers"

@@ -206,18 +206,18 @@ def answer_columns(*, responses: QuerySet[Response], questions: Sequence[Questio
     again with ``AnswerEncoder``, which reports each answer that does not fit. Call it inside
     a transaction that sees one snapshot when responses may change meanwhile.
     """
-    try:
-        return _read_encoded(responses, ArrowEncoder(questions))
-    except NotColumnar:
-        return _read_encoded(responses, AnswerEncoder(questions))
-
-
-def _read_encoded(responses: QuerySet[Response], encoder: ArrowEncoder | AnswerEncoder,
-                  ) -> tuple[EncodedAnswers, list[int]]:
     # The documents come in the table's order, so that PostgreSQL streams them at once
     # instead of sorting 100,000 wide rows first; the ids in the order asked for come from a
     # narrow query, and the codes are put in that order afterwards.
     order = list(responses.values_list("pk", flat=True))
+    try:
+        return _read_encoded(responses, ArrowEncoder(questions), order)
+    except NotColumnar:
+        return _read_encoded(responses, AnswerEncoder(questions), order)
+
+
+def _read_encoded(responses: QuerySet[Response], encoder: ArrowEncoder | AnswerEncoder,
+                  order: list[int]) -> tuple[EncodedAnswers, list[int]]:
     table, answers = Response._meta.db_table, Response._meta.get_field("answers").column
     column = f"{connection.ops.quote_name(table)}.{connection.ops.quote_name(answers)}"
     if connection.vendor == "postgresql":
