@@ -13,7 +13,9 @@ A. page submits, saturated: each respondent opens its personal link, starts, and
    example's pages one after the other with no pause (it knows the routing from the same pure
    flow module the server runs), so every request is a page submit;
 B. the bare view, saturated: the same N drivers each post to ``/bench/insert/`` in a loop.
-   A / B is the ratio of page submits to bare inserts per second;
+   A / B is the ratio of page submits to bare inserts per second. A and B take turns
+   (``--rounds``, 3 by default, splitting ``--seconds``), so that both see the same moments
+   of a shared machine;
 C. browser-like respondents: GET each page, POST it, follow the 303, and spend a random time
    on each page (exponential, mean ``--think`` seconds): the latency a respondent sees when N
    people fill in the questionnaire at once.
@@ -356,7 +358,6 @@ def drive(kind: str, port: int, tokens: list[str], concurrency: int, seconds: fl
     share = len(tokens) // processes
     per_process = [concurrency // processes + (i < concurrency % processes)
                    for i in range(processes)]
-    started = time.monotonic()
     children = [context.Process(target=_driver_process, args=(
         kind, port, tokens[i * share:(i + 1) * share], per_process[i], seconds, i + 1, think,
         queue))
@@ -366,14 +367,35 @@ def drive(kind: str, port: int, tokens: list[str], concurrency: int, seconds: fl
     results = [queue.get() for _ in children]
     for child in children:
         child.join()
-    elapsed = time.monotonic() - started
+    return _summary(results, seconds)
+
+
+def drive_alternating(port: int, tokens: list[str], concurrency: int, seconds: float,
+                      processes: int, rounds: int) -> tuple[dict, dict]:
+    """Measure page submits and the bare view in turn, ``rounds`` times each, for
+    ``seconds`` in all per kind: both see the same moments of a shared machine, so a noisy
+    neighbour moves both figures rather than the ratio."""
+    share = len(tokens) // rounds
+    submits: list[dict] = []
+    bare: list[dict] = []
+    for index in range(rounds):
+        submits.append(drive("submit", port, tokens[index * share:(index + 1) * share],
+                             concurrency, seconds / rounds, processes))
+        bare.append(drive("bare", port, [], concurrency, seconds / rounds, processes))
+    return _summary(submits, seconds), _summary(bare, seconds)
+
+
+def _summary(results: list[dict], seconds: float) -> dict:
+    """Merge the results of drivers that ran ``seconds`` in all (one after the other, or
+    side by side over the same ``seconds``)."""
     latencies = sorted(x for r in results for x in r["latencies"])
     return {
         "submits": len(latencies),
+        "latencies": latencies,
         "acknowledged": [a for r in results for a in r["acknowledged"]],
         "failures": [f for r in results for f in r["failures"]],
         "completed": sum(r["completed"] for r in results),
-        "seconds": elapsed,
+        "seconds": seconds,
         "per_second": len(latencies) / seconds,
         "p50_ms": 1000 * _quantile(latencies, 0.50),
         "p95_ms": 1000 * _quantile(latencies, 0.95),
@@ -432,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--drivers", type=int, default=2, help="driver processes")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="turns of page submits and bare inserts the seconds are split in")
     parser.add_argument("--tokens", type=int, default=6000, help="personal links to issue")
     parser.add_argument("--think", type=float, default=1.0,
                         help="mean seconds a respondent spends on a page in the browser phase")
@@ -446,9 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         drive("submit", port, prepared["tokens"][:200], 10, 5, 1)  # warm-up, not measured
         tokens = prepared["tokens"][200:]
         half = len(tokens) // 2
-        fieldwork = drive("submit", port, tokens[:half], args.respondents, args.seconds,
-                          args.drivers)
-        bare = drive("bare", port, [], args.respondents, args.seconds, args.drivers)
+        fieldwork, bare = drive_alternating(port, tokens[:half], args.respondents,
+                                            args.seconds, args.drivers, args.rounds)
         browsing = drive("browser", port, tokens[half:], args.respondents, args.seconds,
                          args.drivers, think=args.think)
     finally:
@@ -456,6 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     checked, missing = missing_answers(fieldwork.pop("acknowledged")
                                        + browsing.pop("acknowledged"))
     bare_acknowledged = len(bare.pop("acknowledged"))
+    for phase in (fieldwork, bare, browsing):
+        del phase["latencies"]
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "

@@ -3,6 +3,8 @@
 | variable | default | meaning |
 |---|---|---|
 | DATABASE_URL | sqlite:///<var>/peiling.sqlite3 | database (PostgreSQL in production) |
+| DATABASE_PREPARED_STATEMENTS | on | PostgreSQL plans the respondent pages' statements once per |
+|  |  | connection; off behind a pooler that cannot keep them (PgBouncer < 1.21, transaction mode) |
 | SECRET_KEY | generated into <var>/secret_key on first run | keep it secret; set it in production |
 | DEBUG | off | never on in production |
 | ALLOWED_HOSTS | localhost,127.0.0.1,[::1] | comma-separated host names |
@@ -66,6 +68,10 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Only server-binding cursors (peiling.prepared) prepare; the ORM's never do.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        2 if _env_bool("DATABASE_PREPARED_STATEMENTS", True) else None)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(

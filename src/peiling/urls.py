@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # Respondent pages first: they take nearly all requests, and Django tries in order.
+    path("", include("peiling.fieldwork.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("peiling.web.urls")),
     path("vragenlijsten/", include("peiling.questionnaires.urls")),
-    path("", include("peiling.fieldwork.urls")),
     path("panel/", include("peiling.panel.urls")),
     path("rapporten/", include("peiling.reports.urls")),
 ]

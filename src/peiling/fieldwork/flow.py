@@ -131,6 +131,8 @@ class Step:
     answers: Mapping[str, Answer]
     page: str | None
     check: PageCheck
+    #: ``answers`` plus the calculations (``Flow.values``); None for ``invalid``.
+    values: Mapping[str, Answer] | None = None
 
     @property
     def finished(self) -> bool:
@@ -194,9 +196,12 @@ class Flow:
 
     def screened_out(self, answers: Mapping[str, Answer]) -> bool:
         """Return whether the form's ``screened_out`` calculation is true for ``answers``."""
+        return self._screens_out(self.values(answers))
+
+    def _screens_out(self, values: Mapping[str, Answer]) -> bool:
         if SCREEN_OUT_VARIABLE not in self._questions:
             return False
-        return self.values(answers).get(SCREEN_OUT_VARIABLE) not in (None, "0", "false")
+        return values.get(SCREEN_OUT_VARIABLE) not in (None, "0", "false")
 
     # -- pages ----------------------------------------------------------------------------
 
@@ -206,37 +211,47 @@ class Flow:
             return ()
         return tuple(q for q in page.questions if self.is_relevant(q.name, values))
 
-    def visible_pages(self, answers: Mapping[str, Answer]) -> tuple[Page, ...]:
-        """Return the pages that show, given ``answers``, in form order."""
+    def visible_pages(self, answers: Mapping[str, Answer],
+                      values: Mapping[str, Answer] | None = None) -> tuple[Page, ...]:
+        """Return the pages that show, given ``answers``, in form order (``values``: their
+        ``values()``, when the caller has them already)."""
         if not self._memoize:
-            return self._visible_of(frozenset(), answers)
-        try:
-            key = frozenset(answers.items())
+            return self._visible_of(_AnswersKey(), answers, values)
+        try:  # the answers values() reads: stored calculations do not change the key
+            key = _AnswersKey((name, answers[name]) for name in self._answerable
+                              if name in answers)
         except TypeError:  # an unhashable answer: compute without the memo
-            return self._visible_of(frozenset(), answers)
+            return self._visible_of(_AnswersKey(), answers, values)
+        key.values = values
         return self._visible_memo(key)
 
-    def _visible_of(self, key: frozenset, answers: Mapping[str, Answer] | None = None,
-                    ) -> tuple[Page, ...]:
-        values = self.values(dict(key) if answers is None else answers)
+    def _visible_of(self, key: _AnswersKey, answers: Mapping[str, Answer] | None = None,
+                    values: Mapping[str, Answer] | None = None) -> tuple[Page, ...]:
+        values = values if values is not None else key.values
+        key.values = None  # the memo keeps the key; not the values
+        if values is None:
+            values = self.values(dict(key) if answers is None else answers)
         return tuple(page for page in self.pages if self.page_questions(page, values))
 
     def first_page(self, answers: Mapping[str, Answer]) -> Page | None:
         visible = self.visible_pages(answers)
         return visible[0] if visible else None
 
-    def next_page(self, answers: Mapping[str, Answer], after: str) -> Page | None:
+    def next_page(self, answers: Mapping[str, Answer], after: str,
+                  values: Mapping[str, Answer] | None = None) -> Page | None:
         """Return the first visible page after page ``after``; None at the end."""
         position = self._page_index[after]
-        for page in self.visible_pages(answers):
+        for page in self.visible_pages(answers, values):
             if self._page_index[page.key] > position:
                 return page
         return None
 
-    def previous_page(self, answers: Mapping[str, Answer], before: str) -> Page | None:
+    def previous_page(self, answers: Mapping[str, Answer], before: str,
+                      values: Mapping[str, Answer] | None = None) -> Page | None:
         """Return the last visible page before page ``before``; None at the start."""
         position = self._page_index[before]
-        earlier = [p for p in self.visible_pages(answers) if self._page_index[p.key] < position]
+        earlier = [p for p in self.visible_pages(answers, values)
+                   if self._page_index[p.key] < position]
         return earlier[-1] if earlier else None
 
     def resume_page(self, answers: Mapping[str, Answer], current: str | None) -> Page | None:
@@ -259,13 +274,17 @@ class Flow:
         """Return the answers without those routing hides or that name no question, repeated
         until stable (removing one answer may hide another). Calculations are left out;
         ``values()`` computes them."""
+        return self._settle(answers)[0]
+
+    def _settle(self, answers: Mapping[str, Answer]) -> tuple[dict[str, Answer], _Values]:
+        """Return ``prune(answers)`` and its ``values()``."""
         kept = {name: answers[name] for name in self._answerable
                 if answers.get(name) is not None}
         while True:
             values = self.values(kept)
             hidden = [name for name in kept if not self.is_relevant(name, values)]
             if not hidden:
-                return kept
+                return kept, values
             for name in hidden:
                 del kept[name]
 
@@ -389,24 +408,23 @@ class Flow:
         check = self.check_page(target, data, answers, language=language,
                                 enforce=action == "next")
         if action == "back":
-            valid = {**answers, **check.answers}
-            stored = self.prune(valid)
-            previous = self.previous_page(stored, page)
-            return Step("moved", stored, (previous or target).key, check)
+            stored, values = self._settle({**answers, **check.answers})
+            previous = self.previous_page(stored, page, values)
+            return Step("moved", stored, (previous or target).key, check, values)
         if check.errors:
             return Step("invalid", answers, page, check)
-        stored = self.prune({**answers, **check.answers})
+        stored, values = self._settle({**answers, **check.answers})
         if check.new_questions:
-            return Step("more", stored, page, check)
-        if self.screened_out(stored):
-            return Step("screened_out", stored, None, check)
-        following = self.next_page(stored, page)
+            return Step("more", stored, page, check, values)
+        if self._screens_out(values):
+            return Step("screened_out", stored, None, check, values)
+        following = self.next_page(stored, page, values)
         if following is not None:
-            return Step("moved", stored, following.key, check)
+            return Step("moved", stored, following.key, check, values)
         missing = self.missing(stored)
         if missing:  # only reachable by posting pages out of order; send them back
-            return Step("moved", stored, missing[0], check)
-        return Step("completed", stored, None, check)
+            return Step("moved", stored, missing[0], check, values)
+        return Step("completed", stored, None, check, values)
 
     def _shown_page(self, answers: Mapping[str, Answer], current: str | None,
                     key: str) -> Page:
@@ -499,6 +517,16 @@ class Flow:
         except ExpressionError as error:
             logger.warning("choice_filter of %s fails: %s", question.name, error)
             return choices
+
+
+class _AnswersKey(frozenset):
+    """The memo key of ``visible_pages``: the answers' items. ``values`` carries what the
+    caller computed for them to a miss; it takes no part in equality."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, *_args: Any) -> None:
+        self.values: Mapping[str, Answer] | None = None
 
 
 class _Values(dict):

@@ -25,6 +25,7 @@ from peiling.fieldwork.flow import Flow
 from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Response
 from peiling.fieldwork.tokens import token_hash, well_formed
 from peiling.forms.model import Form, Question, language_code
+from peiling.prepared import prepared_cursor
 from peiling.questionnaires.models import FormVersion
 
 Window = Literal["before", "open", "after"]
@@ -75,7 +76,7 @@ def invitation_for_token(*, token: str) -> Invitation:
     """Return the invitation of a personal token; raise LinkUnknown when there is none."""
     if not well_formed(token):
         raise LinkUnknown("malformed token")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_invitation_sql(), [token_hash(token)])
         row = cursor.fetchone()
     if row is None:
@@ -85,13 +86,18 @@ def invitation_for_token(*, token: str) -> Invitation:
 
 # The token lookup runs on every respondent request. Written out once per process from the
 # models' metadata, it costs one round trip and none of the ORM's query building (about 1 ms
-# a request); the instances it builds are the ORM's own (``Model.from_db``).
+# a request), and PostgreSQL plans it once per connection (``prepared_cursor``); the
+# instances it builds are the ORM's own (``Model.from_db``), without the columns no
+# respondent page reads (deferred: reading one costs a query, as with ``.defer()``).
 _JOINED = (  # model, alias, join condition, columns left out
-    (Invitation, "i", "", ()),
-    (Fieldwork, "f", "f.id = i.fieldwork_id", ()),
-    (FormVersion, "v", "v.id = f.form_version_id", HEAVY_VERSION_FIELDS),
-    (Response, "r", "r.id = i.response_id", ()),
+    (Invitation, "i", "", ("token_hash", "profile", "created_at")),
+    (Fieldwork, "f", "f.id = i.fieldwork_id", ("created_at", "created_by")),
+    (FormVersion, "v", "v.id = f.form_version_id",
+     (*HEAVY_VERSION_FIELDS, "source_name", "created_at", "created_by")),
+    (Response, "r", "r.id = i.response_id", ("profile",)),
 )
+#: What the token lookup leaves out of each instance, by model.
+LOOKUP_DEFERRED = {model: set(left_out) for model, _alias, _on, left_out in _JOINED}
 
 
 @functools.cache
@@ -101,12 +107,24 @@ def _joined_fields() -> list[list[Field]]:
 
 
 @functools.cache
-def _converters(field: Field, alias: str) -> list:
-    """Return what the ORM applies to this column's values (e.g. text to datetime on SQLite,
-    JSON text to Python)."""
-    column = field.get_col(alias)
-    return [(converter, column) for converter in
-            connection.ops.get_db_converters(column) + column.get_db_converters(connection)]
+def _row_loaders() -> list[tuple[type, list[str], slice, list[tuple[int, list]]]]:
+    """Per joined model: its class, the attribute names, its slice of the row and, for the
+    columns that need them, what the ORM applies to the database's values (e.g. text to
+    datetime on SQLite, JSON text to Python)."""
+    loaders, start = [], 0
+    for (model, alias, _on, _out), fields in zip(_JOINED, _joined_fields(), strict=True):
+        converting = []
+        for index, field in enumerate(fields):
+            column = field.get_col(alias)
+            converters = [(converter, column) for converter in
+                          connection.ops.get_db_converters(column)
+                          + column.get_db_converters(connection)]
+            if converters:
+                converting.append((index, converters))
+        loaders.append((model, [field.attname for field in fields],
+                        slice(start, start + len(fields)), converting))
+        start += len(fields)
+    return loaders
 
 
 @functools.cache
@@ -125,23 +143,21 @@ def _invitation_sql() -> str:
 
 
 def _invitation_from_row(row: tuple) -> Invitation:
-    values = iter(row)
     instances = []
-    for (model, alias, _on, _out), fields in zip(_JOINED, _joined_fields(), strict=True):
-        loaded = [_from_db(field, alias, next(values)) for field in fields]
-        instances.append(None if loaded[0] is None else model.from_db(
-            connection.alias, [field.attname for field in fields], loaded))
+    for model, attnames, part, converting in _row_loaders():
+        values = list(row[part])
+        if values[0] is None:  # no response yet (the LEFT JOIN)
+            instances.append(None)
+            continue
+        for index, converters in converting:
+            for converter, column in converters:
+                values[index] = converter(values[index], column, connection)
+        instances.append(model.from_db(connection.alias, attnames, values))
     invitation, fieldwork, version, response = instances
     fieldwork.form_version = version
     invitation.fieldwork = fieldwork
     invitation.response = response
     return invitation
-
-
-def _from_db(field: Field, alias: str, value: object) -> object:
-    for converter, column in _converters(field, alias):
-        value = converter(value, column, connection)
-    return value
 
 
 def open_link_for_key(*, key: str) -> OpenLink:
@@ -170,15 +186,21 @@ def response_counts(*, fieldwork: Fieldwork) -> dict[tuple[str, str], int]:
 def respondent_languages(*, form: Form) -> list[tuple[str, str]]:
     """Return the (code, name) pairs a respondent can switch between: the form's languages
     that the site is translated into, the form's default first."""
+    return list(_respondent_languages(form.default_language, tuple(form.languages)))
+
+
+@functools.lru_cache(maxsize=64)
+def _respondent_languages(default: str, languages: tuple[str, ...],
+                          ) -> tuple[tuple[str, str], ...]:
     site = dict(settings.LANGUAGES)
     codes = []
-    for language in (form.default_language, *form.languages):
+    for language in (default, *languages):
         code = language_code(language)
         if code in site and code not in codes:
             codes.append(code)
     if not codes:
         codes.append(settings.LANGUAGE_CODE)
-    return [(code, site.get(code, code)) for code in codes]
+    return tuple((code, site.get(code, code)) for code in codes)
 
 
 def invitation_url(*, token: str) -> str:
