@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.utils import CursorWrapper
 
 
@@ -29,24 +29,25 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     On PostgreSQL it is one cursor per connection, kept open and reused: making a psycopg
     cursor costs about half of what running a prepared statement does.
     """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it looks the wrapper up on each use
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             yield cursor
         return
-    connection.ensure_connection()
-    raw = connection.connection
+    db.ensure_connection()
+    raw = db.connection
     if raw.prepare_threshold is None:
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             yield cursor
         return
-    cached = getattr(connection, _CACHED, None)
+    cached = getattr(db, _CACHED, None)
     if cached is None or cached.connection is not raw or cached.closed:
         from django.db.backends.postgresql.base import ServerBindingCursor
 
-        with connection.wrap_database_errors:
+        with db.wrap_database_errors:
             cached = ServerBindingCursor(raw)
-        setattr(connection, _CACHED, cached)
-    yield connection._prepare_cursor(cached)  # Django's own wrapping
+        setattr(db, _CACHED, cached)
+    yield db._prepare_cursor(cached)  # Django's own wrapping
 
 
 _CACHED = "_peiling_prepared_cursor"

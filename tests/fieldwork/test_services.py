@@ -283,6 +283,37 @@ def test_concurrent_submits_of_different_pages_lose_nothing(example_fieldwork):
     assert response.version == 5 + 2 * rounds
 
 
+@pytest.mark.skipif(not os.environ.get("PEILING_TEST_POSTGRES"),
+                    reason="threads need a server database (SQLite test databases live in one "
+                           "connection's memory)")
+@pytest.mark.django_db(transaction=True)
+def test_two_starts_through_one_personal_link_at_once_make_one_response(example_fieldwork):
+    for _round in range(10):
+        issued = services.invitation_create(fieldwork=example_fieldwork)
+        barrier = threading.Barrier(2)
+        started: list[int] = []
+        problems: list[BaseException] = []
+
+        def click():
+            barrier.wait()
+            try:  # each click carries the invitation as its request read it: not started
+                started.append(start(example_fieldwork, invitation=issued.invitation).pk)
+            except BaseException as error:  # reported below
+                problems.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=click) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert problems == []
+        linked = Invitation.objects.get(pk=issued.invitation.pk).response_id
+        assert started == [linked, linked]
+    assert Response.objects.count() == 10
+
+
 # -- simulation -----------------------------------------------------------------------------
 
 

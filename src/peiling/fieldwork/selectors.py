@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
@@ -90,7 +90,7 @@ def invitation_for_token(*, token: str) -> Invitation:
 # instances it builds are the ORM's own (``Model.from_db``), without the columns no
 # respondent page reads (deferred: reading one costs a query, as with ``.defer()``).
 _JOINED = (  # model, alias, join condition, columns left out
-    (Invitation, "i", "", ("token_hash", "profile", "created_at")),
+    (Invitation, "i", "", ("token_hash", "created_at")),
     (Fieldwork, "f", "f.id = i.fieldwork_id", ("created_at", "created_by")),
     (FormVersion, "v", "v.id = f.form_version_id",
      (*HEAVY_VERSION_FIELDS, "source_name", "created_at", "created_by")),
@@ -143,6 +143,7 @@ def _invitation_sql() -> str:
 
 
 def _invitation_from_row(row: tuple) -> Invitation:
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it looks the wrapper up on each use
     instances = []
     for model, attnames, part, converting in _row_loaders():
         values = list(row[part])
@@ -151,8 +152,8 @@ def _invitation_from_row(row: tuple) -> Invitation:
             continue
         for index, converters in converting:
             for converter, column in converters:
-                values[index] = converter(values[index], column, connection)
-        instances.append(model.from_db(connection.alias, attnames, values))
+                values[index] = converter(values[index], column, db)
+        instances.append(model.from_db(db.alias, attnames, values))
     invitation, fieldwork, version, response = instances
     fieldwork.form_version = version
     invitation.fieldwork = fieldwork

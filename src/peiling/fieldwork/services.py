@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from peiling.fieldwork import selectors
@@ -123,7 +123,6 @@ def _check_window(fieldwork: Fieldwork, now: dt.datetime) -> None:
         raise Closed("after closes_at", closes_at=fieldwork.closes_at)
 
 
-@transaction.atomic
 def response_start(
     *, fieldwork: Fieldwork, language: str, source: str = PANEL_SOURCE, user_agent: str = "",
     invitation: Invitation | None = None, now: dt.datetime | None = None,
@@ -133,19 +132,17 @@ def response_start(
     Starting twice through one personal link returns the response already started. Raise
     NotOpenYet / Closed outside the window, LinkUsed for a link whose response is finished or
     was erased.
+
+    A personal link is claimed with one conditional ``UPDATE`` in the transaction that
+    inserts the response: of two starts at once, the second finds the link taken, rolls its
+    response back and returns the first one's.
     """
     now = now or timezone.now()
     _check_window(fieldwork, now)
     profile: dict[str, Any] = {}
     if invitation is not None:
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.response_id is not None:
-            existing = Response.objects.get(pk=invitation.response_id)
-            if existing.is_finished:
-                raise LinkUsed("the response of this token is finished")
-            return existing
-        if invitation.started_at is not None:
-            raise LinkUsed("this token's response was unlinked")
+        if invitation.response_id is not None or invitation.started_at is not None:
+            return _started_before(invitation.pk)
         profile, source = dict(invitation.profile), PANEL_SOURCE
     flow = selectors.flow_for(form_version=fieldwork.form_version)
     first = flow.first_page({})
@@ -158,11 +155,47 @@ def response_start(
     # The values come from this function, the links and the form; the database enforces the
     # keys. Checking those here (``full_clean``) would cost three queries per respondent.
     response.clean_fields(exclude=["fieldwork", "form_version"])
-    response.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            response.save(force_insert=True)
+            if invitation is not None and not _claim(invitation.pk, response.pk, now):
+                raise _LinkTaken(invitation.pk)
+    except _LinkTaken as taken:
+        return _started_before(taken.args[0])
     if invitation is not None:
         invitation.response, invitation.started_at = response, now
-        invitation.save(update_fields=["response", "started_at"])
     return response
+
+
+class _LinkTaken(Exception):
+    """Another start claimed the personal link first."""
+
+
+def _started_before(invitation_pk: int) -> Response:
+    """Return the response a personal link started before; raise LinkUsed when it is
+    finished or was erased."""
+    invitation = Invitation.objects.select_related("response").get(pk=invitation_pk)
+    if invitation.response is None:
+        raise LinkUsed("this token's response was unlinked")
+    if invitation.response.is_finished:
+        raise LinkUsed("the response of this token is finished")
+    return invitation.response
+
+
+def _claim(invitation_pk: int, response_pk: int, now: dt.datetime) -> bool:
+    """Link a new response to a personal link that has none; return whether it had none."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_claim_sql(), [response_pk, now, invitation_pk])
+        return cursor.rowcount == 1
+
+
+@functools.cache
+def _claim_sql() -> str:
+    quote = connection.ops.quote_name
+    return (f"UPDATE {quote(Invitation._meta.db_table)} "  # noqa: S608  (names from the model)
+            f"SET {quote('response_id')} = %s, {quote('started_at')} = %s "
+            f"WHERE {quote('id')} = %s AND {quote('response_id')} IS NULL "
+            f"AND {quote('started_at')} IS NULL")
 
 
 def response_submit(
@@ -255,7 +288,8 @@ def _update_if_version(response: Response, changes: Mapping[str, Any]) -> int:
     long as the database takes to run it.
     """
     fields = [Response._meta.get_field(name) for name in changes]
-    values = [field.get_db_prep_save(changes[field.name], connection) for field in fields]
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it looks the wrapper up on each use
+    values = [field.get_db_prep_save(changes[field.name], db) for field in fields]
     with prepared_cursor() as cursor:
         cursor.execute(_update_sql(tuple(field.column for field in fields)),
                        [*values, response.pk, response.version])

@@ -316,7 +316,7 @@ def _language(request: HttpRequest, flow: Flow, response: Response | None) -> st
     """Return the respondent's language code: ``?lang=``, else the response's, else the
     form's default language."""
     offered = [code for code, _name in selectors.respondent_languages(form=flow.form)]
-    wanted = request.GET.get(LANGUAGE_PARAMETER, "")
+    wanted = _wanted_language(request)
     if wanted in offered:
         return wanted
     if response is not None and response.language in offered:
@@ -324,8 +324,15 @@ def _language(request: HttpRequest, flow: Flow, response: Response | None) -> st
     return offered[0]
 
 
+def _wanted_language(request: HttpRequest) -> str:
+    """Return the ``?lang=`` of the address, if any."""
+    if not request.META.get("QUERY_STRING"):  # most requests: skip parsing the query
+        return ""
+    return request.GET.get(LANGUAGE_PARAMETER, "")
+
+
 def _redirect(url: str, request: HttpRequest) -> HttpResponse:
-    wanted = request.GET.get(LANGUAGE_PARAMETER, "")
+    wanted = _wanted_language(request)
     query = f"?{urlencode({LANGUAGE_PARAMETER: wanted})}" if wanted.isalpha() else ""
     redirect = HttpResponseRedirect(url + query)
     redirect.status_code = 303
@@ -366,7 +373,7 @@ def _refuse(request: HttpRequest, error: FieldworkError,
             local = timezone.localtime(context[moment])
             context[moment] = date_format(local, "DATETIME_FORMAT")
     flow = selectors.flow_for(form_version=fieldwork.form_version) if fieldwork else None
-    wanted = request.GET.get(LANGUAGE_PARAMETER, "")
+    wanted = _wanted_language(request)
     language = (wanted if wanted in dict(settings.LANGUAGES)
                 else translation.get_language() or settings.LANGUAGE_CODE)
     with translation.override(language):
