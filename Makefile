@@ -39,7 +39,7 @@ lint: $(VENV)/.installed-test
 
 # Browser tests (marker `browser`) run once, here; PostgreSQL adds nothing to what they test.
 test-sqlite: $(VENV)/.installed-test $(NODE) chromium
-	PEILING_REQUIRE_BROWSER=1 $(BIN)/pytest
+	env -u PEILING_TEST_POSTGRES PEILING_REQUIRE_BROWSER=1 $(BIN)/pytest
 
 test-postgres: $(VENV)/.installed-test $(NODE)
 	PEILING_TEST_POSTGRES=1 PEILING_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"

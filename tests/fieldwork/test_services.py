@@ -96,7 +96,9 @@ def test_a_personal_link_starts_one_response_with_the_profile_snapshot(example_f
         "panel", {"org_type": "gemeente"}, "mobile")
     assert response.current_page == "intro" and len(response.respondent_key) == 32
     issued.invitation.refresh_from_db()
-    assert issued.invitation.response_id == response.pk and issued.invitation.started_at
+    assert issued.invitation.response_id == response.pk
+    assert issued.invitation.started_at == response.started_at  # stored as the ORM stores it
+    assert Invitation.objects.filter(started_at=response.started_at).count() == 1
 
 
 def test_a_finished_or_unlinked_personal_link_cannot_start_again(example_fieldwork):

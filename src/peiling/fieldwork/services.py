@@ -184,8 +184,10 @@ def _started_before(invitation_pk: int) -> Response:
 
 def _claim(invitation_pk: int, response_pk: int, now: dt.datetime) -> bool:
     """Link a new response to a personal link that has none; return whether it had none."""
+    db = connections[DEFAULT_DB_ALIAS]
+    started_at = Invitation._meta.get_field("started_at").get_db_prep_save(now, db)
     with prepared_cursor() as cursor:
-        cursor.execute(_claim_sql(), [response_pk, now, invitation_pk])
+        cursor.execute(_claim_sql(), [response_pk, started_at, invitation_pk])
         return cursor.rowcount == 1
 
 
