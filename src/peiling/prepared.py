@@ -1,12 +1,16 @@
-"""A cursor for the few statements that run on every respondent request.
+"""The few statements that run on every respondent request, planned once per connection.
 
 Django's PostgreSQL cursors bind parameters on the client, so PostgreSQL parses and plans
-every statement anew. For the token lookup (four tables joined) planning costs three times
-what running it does. ``prepared_cursor`` binds on the server instead, so psycopg prepares a
-statement once it has run ``prepare_threshold`` times on a connection (settings:
-``DATABASE_PREPARED_STATEMENTS``) and PostgreSQL reuses the plan. Statements keep the usual
-``%s`` placeholders and run through Django's cursor wrapper (error translation, query log).
-On other databases, or with prepared statements switched off, it is the ordinary cursor.
+every statement anew; for the token lookup (four tables joined) planning cost three times
+what running it does. ``execute_prepared`` binds on the server instead, on one cursor kept
+per connection, so psycopg prepares a statement once it has run ``PREPARE_AFTER`` times and
+PostgreSQL reuses the plan. Statements keep the usual ``%s`` placeholders and run through
+Django's cursor wrapper (error translation, query log). On other databases, or with
+``PEILING_PREPARED_STATEMENTS`` off (settings: ``DATABASE_PREPARED_STATEMENTS``), it is an
+ordinary cursor.
+
+psycopg's preparing is switched on only while such a statement runs: left on, psycopg would
+count every ORM statement too, and those carry their values in the SQL text.
 
 Only for hand-written SQL whose parameters have a type PostgreSQL can infer from the
 statement (``col = %s``, ``SET col = %s``): server-side binding has no client-side quoting to
@@ -15,31 +19,42 @@ fall back on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
+#: Runs of a statement on a connection before psycopg prepares it.
+PREPARE_AFTER = 2
+_CACHED = "_peiling_prepared_cursor"
 
-@contextmanager
-def prepared_cursor() -> Iterator[CursorWrapper]:
-    """Yield a cursor whose repeated statements PostgreSQL parses and plans only once.
 
-    On PostgreSQL it is one cursor per connection, kept open and reused: making a psycopg
-    cursor costs about half of what running a prepared statement does.
-    """
+def execute_prepared(sql: str, params: Sequence[object]) -> tuple[tuple | None, int]:
+    """Run one statement; return its first row (None when it returns none) and the number
+    of rows it changed (for a statement that changes rows)."""
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it looks the wrapper up on each use
-    if db.vendor != "postgresql":
+    if db.vendor != "postgresql" or not settings.PEILING_PREPARED_STATEMENTS:
         with db.cursor() as cursor:
-            yield cursor
-        return
+            return _run(cursor, sql, params)
+    try:
+        return _run_prepared(db, sql, params)
+    except NotSupportedError:
+        # "cached plan must not change result type": a migration changed a table under a
+        # statement prepared on this connection, and PostgreSQL refuses the statement for as
+        # long as the connection lives. Start a new one: now, or after the transaction.
+        if db.in_atomic_block:
+            db.close_at = 0  # Django closes it when the request ends
+            raise
+        db.close()
+        return _run_prepared(db, sql, params)
+
+
+def _run_prepared(db: BaseDatabaseWrapper, sql: str,
+                  params: Sequence[object]) -> tuple[tuple | None, int]:
     db.ensure_connection()
     raw = db.connection
-    if raw.prepare_threshold is None:
-        with db.cursor() as cursor:
-            yield cursor
-        return
     cached = getattr(db, _CACHED, None)
     if cached is None or cached.connection is not raw or cached.closed:
         from django.db.backends.postgresql.base import ServerBindingCursor
@@ -47,7 +62,13 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
         with db.wrap_database_errors:
             cached = ServerBindingCursor(raw)
         setattr(db, _CACHED, cached)
-    yield db._prepare_cursor(cached)  # Django's own wrapping
+    raw.prepare_threshold = PREPARE_AFTER
+    try:
+        return _run(db._prepare_cursor(cached), sql, params)  # Django's own wrapping
+    finally:
+        raw.prepare_threshold = None
 
 
-_CACHED = "_peiling_prepared_cursor"
+def _run(cursor: CursorWrapper, sql: str, params: Sequence[object]) -> tuple[tuple | None, int]:
+    cursor.execute(sql, params)
+    return (cursor.fetchone() if cursor.description else None), cursor.rowcount

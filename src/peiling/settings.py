@@ -68,10 +68,6 @@ DATABASES = {
         conn_max_age=60,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Only server-binding cursors (peiling.prepared) prepare; the ORM's never do.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        2 if _env_bool("DATABASE_PREPARED_STATEMENTS", True) else None)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -82,6 +78,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+#: PostgreSQL plans the respondent pages' statements once per connection (peiling.prepared).
+PEILING_PREPARED_STATEMENTS = _env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 
 from peiling.fieldwork import selectors, services
-from peiling.prepared import prepared_cursor
+from peiling.fieldwork.models import Invitation
+from peiling.prepared import execute_prepared
 
 on_postgres = pytest.mark.skipif(not os.environ.get("PEILING_TEST_POSTGRES"),
                                  reason="prepared statements are PostgreSQL's")
@@ -20,10 +21,15 @@ def _prepared_statements() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def test_a_prepared_cursor_runs_statements_on_every_database(db):
-    with prepared_cursor() as cursor:
-        cursor.execute("SELECT %s + %s", [40, 2])
-        assert cursor.fetchone()[0] == 42
+def test_a_statement_runs_on_every_database(example_fieldwork):
+    issued = services.invitation_create(fieldwork=example_fieldwork)
+    table = Invitation._meta.db_table
+    row, _count = execute_prepared(f"SELECT id FROM {table} WHERE id = %s",
+                                   [issued.invitation.pk])
+    assert row == (issued.invitation.pk,)
+    row, count = execute_prepared(f"UPDATE {table} SET profile = %s WHERE id = %s",
+                                  ['{"age": "45-54"}', -1])
+    assert (row, count) == (None, 0)
 
 
 @on_postgres
@@ -33,28 +39,44 @@ def test_the_token_lookup_is_planned_once_per_connection(example_fieldwork):
         found = selectors.invitation_for_token(token=issued.token)
     assert found.pk == issued.invitation.pk
     assert any("token_hash" in statement for statement in _prepared_statements())
+    # and only while it runs: psycopg would keep count of the ORM's statements too
+    assert connection.connection.prepare_threshold is None
 
 
 @on_postgres
-def test_switched_off_nothing_is_prepared(example_fieldwork):
+def test_switched_off_nothing_is_prepared(example_fieldwork, settings):
+    settings.PEILING_PREPARED_STATEMENTS = False  # DATABASE_PREPARED_STATEMENTS=0
     issued = services.invitation_create(fieldwork=example_fieldwork)
-    connection.ensure_connection()
-    connection.connection.prepare_threshold = None  # DATABASE_PREPARED_STATEMENTS=0
-    try:
-        for _ in range(3):
-            found = selectors.invitation_for_token(token=issued.token)
-    finally:
-        connection.connection.prepare_threshold = 2
+    for _ in range(3):
+        found = selectors.invitation_for_token(token=issued.token)
     assert found.pk == issued.invitation.pk
     assert not any("token_hash" in statement for statement in _prepared_statements())
 
 
 @on_postgres
 def test_a_failed_statement_leaves_the_cursor_usable(db):
-    from django.db import DataError, transaction
+    with pytest.raises(DataError), transaction.atomic():
+        execute_prepared("SELECT 1 / %s", [0])
+    assert execute_prepared("SELECT %s::int * 2", [21])[0] == (42,)
 
-    with pytest.raises(DataError), transaction.atomic(), prepared_cursor() as cursor:
-        cursor.execute("SELECT 1 / %s", [0])
-    with prepared_cursor() as cursor:
-        cursor.execute("SELECT %s::int * 2", [21])
-        assert cursor.fetchone()[0] == 42
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_before_a_migration_runs_again_on_a_new_connection(
+        example_fieldwork):
+    """PostgreSQL refuses a prepared statement whose result a migration changed ("cached
+    plan must not change result type") for as long as the connection lives."""
+    issued = services.invitation_create(fieldwork=example_fieldwork)
+    for _ in range(3):
+        selectors.invitation_for_token(token=issued.token)
+    assert any("token_hash" in statement for statement in _prepared_statements())
+    alter = "ALTER TABLE fieldwork_fieldwork ALTER COLUMN name TYPE varchar({})"
+    with connection.cursor() as cursor:
+        cursor.execute(alter.format(301))
+    try:
+        found = selectors.invitation_for_token(token=issued.token)
+        assert found.pk == issued.invitation.pk
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(alter.format(300))
+        connection.close()  # its statements were planned for the altered table

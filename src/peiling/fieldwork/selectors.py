@@ -25,7 +25,7 @@ from peiling.fieldwork.flow import Flow
 from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Response
 from peiling.fieldwork.tokens import token_hash, well_formed
 from peiling.forms.model import Form, Question, language_code
-from peiling.prepared import prepared_cursor
+from peiling.prepared import execute_prepared
 from peiling.questionnaires.models import FormVersion
 
 Window = Literal["before", "open", "after"]
@@ -76,9 +76,7 @@ def invitation_for_token(*, token: str) -> Invitation:
     """Return the invitation of a personal token; raise LinkUnknown when there is none."""
     if not well_formed(token):
         raise LinkUnknown("malformed token")
-    with prepared_cursor() as cursor:
-        cursor.execute(_invitation_sql(), [token_hash(token)])
-        row = cursor.fetchone()
+    row, _count = execute_prepared(_invitation_sql(), [token_hash(token)])
     if row is None:
         raise LinkUnknown("no invitation has this token")
     return _invitation_from_row(row)
@@ -86,7 +84,7 @@ def invitation_for_token(*, token: str) -> Invitation:
 
 # The token lookup runs on every respondent request. Written out once per process from the
 # models' metadata, it costs one round trip and none of the ORM's query building (about 1 ms
-# a request), and PostgreSQL plans it once per connection (``prepared_cursor``); the
+# a request), and PostgreSQL plans it once per connection (``execute_prepared``); the
 # instances it builds are the ORM's own (``Model.from_db``), without the columns no
 # respondent page reads (deferred: reading one costs a query, as with ``.defer()``).
 _JOINED = (  # model, alias, join condition, columns left out
@@ -187,13 +185,15 @@ def response_counts(*, fieldwork: Fieldwork) -> dict[tuple[str, str], int]:
 def respondent_languages(*, form: Form) -> list[tuple[str, str]]:
     """Return the (code, name) pairs a respondent can switch between: the form's languages
     that the site is translated into, the form's default first."""
-    return list(_respondent_languages(form.default_language, tuple(form.languages)))
+    return list(_respondent_languages(form.default_language, tuple(form.languages),
+                                      tuple(settings.LANGUAGES)))
 
 
 @functools.lru_cache(maxsize=64)
 def _respondent_languages(default: str, languages: tuple[str, ...],
+                          site_languages: tuple[tuple[str, str], ...],
                           ) -> tuple[tuple[str, str], ...]:
-    site = dict(settings.LANGUAGES)
+    site = dict(site_languages)
     codes = []
     for language in (default, *languages):
         code = language_code(language)

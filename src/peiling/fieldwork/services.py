@@ -37,7 +37,7 @@ from peiling.fieldwork.tokens import (
     token_hash,
     well_formed,
 )
-from peiling.prepared import prepared_cursor
+from peiling.prepared import execute_prepared
 from peiling.questionnaires.models import FormVersion
 
 #: Fields a respondent page posts besides the answers.
@@ -186,9 +186,8 @@ def _claim(invitation_pk: int, response_pk: int, now: dt.datetime) -> bool:
     """Link a new response to a personal link that has none; return whether it had none."""
     db = connections[DEFAULT_DB_ALIAS]
     started_at = Invitation._meta.get_field("started_at").get_db_prep_save(now, db)
-    with prepared_cursor() as cursor:
-        cursor.execute(_claim_sql(), [response_pk, started_at, invitation_pk])
-        return cursor.rowcount == 1
+    _row, count = execute_prepared(_claim_sql(), [response_pk, started_at, invitation_pk])
+    return count == 1
 
 
 @functools.cache
@@ -292,10 +291,9 @@ def _update_if_version(response: Response, changes: Mapping[str, Any]) -> int:
     fields = [Response._meta.get_field(name) for name in changes]
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it looks the wrapper up on each use
     values = [field.get_db_prep_save(changes[field.name], db) for field in fields]
-    with prepared_cursor() as cursor:
-        cursor.execute(_update_sql(tuple(field.column for field in fields)),
-                       [*values, response.pk, response.version])
-        return cursor.rowcount
+    _row, count = execute_prepared(_update_sql(tuple(field.column for field in fields)),
+                                   [*values, response.pk, response.version])
+    return count
 
 
 @functools.cache
