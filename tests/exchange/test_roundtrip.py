@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyreadstat
 import pytest
 
@@ -20,6 +19,7 @@ from peiling.analysis.tables import tabulate
 from peiling.exchange import read_data, read_frame
 from peiling.exchange.writers import ExportData, WriteOptions, get_writer
 from peiling.forms.model import Form
+from tests.datasets import assert_same_variables
 
 # Text answers are compared apart: CSV and XLSX neutralise formula-like text ('=...).
 CASES = [
@@ -30,20 +30,6 @@ CASES = [
 ]
 
 
-def assert_same_codes(expected: Dataset, got: Dataset) -> None:
-    assert list(got.variables) == list(expected.variables)
-    for name, variable in expected.variables.items():
-        if variable.kind == "single":
-            assert got.codes(name).tolist() == expected.codes(name).tolist(), name
-        elif variable.kind == "multiple":
-            assert got.selected(name).tolist() == expected.selected(name).tolist(), name
-            assert got.answered(name).tolist() == expected.answered(name).tolist(), name
-        elif variable.kind == "numeric":
-            np.testing.assert_array_equal(got.numbers(name), expected.numbers(name), name)
-        else:
-            answers = [expected.answer(name, row) for row in range(expected.n)]
-            assert [got.answer(name, row) for row in range(got.n)] == answers, name
-        assert got.asked(name).tolist() == expected.asked(name).tolist(), name
 
 
 def tables(dataset: Dataset) -> list[dict[str, Any]]:
@@ -60,7 +46,7 @@ def test_export_reads_back_to_the_same_codes_and_tables(
     result = read_data(path, example_form)
     assert result.report.problems == ()
     assert result.report.extra_columns == ()
-    assert_same_codes(example_data.dataset, result.dataset)
+    assert_same_variables(example_data.dataset, result.dataset, text="answers")
     assert tables(result.dataset) == tables(example_data.dataset)
 
 

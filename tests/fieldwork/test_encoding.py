@@ -8,7 +8,6 @@ import datetime as dt
 import json
 from typing import Any
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +18,7 @@ from peiling.fieldwork.answers import answers_from_json, answers_to_json
 from peiling.fieldwork.encoding import AnswerEncoder, ArrowEncoder, NotColumnar
 from peiling.forms.model import Form
 from peiling.forms.xlsform import read_xlsform
+from tests.datasets import assert_same_variables
 from tests.exchange.conftest import FORM, ROWS
 from tests.xlsform import write_workbook
 
@@ -95,19 +95,7 @@ def fits_arrow(document: str | None) -> bool:
 
 def assert_equal(expected: Dataset, got: Dataset) -> None:
     assert got.n == expected.n
-    assert list(got.variables) == list(expected.variables)
-    for name, variable in expected.variables.items():
-        assert got.asked(name).tolist() == expected.asked(name).tolist(), name
-        if variable.kind == "single":
-            assert got.codes(name).tolist() == expected.codes(name).tolist(), name
-        elif variable.kind == "multiple":
-            assert got.selected(name).tolist() == expected.selected(name).tolist(), name
-            assert got.answered(name).tolist() == expected.answered(name).tolist(), name
-        elif variable.kind == "numeric":
-            np.testing.assert_array_equal(got.numbers(name), expected.numbers(name), name)
-        else:
-            assert got.distinct_values(name) == expected.distinct_values(name), name
-            assert got.codes(name).tolist() == expected.codes(name).tolist(), name
+    assert_same_variables(expected, got, text="codes")
     assert got.problems == expected.problems
 
 

@@ -248,8 +248,8 @@ def _step(fieldwork: Fieldwork, response: Response, page_key: str,
     if step.outcome == "invalid":
         return step
     # Store the calculations with the answers: they are variables of the form too.
-    return Step(step.outcome, step.values or flow.values(step.answers), step.page, step.check,
-                step.values)
+    values = step.values if step.values is not None else flow.values(step.answers)
+    return Step(step.outcome, values, step.page, step.check, values)
 
 
 def _save_step(response: Response, step: Step, page_key: str, language: str,
