@@ -6,6 +6,8 @@ import os
 
 import pytest
 from django.db import DataError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 
 from peiling.fieldwork import selectors, services
 from peiling.fieldwork.models import Invitation
@@ -80,3 +82,50 @@ def test_a_statement_prepared_before_a_migration_runs_again_on_a_new_connection(
         with connection.cursor() as cursor:
             cursor.execute(alter.format(300))
         connection.close()  # its statements were planned for the altered table
+
+
+@on_postgres
+def test_a_statement_that_returns_rows_gives_its_first_row(example_fieldwork):
+    issued = services.invitation_create(fieldwork=example_fieldwork)
+    table = Invitation._meta.db_table
+    row, count = execute_prepared(
+        f"UPDATE {table} SET profile = %s WHERE id = %s RETURNING id",
+        ['{"age": "45-54"}', issued.invitation.pk])
+    assert (row, count) == ((issued.invitation.pk,), 1)
+    assert Invitation.objects.get(pk=issued.invitation.pk).profile == {"age": "45-54"}
+
+
+def test_watched_queries_see_the_statement(example_fieldwork):
+    """The query log (DEBUG, tests) and execute wrappers see a prepared statement as they
+    see the ORM's: it then runs through Django's cursor wrapper."""
+    issued = services.invitation_create(fieldwork=example_fieldwork)
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        selectors.invitation_for_token(token=issued.token)
+    with CaptureQueriesContext(connection) as captured:
+        selectors.invitation_for_token(token=issued.token)
+    assert len(seen) == 1 and "token_hash" in seen[0]
+    assert [q["sql"] for q in captured.captured_queries if "token_hash" in q["sql"]]
+
+
+@on_postgres
+def test_a_statement_in_a_broken_transaction_is_refused_as_the_orms_are(db):
+    with transaction.atomic():
+        with pytest.raises(DataError), transaction.atomic():
+            execute_prepared("SELECT 1 / %s", [0])
+        execute_prepared("SELECT 1", [])  # the savepoint was rolled back: usable again
+        try:
+            with transaction.atomic(savepoint=False):
+                execute_prepared("SELECT 1 / %s", [0])
+        except DataError:
+            pass
+        with pytest.raises(TransactionManagementError):
+            execute_prepared("SELECT %s::int * 2", [21])
+        with pytest.raises(TransactionManagementError):
+            Invitation.objects.count()
+    assert execute_prepared("SELECT %s::int * 2", [21])[0] == (42,)

@@ -201,6 +201,24 @@ def test_finishing_completes_the_response_and_the_invitation(example_fieldwork, 
         submit(response, "outro", {})
 
 
+def test_a_finishing_write_that_lost_the_race_marks_nothing_finished(example_fieldwork):
+    """The response's UPDATE and the link's ``finished_at`` are written together or not at
+    all (one statement on PostgreSQL, one transaction elsewhere)."""
+    issued = services.invitation_create(fieldwork=example_fieldwork)
+    response = start(example_fieldwork, invitation=issued.invitation)
+    stale = Response.objects.get(pk=response.pk)
+    submit(response, "intro", {})  # another tab saved first
+    now = timezone.now()
+    changes = {"status": "completed", "completed_at": now, "version": stale.version + 1}
+    assert services._update_if_version(stale, changes, finished_at=now) == 0
+    assert Invitation.objects.get(pk=issued.invitation.pk).finished_at is None
+    assert Response.objects.get(pk=response.pk).status == "started"
+    current = Response.objects.get(pk=response.pk)
+    changes["version"] = current.version + 1
+    assert services._update_if_version(current, changes, finished_at=now) == 1
+    assert Invitation.objects.get(pk=issued.invitation.pk).finished_at == now
+
+
 def _first_choices(flow, page) -> dict[str, list[str]]:
     """Answer every question of a page with its first choice (or a number, or a text)."""
     data = {}

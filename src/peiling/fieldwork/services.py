@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from peiling.fieldwork import selectors
@@ -133,9 +134,9 @@ def response_start(
     NotOpenYet / Closed outside the window, LinkUsed for a link whose response is finished or
     was erased.
 
-    A personal link is claimed with one conditional ``UPDATE`` in the transaction that
-    inserts the response: of two starts at once, the second finds the link taken, rolls its
-    response back and returns the first one's.
+    A personal link is claimed with one conditional ``UPDATE`` together with the ``INSERT``
+    of the response (one statement on PostgreSQL, one transaction elsewhere): of two starts
+    at once, the second finds the link taken, stores nothing and returns the first one's.
     """
     now = now or timezone.now()
     _check_window(fieldwork, now)
@@ -155,20 +156,67 @@ def response_start(
     # The values come from this function, the links and the form; the database enforces the
     # keys. Checking those here (``full_clean``) would cost three queries per respondent.
     response.clean_fields(exclude=["fieldwork", "form_version"])
-    try:
-        with transaction.atomic():
-            response.save(force_insert=True)
-            if invitation is not None and not _claim(invitation.pk, response.pk, now):
-                raise _LinkTaken(invitation.pk)
-    except _LinkTaken as taken:
-        return _started_before(taken.args[0])
-    if invitation is not None:
-        invitation.response, invitation.started_at = response, now
+    if invitation is None:
+        response.save(force_insert=True)  # one statement: atomic on its own
+        return response
+    if not _insert_claiming(response, invitation.pk, now):
+        return _started_before(invitation.pk)
+    invitation.response, invitation.started_at = response, now
     return response
+
+
+def _insert_claiming(response: Response, invitation_pk: int, now: dt.datetime) -> bool:
+    """Insert ``response`` if the personal link ``invitation_pk`` has no response yet, and
+    link the two; return False (nothing stored) when another start claimed the link first."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        try:
+            with transaction.atomic():
+                response.save(force_insert=True)
+                if not _claim(invitation_pk, response.pk, now):
+                    raise _LinkTaken
+        except _LinkTaken:
+            return False
+        return True
+    # One statement instead of BEGIN, INSERT, UPDATE and COMMIT: three round trips fewer for
+    # every respondent. The claim draws the response's id from its sequence; the INSERT
+    # takes it from the claim, so it inserts nothing when the claim found the link taken.
+    fields = _inserted_fields()
+    values = [field.get_db_prep_save(field.pre_save(response, add=True), db)
+              for field in fields]
+    started_at = Invitation._meta.get_field("started_at").get_db_prep_save(now, db)
+    row, _count = execute_prepared(_insert_claiming_sql(), [started_at, invitation_pk, *values])
+    if row is None:
+        return False
+    response.pk = row[0]
+    response._state.adding, response._state.db = False, db.alias
+    return True
 
 
 class _LinkTaken(Exception):
     """Another start claimed the personal link first."""
+
+
+@functools.cache
+def _inserted_fields() -> list[Field]:
+    return [field for field in Response._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _insert_claiming_sql() -> str:
+    quote = connection.ops.quote_name
+    table, pk = Response._meta.db_table, Response._meta.pk.column
+    columns = ", ".join(quote(field.column) for field in _inserted_fields())
+    # Typed placeholders: in a SELECT list PostgreSQL would not infer them from the columns.
+    values = ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})"
+                       for field in _inserted_fields())
+    return (f"WITH claimed AS (UPDATE {quote(Invitation._meta.db_table)} "  # noqa: S608
+            f"SET {quote('response_id')} = nextval(pg_get_serial_sequence('{table}', '{pk}')), "
+            f"{quote('started_at')} = %s "
+            f"WHERE {quote('id')} = %s AND {quote('response_id')} IS NULL "
+            f"AND {quote('started_at')} IS NULL RETURNING {quote('response_id')}) "
+            f"INSERT INTO {quote(table)} ({quote(pk)}, {columns}) "
+            f"SELECT {quote('response_id')}, {values} FROM claimed RETURNING {quote(pk)}")
 
 
 def _started_before(invitation_pk: int) -> Response:
@@ -267,22 +315,18 @@ def _save_step(response: Response, step: Step, page_key: str, language: str,
         changes["status"] = (Response.Status.SCREENED_OUT if step.outcome == "screened_out"
                              else Response.Status.COMPLETED)
         changes["completed_at"] = now
-    if step.finished:
-        with transaction.atomic():
-            saved = _update_if_version(response, changes)
-            if saved:
-                Invitation.objects.filter(response_id=response.pk).update(finished_at=now)
-    else:
-        saved = _update_if_version(response, changes)  # one statement: atomic on its own
+    saved = _update_if_version(response, changes, finished_at=now if step.finished else None)
     if saved:
         for name, value in changes.items():
             setattr(response, name, value)
     return bool(saved)
 
 
-def _update_if_version(response: Response, changes: Mapping[str, Any]) -> int:
+def _update_if_version(response: Response, changes: Mapping[str, Any],
+                       finished_at: dt.datetime | None = None) -> int:
     """Write ``changes`` to the response if it is still at ``response.version``; return the
-    number of rows written (0 or 1).
+    number of rows written (0 or 1). With ``finished_at``, mark its personal link finished
+    in the same statement (PostgreSQL) or transaction.
 
     ``Response.objects.filter(pk=..., version=...).update(...)`` in SQL written once per
     process: this runs on every page submit, and building the query took the ORM about as
@@ -291,9 +335,30 @@ def _update_if_version(response: Response, changes: Mapping[str, Any]) -> int:
     fields = [Response._meta.get_field(name) for name in changes]
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it looks the wrapper up on each use
     values = [field.get_db_prep_save(changes[field.name], db) for field in fields]
-    _row, count = execute_prepared(_update_sql(tuple(field.column for field in fields)),
-                                   [*values, response.pk, response.version])
-    return count
+    update = _update_sql(tuple(field.column for field in fields))
+    if finished_at is None:  # one statement: atomic on its own
+        return execute_prepared(update, [*values, response.pk, response.version])[1]
+    finished = Invitation._meta.get_field("finished_at").get_db_prep_save(finished_at, db)
+    if db.vendor == "postgresql":  # one statement, not BEGIN, two UPDATEs and COMMIT
+        row, _count = execute_prepared(_finishing_sql(update),
+                                       [*values, response.pk, response.version, finished])
+        return row[0]
+    with transaction.atomic():
+        saved = execute_prepared(update, [*values, response.pk, response.version])[1]
+        if saved:
+            Invitation.objects.filter(response_id=response.pk).update(finished_at=finished_at)
+    return saved
+
+
+@functools.cache
+def _finishing_sql(update: str) -> str:
+    quote = connection.ops.quote_name
+    pk = quote(Response._meta.pk.column)
+    return (f"WITH saved AS ({update} RETURNING {pk}), "  # noqa: S608  (names from the models)
+            f"finished AS (UPDATE {quote(Invitation._meta.db_table)} "
+            f"SET {quote('finished_at')} = %s "
+            f"WHERE {quote('response_id')} IN (SELECT {pk} FROM saved)) "
+            f"SELECT count(*) FROM saved")
 
 
 @functools.cache
