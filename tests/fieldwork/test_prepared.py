@@ -8,6 +8,7 @@ import pytest
 from django.db import DataError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from peiling.fieldwork import selectors, services
 from peiling.fieldwork.models import Invitation
@@ -129,3 +130,22 @@ def test_a_statement_in_a_broken_transaction_is_refused_as_the_orms_are(db):
         with pytest.raises(TransactionManagementError):
             Invitation.objects.count()
     assert execute_prepared("SELECT %s::int * 2", [21])[0] == (42,)
+
+
+@on_postgres
+def test_switched_off_a_personal_link_still_starts_and_finishes_in_one_statement_each(
+        example_fieldwork, settings):
+    """The single statements that start and finish a response also run with client-side
+    binding (what a pooler without prepared statements gets)."""
+    settings.PEILING_PREPARED_STATEMENTS = False
+    issued = services.invitation_create(fieldwork=example_fieldwork, profile={"age": "45-54"})
+    response = services.response_start(fieldwork=example_fieldwork, language="nl",
+                                       invitation=issued.invitation)
+    stored = Invitation.objects.select_related("response").get(pk=issued.invitation.pk)
+    assert stored.response.pk == response.pk and stored.response.profile == {"age": "45-54"}
+    assert stored.started_at == response.started_at
+    now = timezone.now()
+    changes = {"status": "completed", "completed_at": now, "version": response.version + 1}
+    assert services._update_if_version(response, changes, finished_at=now) == 1
+    assert Invitation.objects.get(pk=issued.invitation.pk).finished_at == now
+    assert not any("finished_at" in statement for statement in _prepared_statements())
