@@ -107,6 +107,23 @@ def test_a_personal_link_resumes_on_the_right_page_from_another_browser(client, 
     assert page_key(other) == "desirability"
 
 
+def test_no_respondent_page_may_be_kept_by_a_browser_or_a_proxy(client, personal):
+    """Answers show on these pages: a shared computer's history or a proxy must not keep
+    them, nor the intro, a refusal, a redirect or the thank-you page."""
+    intro = client.get(personal)
+    start = client.post(personal, {"action": "start"})
+    page = client.get(personal)
+    submit = client.post(personal, {"action": "next", "page": "intro"})
+    refused = client.get("/s/" + "A" * 32 + "/")
+    early_thanks = client.get(personal + "bedankt/")
+    statuses = [r.status_code for r in (intro, start, page, submit, refused, early_thanks)]
+    assert statuses == [200, 303, 200, 303, 404, 303]
+    for response in (intro, start, page, submit, refused, early_thanks):
+        directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
+        assert {"no-store", "no-cache", "private", "max-age=0"} <= directives
+        assert response.headers["Expires"]
+
+
 def test_unknown_malformed_and_used_tokens(client, personal, example_fieldwork):
     unknown = client.get("/s/" + "A" * 32 + "/")
     assert unknown.status_code == 404
