@@ -76,7 +76,7 @@ class Client:
 
 
 class Meter:
-    """CPU seconds per kind of request, or callgrind's instruction counts per phase."""
+    """CPU seconds per kind of request (``--callgrind`` reads its counts from the dumps)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, list[float]] = {kind: [] for kind in KINDS}

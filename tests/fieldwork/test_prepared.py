@@ -148,4 +148,3 @@ def test_switched_off_a_personal_link_still_starts_and_finishes_in_one_statement
     changes = {"status": "completed", "completed_at": now, "version": response.version + 1}
     assert services._update_if_version(response, changes, finished_at=now) == 1
     assert Invitation.objects.get(pk=issued.invitation.pk).finished_at == now
-    assert not any("finished_at" in statement for statement in _prepared_statements())

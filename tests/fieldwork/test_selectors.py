@@ -75,11 +75,11 @@ def test_a_respondent_reads_no_column_the_token_lookup_left_out(client, example_
         client.post(url, {"action": "back", "page": key})
     assert [[sql for sql in request if sql == "SELECT"] for request in statements] == [
         ["SELECT"]] * 4, statements
-    writes = [sql for sql in statements[1] if sql in ("INSERT", "UPDATE", "WITH")]
     if connection.vendor == "postgresql":  # the INSERT and the claim are one statement
         assert statements[1] == ["SELECT", "WITH"]
-    else:
-        assert writes == ["INSERT", "UPDATE"]
+    else:  # in a transaction (a savepoint inside the test's)
+        assert [sql for sql in statements[1] if sql in ("INSERT", "UPDATE")] == [
+            "INSERT", "UPDATE"]
     assert statements[3] == ["SELECT", "UPDATE"]
     assert Invitation.objects.get(pk=issued.invitation.pk).response.profile == {
         "age": "45-54"}

@@ -101,6 +101,17 @@ def test_a_personal_link_starts_one_response_with_the_profile_snapshot(example_f
     assert Invitation.objects.filter(started_at=response.started_at).count() == 1
 
 
+def test_a_start_that_finds_its_link_taken_keeps_nothing_and_returns_the_first(
+        example_fieldwork):
+    """A request that read the link before another start claimed it (the losing path of two
+    starts at once, without threads, on every database)."""
+    issued = services.invitation_create(fieldwork=example_fieldwork)
+    stale = Invitation.objects.get(pk=issued.invitation.pk)
+    first = start(example_fieldwork, invitation=issued.invitation)
+    second = start(example_fieldwork, invitation=stale)
+    assert second.pk == first.pk and Response.objects.count() == 1
+
+
 def test_a_finished_or_unlinked_personal_link_cannot_start_again(example_fieldwork):
     issued = services.invitation_create(fieldwork=example_fieldwork)
     response = start(example_fieldwork, invitation=issued.invitation)
