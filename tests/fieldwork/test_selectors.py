@@ -47,6 +47,11 @@ def test_the_token_lookup_loads_what_the_orm_loads_in_one_query(example_fieldwor
                     for name in selectors.LOOKUP_DEFERRED[type(instance)]}
         assert instance.get_deferred_fields() == deferred
         assert _fields(instance, leave_out=deferred) == _fields(reference, leave_out=deferred)
+        assert (instance._state.adding, instance._state.db) == (False, reference._state.db)
+    with CaptureQueriesContext(connection) as queries:  # the relations come cached
+        assert found.response.invitation is found
+        assert found.fieldwork.form_version.pk == expected.fieldwork.form_version_id
+    assert len(queries) == 0
 
 
 def test_a_respondent_reads_no_column_the_token_lookup_left_out(client, example_fieldwork):

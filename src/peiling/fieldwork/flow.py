@@ -109,13 +109,15 @@ class PageCheck:
     ``answers``: the page's answers that passed every check (``None`` for one cleared);
     ``errors``: at most one per question, in page order; ``raw``: what was posted, to show
     again; ``new_questions``: questions on this page that the answers just made relevant (the
-    page must be shown again with them).
+    page must be shown again with them); ``values``: ``Flow.values`` of the answers before
+    plus the page's, which ``Flow.submit`` reuses.
     """
 
     answers: Mapping[str, Answer]
     errors: tuple[FieldError, ...]
     raw: Mapping[str, Mapping[str, list[str]]]
     new_questions: tuple[str, ...] = ()
+    values: Mapping[str, Answer] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -176,8 +178,8 @@ class Flow:
 
         The result remembers the conditions evaluated against it; do not change it.
         """
-        values: dict[str, Answer] = {
-            name: answers[name] for name in self._answerable if name in answers}
+        source = {name: answers[name] for name in self._answerable if name in answers}
+        values: dict[str, Answer] = dict(source)
         for question in self._calculations:
             values[question.name] = None
             if not self._holds_all(self._relevance[question.name], values):
@@ -188,7 +190,7 @@ class Flow:
                 logger.warning("calculation of %s fails: %s", question.name, error)
                 continue
             values[question.name] = _answer_of(result)
-        return _Values(values)
+        return _Values(values, source)
 
     def is_relevant(self, name: str, values: Mapping[str, Answer]) -> bool:
         """Return whether question ``name`` is asked, given ``values`` (see ``values()``)."""
@@ -276,17 +278,22 @@ class Flow:
         ``values()`` computes them."""
         return self._settle(answers)[0]
 
-    def _settle(self, answers: Mapping[str, Answer]) -> tuple[dict[str, Answer], _Values]:
-        """Return ``prune(answers)`` and its ``values()``."""
+    def _settle(self, answers: Mapping[str, Answer], known: Mapping[str, Answer] | None = None,
+                ) -> tuple[dict[str, Answer], _Values]:
+        """Return ``prune(answers)`` and its ``values()``; ``known``: ``values()`` computed
+        already, used when it was computed from the same answers."""
         kept = {name: answers[name] for name in self._answerable
                 if answers.get(name) is not None}
+        values = known if isinstance(known, _Values) and known.source == kept else None
         while True:
-            values = self.values(kept)
+            if values is None:
+                values = self.values(kept)
             hidden = [name for name in kept if not self.is_relevant(name, values)]
             if not hidden:
                 return kept, values
             for name in hidden:
                 del kept[name]
+            values = None
 
     def missing(self, answers: Mapping[str, Answer]) -> tuple[str, ...]:
         """Return the keys of the visible pages where a required question has no answer."""
@@ -345,8 +352,9 @@ class Flow:
 
     def check_page(self, page: Page, data: Mapping[str, Sequence[str]],
                    answers: Mapping[str, Answer], *, language: str, enforce: bool = True,
-                   ) -> PageCheck:
-        """Check what was posted for ``page``, given the answers stored before it.
+                   values: Mapping[str, Answer] | None = None) -> PageCheck:
+        """Check what was posted for ``page``, given the answers stored before it (and their
+        ``values()``, when the caller has them).
 
         Every posted field must belong to ``page`` (leave out navigation fields). With
         ``enforce=False`` (going back) ``required`` is not enforced. Raise TamperedSubmit for
@@ -355,7 +363,7 @@ class Flow:
         counts = {q.name: len(self.form.choices(q)) for q in page.questions}
         check_fields(data, {name for q in page.questions
                             for name in field_names(q, counts[q.name])})
-        values = self.values(answers)
+        values = values if values is not None else self.values(answers)
         shown = {q.name for q in self.page_questions(page, values)}
         parsed: dict[str, Answer] = {}
         raw: dict[str, dict[str, list[str]]] = {}
@@ -374,7 +382,10 @@ class Flow:
             except InvalidValue as problem:
                 errors[question.name] = FieldError(question.name, problem.code,
                                                    params=problem.params)
+        # An answer cleared is unanswered, as an absent one: leaving it out makes these the
+        # values that submit() stores, so it can reuse them.
         merged = {**answers, **{n: v for n, v in parsed.items() if n not in errors}}
+        merged = {n: v for n, v in merged.items() if v is not None}
         new_values = self.values(merged)
         asked = {q.name for q in self.page_questions(page, new_values)}
         for question in page.questions:
@@ -392,6 +403,7 @@ class Flow:
                          if q.name in errors and q.name in kept),
             raw=raw,
             new_questions=new,
+            values=new_values,
         )
 
     def submit(self, answers: Mapping[str, Answer], *, current: str | None, page: str,
@@ -404,16 +416,17 @@ class Flow:
         """
         if action not in ("next", "back"):
             raise ValueError(f"action must be one of ('next', 'back') (got {action!r})")
-        target = self._shown_page(answers, current, page)
+        values = self.values(answers)
+        target = self._shown_page(answers, current, page, values)
         check = self.check_page(target, data, answers, language=language,
-                                enforce=action == "next")
+                                enforce=action == "next", values=values)
         if action == "back":
-            stored, values = self._settle({**answers, **check.answers})
+            stored, values = self._settle({**answers, **check.answers}, check.values)
             previous = self.previous_page(stored, page, values)
             return Step("moved", stored, (previous or target).key, check, values)
         if check.errors:
             return Step("invalid", answers, page, check)
-        stored, values = self._settle({**answers, **check.answers})
+        stored, values = self._settle({**answers, **check.answers}, check.values)
         if check.new_questions:
             return Step("more", stored, page, check, values)
         if self._screens_out(values):
@@ -427,10 +440,10 @@ class Flow:
         return Step("completed", stored, None, check, values)
 
     def _shown_page(self, answers: Mapping[str, Answer], current: str | None,
-                    key: str) -> Page:
+                    key: str, values: Mapping[str, Answer]) -> Page:
         if key not in self._page_index:
             raise PageNotShown(key, "the form has no such page")
-        visible = self.visible_pages(answers)
+        visible = self.visible_pages(answers, values)
         if key not in {page.key for page in visible}:
             raise PageNotShown(key, "routing hides this page")
         position = self._page_index.get(current or "", -1)
@@ -532,11 +545,13 @@ class _AnswersKey(frozenset):
 class _Values(dict):
     """Answers plus calculations, with the conditions already evaluated against them."""
 
-    __slots__ = ("checked",)
+    __slots__ = ("checked", "source")
 
-    def __init__(self, values: Mapping[str, Answer]) -> None:
+    def __init__(self, values: Mapping[str, Answer], source: Mapping[str, Answer]) -> None:
         super().__init__(values)
         self.checked: dict[str, bool] = {}
+        #: The answers these were computed from (the answerable ones).
+        self.source = source
 
 
 def _answer_of(value: Any) -> Answer:

@@ -13,7 +13,8 @@ from typing import Literal
 import numpy as np
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Field, QuerySet, TextField
+from django.db.models import Field, QuerySet, TextField, signals
+from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from numpy.typing import NDArray
@@ -85,7 +86,7 @@ def invitation_for_token(*, token: str) -> Invitation:
 # The token lookup runs on every respondent request. Written out once per process from the
 # models' metadata, it costs one round trip and none of the ORM's query building (about 1 ms
 # a request), and PostgreSQL plans it once per connection (``execute_prepared``); the
-# instances it builds are the ORM's own (``Model.from_db``), without the columns no
+# instances it builds are what the ORM's ``Model.from_db`` builds, without the columns no
 # respondent page reads (deferred: reading one costs a query, as with ``.defer()``).
 _JOINED = (  # model, alias, join condition, columns left out
     (Invitation, "i", "", ("token_hash", "created_at")),
@@ -151,12 +152,41 @@ def _invitation_from_row(row: tuple) -> Invitation:
         for index, converters in converting:
             for converter, column in converters:
                 values[index] = converter(values[index], column, db)
-        instances.append(model.from_db(db.alias, attnames, values))
+        instances.append(_instance(model, db.alias, attnames, values))
     invitation, fieldwork, version, response = instances
-    fieldwork.form_version = version
-    invitation.fieldwork = fieldwork
-    invitation.response = response
+    _relate(fieldwork, "form_version", version)
+    _relate(invitation, "fieldwork", fieldwork)
+    _relate(invitation, "response", response)
     return invitation
+
+
+def _instance(model: type, alias: str, attnames: list[str], values: list):
+    """Return what ``model.from_db(alias, attnames, values)`` returns, built as Django builds
+    an unpickled instance: ``__new__`` and the values straight into ``__dict__`` (a column
+    left out is then deferred, as ``get_deferred_fields`` reads ``__dict__``).
+
+    ``Model.__init__`` runs ``setattr`` through each field's descriptor and sends two
+    signals; for the lookup's four instances that is half of building them, on every
+    respondent request. A model with ``pre_init`` or ``post_init`` receivers takes
+    ``from_db``, so they still run.
+    """
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model.from_db(alias, attnames, values)
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(attnames, values, strict=True))
+    instance._state = ModelState()
+    instance._state.adding = False
+    instance._state.db = alias
+    return instance
+
+
+def _relate(instance, name: str, related) -> None:
+    """Cache ``related`` as ``instance.<name>`` (and a one-to-one's reverse), as
+    ``select_related`` does; the foreign key's id came with the row."""
+    field = instance._meta.get_field(name)
+    field.set_cached_value(instance, related)
+    if related is not None and field.one_to_one:
+        field.remote_field.set_cached_value(related, instance)
 
 
 def open_link_for_key(*, key: str) -> OpenLink:
