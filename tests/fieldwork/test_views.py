@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from email.utils import parsedate_to_datetime
 
 import pytest
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.views.decorators.cache import never_cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,10 +121,17 @@ def test_no_respondent_page_may_be_kept_by_a_browser_or_a_proxy(client, personal
     early_thanks = client.get(personal + "bedankt/")
     statuses = [r.status_code for r in (intro, start, page, submit, refused, early_thanks)]
     assert statuses == [200, 303, 200, 303, 404, 303]
+    reference = never_cache(lambda request: HttpResponse())(RequestFactory().get("/"))
+    expected = _directives(reference)
+    assert {"no-store", "no-cache", "private", "max-age=0"} <= expected
     for response in (intro, start, page, submit, refused, early_thanks):
-        directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
-        assert {"no-store", "no-cache", "private", "max-age=0"} <= directives
-        assert response.headers["Expires"]
+        assert _directives(response) == expected  # what Django's never_cache sends
+        expires = parsedate_to_datetime(response.headers["Expires"])
+        assert expires <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+
+
+def _directives(response) -> set[str]:
+    return {d.strip() for d in response.headers["Cache-Control"].split(",")}
 
 
 def test_unknown_malformed_and_used_tokens(client, personal, example_fieldwork):
