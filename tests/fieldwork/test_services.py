@@ -363,3 +363,39 @@ def test_simulation_creates_valid_completed_responses_reproducibly(example_field
     for answers in first:
         assert ("pct_digital" in answers or "st_law" in answers) <= (
             answers["org_type"] == "gemeente")
+
+
+def test_respondent_keys_and_token_hashes_stay_unique(example_fieldwork):
+    """The unique keys are constraints now (migration 0002), enforced by the database."""
+    from django.db import IntegrityError, transaction
+
+    response = start(example_fieldwork)
+    twin = Response(fieldwork=example_fieldwork, form_version=example_fieldwork.form_version,
+                    respondent_key=response.respondent_key, source="test", language="nl",
+                    started_at=response.started_at, updated_at=response.updated_at)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+    issued = services.invitation_create(fieldwork=example_fieldwork)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invitation.objects.create(fieldwork=example_fieldwork,
+                                  token_hash=issued.invitation.token_hash)
+    with pytest.raises(ValidationError):  # and the model's validation says so first
+        twin.validate_constraints()
+
+
+@pytest.mark.skipif(not os.environ.get("PEILING_TEST_POSTGRES"),
+                    reason="table storage parameters and operator classes are PostgreSQL's")
+def test_the_response_table_leaves_room_to_rewrite_a_response_in_place(db):
+    """Every page submit rewrites its response: with free space in the page PostgreSQL can
+    do so without touching an index (a HOT update). And no index exists for prefix search,
+    which no query does and every start would pay for."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s",
+                       [Response._meta.db_table])
+        (options,) = cursor.fetchone()
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename IN (%s, %s)",
+                       [Response._meta.db_table, Invitation._meta.db_table])
+        indexes = [row[0] for row in cursor.fetchall()]
+    fillfactor = dict(option.split("=") for option in options or [])["fillfactor"]
+    assert int(fillfactor) < 100
+    assert indexes and not [index for index in indexes if "pattern_ops" in index]

@@ -88,13 +88,15 @@ class Response(models.Model):
         DESKTOP = "desktop", _("desktop")
         UNKNOWN = "unknown", _("unknown")
 
+    # Indexes cost every start, and every page submit that PostgreSQL cannot write in place:
+    # the fieldwork's is the first column of ``response_fieldwork_status``; a source or a key
+    # is never searched by prefix, so neither needs Django's ``varchar_pattern_ops`` twin.
     fieldwork = models.ForeignKey(Fieldwork, on_delete=models.PROTECT, related_name="responses",
-                                  verbose_name=_("fieldwork period"))
+                                  verbose_name=_("fieldwork period"), db_index=False)
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("questionnaire version"))
-    respondent_key = models.CharField(_("respondent key"), max_length=32, unique=True,
-                                      editable=False)
-    source = models.CharField(_("source"), max_length=50, db_index=True)
+    respondent_key = models.CharField(_("respondent key"), max_length=32, editable=False)
+    source = models.CharField(_("source"), max_length=50)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.STARTED)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
@@ -114,6 +116,8 @@ class Response(models.Model):
         verbose_name_plural = _("responses")
         ordering = ["fieldwork_id", "started_at"]
         indexes = [models.Index(fields=["fieldwork", "status"], name="response_fieldwork_status")]
+        constraints = [models.UniqueConstraint(fields=["respondent_key"],
+                                               name="response_respondent_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.fieldwork.slug}: {self.respondent_key[:8]}"
@@ -133,7 +137,7 @@ class Invitation(models.Model):
 
     fieldwork = models.ForeignKey(Fieldwork, on_delete=models.PROTECT, related_name="invitations",
                                   verbose_name=_("fieldwork period"))
-    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, editable=False)
     profile = models.JSONField(_("profile snapshot"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -145,6 +149,9 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         ordering = ["fieldwork_id", "created_at"]
+        # A constraint, not ``unique=True``: the hash is only ever looked up whole.
+        constraints = [models.UniqueConstraint(fields=["token_hash"],
+                                               name="invitation_token_hash_unique")]
 
     def __str__(self) -> str:
         return f"{self.fieldwork.slug}: {self.token_hash[:8]}"
