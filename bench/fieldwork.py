@@ -47,6 +47,8 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "src") not in sys.path:  # this checkout's peiling (see _environment)
+    sys.path.insert(0, str(ROOT / "src"))
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "peiling_bench"
 EXAMPLE = ROOT / "examples" / "digitalisering-overheid.xlsx"
@@ -117,7 +119,10 @@ def _psql(sql: str) -> None:
 def _environment(var: Path) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": f"{PG_SERVER}/{DATABASE}", "PEILING_SECURE": "0",
             "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "PEILING_VAR_DIR": str(var),
-            "DJANGO_SETTINGS_MODULE": "peiling.settings", "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "peiling.settings",
+            # This checkout's peiling, not the one installed: a bench of another commit's
+            # work tree measures that commit.
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]),
             "LOG_LEVEL": "ERROR"}
 
 
@@ -300,8 +305,11 @@ def _bare_driver(port, deadline, latencies, acknowledged, failures) -> None:
             failures.append(status)
 
 
-def _driver_process(kind, port, tokens, threads, seconds, seed, think, queue) -> None:
-    """One driver process: ``threads`` concurrent respondents (or bare posters)."""
+def _driver_process(kind, port, tokens, threads, seconds, seed, think, queue, start) -> None:
+    """One driver process: ``threads`` concurrent respondents (or bare posters), from the
+    moment every driver process of the phase is ready (``start``, a barrier): a driver
+    still importing Django or building its scripts would take CPU from the others'
+    measurement, and only in the page-submit phases, which build scripts."""
     os.environ.update({"DJANGO_SETTINGS_MODULE": "peiling.settings"})
     from peiling.fieldwork.flow import Flow
     from peiling.forms.xlsform import read_xlsform
@@ -313,6 +321,7 @@ def _driver_process(kind, port, tokens, threads, seconds, seed, think, queue) ->
     acknowledged: list = []
     failures: list = []
     outcomes: list[str] = []
+    start.wait()
     deadline = time.monotonic() + seconds
     token_iter = iter(tokens)
     lock = threading.Lock()
@@ -355,12 +364,13 @@ def drive(kind: str, port: int, tokens: list[str], concurrency: int, seconds: fl
     """Run ``concurrency`` drivers spread over ``processes`` processes; merge their results."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
+    start = context.Barrier(processes)
     share = len(tokens) // processes
     per_process = [concurrency // processes + (i < concurrency % processes)
                    for i in range(processes)]
     children = [context.Process(target=_driver_process, args=(
         kind, port, tokens[i * share:(i + 1) * share], per_process[i], seconds, i + 1, think,
-        queue))
+        queue, start))
         for i in range(processes)]
     for child in children:
         child.start()
