@@ -233,7 +233,13 @@ class Flow:
         key.values = None  # the memo keeps the key; not the values
         if values is None:
             values = self.values(dict(key) if answers is None else answers)
-        return tuple(page for page in self.pages if self.page_questions(page, values))
+        return tuple(page for page in self.pages if self._shows(page, values))
+
+    def _shows(self, page: Page, values: Mapping[str, Answer]) -> bool:
+        """Return whether ``page`` shows: ``page_questions`` is not empty (without building
+        it: the first relevant question settles it)."""
+        return self._holds_all(page.relevant, values) and any(
+            self._holds_all(self._relevance[q.name], values) for q in page.questions)
 
     def first_page(self, answers: Mapping[str, Answer]) -> Page | None:
         visible = self.visible_pages(answers)
