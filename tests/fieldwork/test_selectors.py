@@ -144,3 +144,25 @@ def test_a_decoding_error_reaches_the_caller(example_fieldwork, monkeypatch):
     with pytest.raises(ValueError, match="broken document"):
         selectors.answer_columns(responses=asked, questions=[])
     assert calls == [5, 5]  # nothing decoded after the error
+
+
+def test_the_token_lookup_still_sends_init_signals_to_their_receivers(example_fieldwork):
+    """The lookup builds its instances without ``Model.__init__`` only while no model
+    signal would have been sent: a receiver of ``post_init`` still sees the response."""
+    from django.db.models.signals import post_init
+
+    issued = services.invitation_create(fieldwork=example_fieldwork, profile={})
+    services.response_start(fieldwork=example_fieldwork, language="nl",
+                            invitation=issued.invitation)
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Response)
+    try:
+        found = selectors.invitation_for_token(token=issued.token)
+    finally:
+        post_init.disconnect(receiver, sender=Response)
+    assert [instance.pk for instance in seen] == [found.response.pk]
+    assert seen[0] is found.response

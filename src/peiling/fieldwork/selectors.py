@@ -170,7 +170,8 @@ def _instance(model: type, alias: str, attnames: list[str], values: list):
     respondent request. A model with ``pre_init`` or ``post_init`` receivers takes
     ``from_db``, so they still run.
     """
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+    if (signals.pre_init.receivers or signals.post_init.receivers) and (
+            signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)):
         return model.from_db(alias, attnames, values)
     instance = model.__new__(model)
     instance.__dict__.update(zip(attnames, values, strict=True))
