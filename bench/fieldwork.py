@@ -14,8 +14,11 @@ A. page submits, saturated: each respondent opens its personal link, starts, and
    flow module the server runs), so every request is a page submit;
 B. the bare view, saturated: the same N drivers each post to ``/bench/insert/`` in a loop.
    A / B is the ratio of page submits to bare inserts per second. A and B take turns
-   (``--rounds``, 3 by default, splitting ``--seconds``), so that both see the same moments
-   of a shared machine;
+   (``--rounds``, 10 by default, splitting ``--seconds``) with the same driver processes,
+   so that both see the same moments of a shared machine (``drive_alternating``); each
+   respondent goes on where it was in its next A turn. Also reported for A and B: the CPU
+   time of the gunicorn and PostgreSQL processes per request, read from /proc, whose ratio
+   moves less with the machine's other load than the throughputs do;
 C. browser-like respondents: GET each page, POST it, follow the 303, and spend a random time
    on each page (exponential, mean ``--think`` seconds): the latency a respondent sees when N
    people fill in the questionnaire at once.
@@ -247,10 +250,11 @@ def respondent_script(flow, rng) -> list[tuple[str, str, dict]]:
     return script
 
 
-def _respondent(port, token, script, rng, deadline, latencies, acknowledged, mode,
-                think=0.0) -> str:
-    """Complete the questionnaire through ``token`` along ``script``; record each
-    acknowledged submit.
+def _respondent_steps(port, token, script, latencies, acknowledged, mode):
+    """Complete the questionnaire through ``token`` along ``script``, one page submit per
+    ``next()``; record each acknowledged submit. A generator: the first ``next()`` opens
+    the link and starts, each later one posts a page; it yields the number of pages posted
+    so far and returns the outcome (``StopIteration.value``).
 
     ``browser`` mode GETs every page before posting it, as a browser does, and checks that
     the server shows the page the script expects; ``submit`` mode posts the pages one after
@@ -266,9 +270,8 @@ def _respondent(port, token, script, rng, deadline, latencies, acknowledged, mod
     if status != 303:
         return f"start: {status}"
     prefix = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "action": "next"})
-    for key, fields, page_answers in script:
-        if time.monotonic() >= deadline:
-            return "deadline"
+    for posted, (key, fields, page_answers) in enumerate(script):
+        yield posted
         if mode == "browser":
             status, _, html = browser.request("GET", url)
             if status != 200:
@@ -285,38 +288,55 @@ def _respondent(port, token, script, rng, deadline, latencies, acknowledged, mod
         acknowledged.append((token, page_answers))
         if location.endswith("bedankt/"):
             return "completed"
-        if think:  # reading and answering the next page
-            time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
     return "the server did not finish after the last page"
 
 
-def _bare_driver(port, deadline, latencies, acknowledged, failures) -> None:
-    browser = Browser(port)
-    body = urllib.parse.urlencode({"org_type": "gemeente", "domain": "ict", "function": "staf"})
-    for _ in range(1_000_000):
-        if time.monotonic() >= deadline:
-            return
-        started = time.perf_counter()
-        status, _, _ = browser.request("POST", "/bench/insert/", body)
-        latencies.append(time.perf_counter() - started)
-        if status == 201:
-            acknowledged.append(1)
-        else:
-            failures.append(status)
+def _respondent(port, token, script, rng, deadline, latencies, acknowledged, mode,
+                think=0.0) -> str:
+    """``_respondent_steps`` until ``deadline``, spending a random time on each page after
+    the first (exponential, mean ``think`` seconds; none with 0)."""
+    steps = _respondent_steps(port, token, script, latencies, acknowledged, mode)
+    try:
+        while True:
+            posted = next(steps)
+            if think and posted:  # reading and answering the next page
+                time.sleep(min(rng.expovariate(1 / think),
+                               max(0.0, deadline - time.monotonic())))
+            if time.monotonic() >= deadline:
+                return "deadline"
+    except StopIteration as end:
+        return end.value
 
 
-def _driver_process(kind, port, tokens, threads, seconds, seed, think, queue, start) -> None:
-    """One driver process: ``threads`` concurrent respondents (or bare posters), from the
-    moment every driver process of the phase is ready (``start``, a barrier): a driver
-    still importing Django or building its scripts would take CPU from the others'
-    measurement, and only in the page-submit phases, which build scripts."""
+BARE_BODY = urllib.parse.urlencode({"org_type": "gemeente", "domain": "ict", "function": "staf"})
+
+
+def _bare_post(browser, latencies, acknowledged, failures) -> None:
+    """One post to the bare view; record it."""
+    started = time.perf_counter()
+    status, _, _ = browser.request("POST", "/bench/insert/", BARE_BODY)
+    latencies.append(time.perf_counter() - started)
+    if status == 201:
+        acknowledged.append(1)
+    else:
+        failures.append(status)
+
+
+def _scripts(seed: int) -> list:
+    """``SCRIPTS`` simulated respondents' walks (see ``respondent_script``)."""
     os.environ.update({"DJANGO_SETTINGS_MODULE": "peiling.settings"})
     from peiling.fieldwork.flow import Flow
     from peiling.forms.xlsform import read_xlsform
 
     flow = Flow(read_xlsform(EXAMPLE.read_bytes()))
-    scripts = [] if kind == "bare" else [
-        respondent_script(flow, random.Random(seed * 100_000 + i)) for i in range(SCRIPTS)]
+    return [respondent_script(flow, random.Random(seed * 100_000 + i)) for i in range(SCRIPTS)]
+
+
+def _driver_process(kind, port, tokens, threads, seconds, seed, think, queue, start) -> None:
+    """One driver process: ``threads`` concurrent respondents, from the moment every driver
+    process is ready (``start``, a barrier): a driver still importing Django or building its
+    scripts would take CPU from the others' measurement."""
+    scripts = _scripts(seed)
     latencies: list[float] = []
     acknowledged: list = []
     failures: list = []
@@ -346,11 +366,7 @@ def _driver_process(kind, port, tokens, threads, seconds, seed, think, queue, st
             if outcome not in ("completed", "deadline"):
                 failures.append(outcome)
 
-    def bare(index: int) -> None:
-        _bare_driver(port, deadline, latencies, acknowledged, failures)
-
-    workers = [threading.Thread(target=bare if kind == "bare" else respondents, args=(i,))
-               for i in range(threads)]
+    workers = [threading.Thread(target=respondents, args=(i,)) for i in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -359,19 +375,22 @@ def _driver_process(kind, port, tokens, threads, seconds, seed, think, queue, st
                "completed": outcomes.count("completed")})
 
 
+def _split(concurrency: int, processes: int) -> list[int]:
+    return [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
+
+
 def drive(kind: str, port: int, tokens: list[str], concurrency: int, seconds: float,
           processes: int, think: float = 0.0) -> dict:
-    """Run ``concurrency`` drivers spread over ``processes`` processes; merge their results."""
+    """Run ``concurrency`` respondents spread over ``processes`` processes for ``seconds``;
+    merge their results."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     start = context.Barrier(processes)
     share = len(tokens) // processes
-    per_process = [concurrency // processes + (i < concurrency % processes)
-                   for i in range(processes)]
     children = [context.Process(target=_driver_process, args=(
-        kind, port, tokens[i * share:(i + 1) * share], per_process[i], seconds, i + 1, think,
+        kind, port, tokens[i * share:(i + 1) * share], threads, seconds, i + 1, think,
         queue, start))
-        for i in range(processes)]
+        for i, threads in enumerate(_split(concurrency, processes))]
     for child in children:
         child.start()
     results = [queue.get() for _ in children]
@@ -380,19 +399,154 @@ def drive(kind: str, port: int, tokens: list[str], concurrency: int, seconds: fl
     return _summary(results, seconds)
 
 
+# The alternating measurement: what the driver threads do, set by the parent process.
+PAUSE, SUBMIT, BARE, STOP = range(4)
+
+
+def _alternating_process(port, tokens, threads, seed, queue, start, phase, busy) -> None:
+    """One driver process of ``drive_alternating``: ``threads`` threads that post pages as
+    simulated respondents while ``phase`` is SUBMIT (each carrying its respondent over
+    from one SUBMIT turn to the next) and to the bare view while it is BARE. ``busy``
+    counts the requests in flight, so the parent knows when a turn has drained."""
+    scripts = _scripts(seed)
+    results = {kind: {"latencies": [], "acknowledged": [], "failures": [], "completed": 0}
+               for kind in (SUBMIT, BARE)}
+    active, stopping = threading.Event(), threading.Event()
+    token_iter = iter(tokens)
+    lock = threading.Lock()
+
+    def watch() -> None:  # mirror the parent's phase into an event the threads wait on
+        while phase.value != STOP:
+            if phase.value == PAUSE:
+                active.clear()
+            else:
+                active.set()
+            time.sleep(0.0005)
+        stopping.set()
+        active.set()
+
+    def driver(index: int) -> None:
+        rng = random.Random(seed * 1000 + index)
+        browser = Browser(port)  # for the bare view
+        steps, exhausted = None, False
+        mine = results[SUBMIT]
+        while not stopping.is_set():
+            active.wait()
+            with busy.get_lock():
+                busy.value += 1
+            try:  # read the phase only once counted in flight (see drive_alternating)
+                kind = phase.value
+                if kind == BARE:
+                    _bare_post(browser, *(results[BARE][k] for k in
+                                          ("latencies", "acknowledged", "failures")))
+                elif kind == SUBMIT and exhausted:
+                    time.sleep(0.01)  # out of tokens: still posting in the BARE turns
+                elif kind == SUBMIT:
+                    if steps is None:
+                        with lock:
+                            token = next(token_iter, None)
+                        if token is None:
+                            mine["failures"].append("out of tokens")
+                            exhausted = True
+                            continue
+                        script = scripts[rng.randrange(len(scripts))]
+                        steps = _respondent_steps(port, token, script, mine["latencies"],
+                                                  mine["acknowledged"], "submit")
+                    try:
+                        next(steps)
+                    except StopIteration as end:
+                        steps = None
+                        if end.value == "completed":
+                            mine["completed"] += 1
+                        else:
+                            mine["failures"].append(end.value)
+                    except Exception as error:
+                        steps = None
+                        mine["failures"].append(f"error: {error!r}")
+            finally:
+                with busy.get_lock():
+                    busy.value -= 1
+
+    watcher = threading.Thread(target=watch)
+    workers = [threading.Thread(target=driver, args=(i,)) for i in range(threads)]
+    for thread in (watcher, *workers):
+        thread.start()
+    start.wait()
+    for thread in (watcher, *workers):
+        thread.join()
+    queue.put(results)
+
+
 def drive_alternating(port: int, tokens: list[str], concurrency: int, seconds: float,
                       processes: int, rounds: int) -> tuple[dict, dict]:
-    """Measure page submits and the bare view in turn, ``rounds`` times each, for
-    ``seconds`` in all per kind: both see the same moments of a shared machine, so a noisy
-    neighbour moves both figures rather than the ratio."""
-    share = len(tokens) // rounds
-    submits: list[dict] = []
-    bare: list[dict] = []
+    """Measure page submits and the bare view in turn, ``rounds`` turns of each, for
+    ``seconds`` in all per kind, with the same driver processes and threads throughout:
+    both kinds see the same moments of a shared machine, so a noisy neighbour moves both
+    figures rather than the ratio, and no turn pays for starting drivers.
+
+    A turn lasts from switching the drivers to its kind until its last request has
+    answered: every request is counted in the turn that sent it, and timed in it. Each
+    thread counts itself in flight before it reads the phase, so once the parent has set
+    PAUSE and seen nothing in flight, no request of the turn can still be sent. The order
+    of the two kinds changes every round. Also reported per kind: CPU milliseconds of the
+    gunicorn and PostgreSQL processes per page submit or bare insert (``_server_cpu``).
+    """
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    start = context.Barrier(processes + 1)
+    phase, busy = context.Value("i", PAUSE), context.Value("i", 0)
+    share = len(tokens) // processes
+    children = [context.Process(target=_alternating_process, args=(
+        port, tokens[i * share:(i + 1) * share], threads, i + 1, queue, start, phase, busy))
+        for i, threads in enumerate(_split(concurrency, processes))]
+    for child in children:
+        child.start()
+    start.wait()
+    elapsed = {SUBMIT: 0.0, BARE: 0.0}
+    cpu = {SUBMIT: {}, BARE: {}}
     for index in range(rounds):
-        submits.append(drive("submit", port, tokens[index * share:(index + 1) * share],
-                             concurrency, seconds / rounds, processes))
-        bare.append(drive("bare", port, [], concurrency, seconds / rounds, processes))
-    return _summary(submits, seconds), _summary(bare, seconds)
+        for kind in (SUBMIT, BARE) if index % 2 == 0 else (BARE, SUBMIT):
+            before, began = _server_cpu(), time.monotonic()
+            phase.value = kind
+            time.sleep(seconds / rounds)
+            phase.value = PAUSE
+            while busy.value:
+                time.sleep(0.0005)
+            elapsed[kind] += time.monotonic() - began
+            for group, used in _server_cpu().items():
+                cpu[kind][group] = cpu[kind].get(group, 0.0) + used - before.get(group, 0.0)
+    phase.value = STOP
+    results = [queue.get() for _ in children]
+    for child in children:
+        child.join()
+    summaries = []
+    for kind in (SUBMIT, BARE):
+        summary = _summary([result[kind] for result in results], elapsed[kind])
+        for group, used in cpu[kind].items():
+            summary[f"{group}_cpu_ms"] = 1000 * used / max(1, summary["submits"])
+        summaries.append(summary)
+    return summaries[0], summaries[1]
+
+
+def _server_cpu() -> dict[str, float]:
+    """CPU seconds so far (user and system) of the gunicorn processes and of PostgreSQL's,
+    from /proc (Linux; empty elsewhere), with those of their children that ended: Django
+    keeps a connection for a minute, and the postmaster counts a backend's seconds as its
+    children's once the backend ends."""
+    used = {"gunicorn": 0, "postgres": 0}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (entry / "cmdline").read_bytes()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        group = ("gunicorn" if b"gunicorn" in command else
+                 "postgres" if command.startswith(b"postgres") or b"/bin/postgres" in command
+                 else None)
+        if group:
+            used[group] += sum(int(field) for field in fields[11:15])  # [cs]utime, [cs]time
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return {group: count / ticks for group, count in used.items() if count}
 
 
 def _summary(results: list[dict], seconds: float) -> dict:
@@ -412,6 +566,11 @@ def _summary(results: list[dict], seconds: float) -> dict:
         "p99_ms": 1000 * _quantile(latencies, 0.99),
         "mean_ms": 1000 * statistics.fmean(latencies) if latencies else 0.0,
     }
+
+
+def _cpu_ms(phase: dict) -> float:
+    """CPU milliseconds of gunicorn and PostgreSQL per request of ``phase`` (0: unknown)."""
+    return phase.get("gunicorn_cpu_ms", 0.0) + phase.get("postgres_cpu_ms", 0.0)
 
 
 def _quantile(ordered: list[float], q: float) -> float:
@@ -464,7 +623,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--drivers", type=int, default=2, help="driver processes")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=10,
                         help="turns of page submits and bare inserts the seconds are split in")
     parser.add_argument("--tokens", type=int, default=6000, help="personal links to issue")
     parser.add_argument("--think", type=float, default=1.0,
@@ -503,6 +662,7 @@ def main(argv: list[str] | None = None) -> int:
         "bare": bare,
         "browser": browsing,
         "ratio": fieldwork["per_second"] / bare["per_second"] if bare["per_second"] else 0,
+        "server_cpu_ratio": _cpu_ms(bare) / _cpu_ms(fieldwork) if _cpu_ms(fieldwork) else None,
         "answers_checked": checked,
         "answers_missing": missing,
         "bare_rows_missing": bare_acknowledged - bare_rows(),
@@ -520,6 +680,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(bare['failures'])} failures")
     print(f"ratio {result['ratio']:.2f}; answers checked {checked}, missing {missing}; "
           f"bare rows missing {result['bare_rows_missing']}")
+    if result["server_cpu_ratio"]:
+        print("server CPU per request (gunicorn + PostgreSQL): page submit "
+              f"{_cpu_ms(fieldwork):.3f} ms ({fieldwork['gunicorn_cpu_ms']:.3f} + "
+              f"{fieldwork['postgres_cpu_ms']:.3f}), bare insert {_cpu_ms(bare):.3f} ms "
+              f"({bare['gunicorn_cpu_ms']:.3f} + {bare['postgres_cpu_ms']:.3f}); "
+              f"ratio {result['server_cpu_ratio']:.2f}")
     print(json.dumps({**result, "failures": (fieldwork["failures"][:5] + bare["failures"][:5]
                                              + browsing["failures"][:5])}))
     failed = fieldwork["failures"] or bare["failures"] or browsing["failures"]
