@@ -416,8 +416,8 @@ def _alternating_process(port, tokens, threads, seed, queue, start, phase, busy)
     lock = threading.Lock()
 
     def watch() -> None:  # mirror the parent's phase into an event the threads wait on
-        while phase.value != STOP:
-            if phase.value == PAUSE:
+        while (value := phase.value) != STOP:
+            if value == PAUSE:
                 active.clear()
             else:
                 active.set()
@@ -545,7 +545,7 @@ def _server_cpu() -> dict[str, float]:
                  else None)
         if group:
             used[group] += sum(int(field) for field in fields[11:15])  # [cs]utime, [cs]time
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    ticks = os.sysconf("SC_CLK_TCK")
     return {group: count / ticks for group, count in used.items() if count}
 
 
