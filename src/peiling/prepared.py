@@ -8,15 +8,17 @@ Django's error translation.
 
 Our own executor, on psycopg's documented libpq layer (``psycopg.pq``) with psycopg's own
 adapters, rather than a psycopg cursor: the cursor's machinery (its prepared-statement
-bookkeeping, its non-blocking wait loop, its result description) cost as much client CPU as
-sending, running and loading the statement did, about a twentieth of a page submit's. A
-libpq call that waits for the server releases the GIL, as psycopg's wait does.
+bookkeeping, its non-blocking wait loop, its result description) cost about as much client
+CPU as sending the statement and loading its row (token lookup: 80 us against 40 us). Per
+page submit, in process, CPU went down by a tenth (docs/benchmarks.md, session 6). A libpq
+call that waits for the server releases the GIL, as psycopg's wait does.
 
 It runs through Django's own cursor, as any other statement, when something watches the
 queries (the query log of ``DEBUG`` and of tests, or an ``execute_wrapper``), when a
 transaction still has to be begun (psycopg sends its ``BEGIN`` before a cursor's first
 statement), on other databases, and with ``PEILING_PREPARED_STATEMENTS`` off (settings:
-``DATABASE_PREPARED_STATEMENTS``; a pooler in transaction mode cannot keep prepared statements).
+``DATABASE_PREPARED_STATEMENTS``; for a pooler in transaction mode that cannot keep prepared
+statements, such as PgBouncer before 1.21).
 
 Only for hand-written SQL with ``%s`` placeholders whose type PostgreSQL can infer from the
 statement (``col = %s``, ``SET col = %s``, ``CAST(%s AS jsonb)``): the values are sent as text,
