@@ -41,7 +41,6 @@ _CACHED = "_peiling_prepared"
 _DEFAULT_TIMESTAMPTZ_LOADER = adapters.get_loader(adapters.types["timestamptz"].oid,
                                                   pq.Format.TEXT)
 _PLACEHOLDER = re.compile(r"%(.)", re.DOTALL)
-_ROWS = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE)
 
 
 def execute_prepared(sql: str, params: Sequence[object]) -> tuple[tuple | None, int]:
@@ -61,10 +60,12 @@ def execute_prepared(sql: str, params: Sequence[object]) -> tuple[tuple | None, 
             db.close_at = 0  # Django closes it when the request ends
             raise
         db.close()
+        db.ensure_connection()
         return _run_prepared(db, sql, params)
 
 
 def _prepares(db: BaseDatabaseWrapper) -> bool:
+    """Whether ``db`` runs prepared statements now (connecting it if need be)."""
     if db.vendor != "postgresql" or not settings.PEILING_PREPARED_STATEMENTS:
         return False
     if db.queries_logged or db.execute_wrappers:  # tests, debug: Django's own wrapping
@@ -102,6 +103,24 @@ class _Statements:
             found = self.names[sql] = (name, count)
         return found
 
+    def run(self, sql: str, params: Sequence[object]) -> pq.abc.PGresult:
+        """Run ``sql`` with ``params``; raise psycopg's error for a failed statement."""
+        name, count = self.prepared(sql)
+        if len(params) != count:
+            raise errors.ProgrammingError(
+                f"the statement has {count} placeholders but {len(params)} values were given")
+        values = self.transformer.dump_sequence(params, [PyFormat.TEXT] * count)
+        try:
+            return self.check(self.pgconn.exec_prepared(name, values))
+        except errors.InvalidSqlStatementName:
+            # Someone ran DEALLOCATE ALL or DISCARD ALL on this connection: prepare anew,
+            # now (outside a transaction, which the failure did not abort) or next time.
+            self.names.clear()
+            if not self.raw.autocommit:
+                raise
+            name, _count = self.prepared(sql)
+            return self.check(self.pgconn.exec_prepared(name, values))
+
     def check(self, result: pq.abc.PGresult) -> pq.abc.PGresult:
         if result.status == pq.ExecStatus.FATAL_ERROR:
             raise errors.error_from_result(result, encoding=self.encoding)
@@ -126,7 +145,7 @@ def _numbered(sql: str) -> tuple[str, int]:
 
 def _run_prepared(db: BaseDatabaseWrapper, sql: str,
                   params: Sequence[object]) -> tuple[tuple | None, int]:
-    db.ensure_connection()
+    """Run ``sql`` on ``db``, which the caller has connected (``_prepares`` does)."""
     raw = db.connection
     statements = getattr(db, _CACHED, None)
     if statements is None or statements.raw is not raw:
@@ -136,26 +155,11 @@ def _run_prepared(db: BaseDatabaseWrapper, sql: str,
     db.validate_thread_sharing()
     db.validate_no_broken_transaction()
     with db.wrap_database_errors:
-        name, count = statements.prepared(sql)
-        if len(params) != count:
-            raise errors.ProgrammingError(
-                f"the statement has {count} placeholders but {len(params)} values were given")
-        transformer = statements.transformer
-        values = transformer.dump_sequence(params, [PyFormat.TEXT] * count)
-        try:
-            result = statements.check(statements.pgconn.exec_prepared(name, values))
-        except errors.InvalidSqlStatementName:
-            # Someone ran DEALLOCATE ALL or DISCARD ALL on this connection: prepare anew,
-            # now (outside a transaction, which the failure did not abort) or next time.
-            statements.names.clear()
-            if not raw.autocommit:
-                raise
-            name, _count = statements.prepared(sql)
-            result = statements.check(statements.pgconn.exec_prepared(name, values))
+        result = statements.run(sql, params)
         row = None
-        if result.status in _ROWS and result.ntuples:
-            transformer.set_pgresult(result)
-            row = transformer.load_row(0, tuple)
+        if result.status == pq.ExecStatus.TUPLES_OK and result.ntuples:
+            statements.transformer.set_pgresult(result)
+            row = statements.transformer.load_row(0, tuple)
         return row, result.command_tuples or 0
 
 

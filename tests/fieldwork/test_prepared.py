@@ -18,6 +18,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from peiling import prepared
 from peiling.fieldwork import selectors, services
 from peiling.fieldwork.models import Invitation
 from peiling.prepared import execute_prepared
@@ -37,7 +38,7 @@ def _deallocate_all() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
     assert _prepared_statements() == []
-    vars(connections[DEFAULT_DB_ALIAS]).pop("_peiling_prepared", None)
+    vars(connections[DEFAULT_DB_ALIAS]).pop(prepared._CACHED, None)  # what it knew of them
 
 
 def test_a_statement_runs_on_every_database(example_fieldwork):
