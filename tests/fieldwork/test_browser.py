@@ -300,10 +300,12 @@ def test_the_report_page_shows_its_charts_and_passes_axe(live_server, launch,
                                                          example_fieldwork) -> None:
     """The report of issue 6 in the browser: tables and SVG charts present, axe clean."""
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
 
     services.responses_simulate(fieldwork=example_fieldwork, n=60, seed=6, source="panel")
-    get_user_model().objects.create_user("onderzoeker", password="geheim-" + "x" * 12,
-                                         is_staff=True)
+    user = get_user_model().objects.create_user("onderzoeker", password="geheim-" + "x" * 12,
+                                                is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_report"))
     page = launch().new_page()
     page.goto(f"{live_server.url}/admin/login/?next=/rapporten/{example_fieldwork.slug}/")
     page.fill("#id_username", "onderzoeker")

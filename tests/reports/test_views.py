@@ -8,6 +8,7 @@ import zoneinfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -41,6 +42,8 @@ def fieldwork(form):
 @pytest.fixture
 def researcher(client: Client) -> Client:
     user = get_user_model().objects.create_user("onderzoeker", password="x" * 16, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(
+        codename__in=["view_report", "view_response"]))
     client.force_login(user)
     return client
 

@@ -38,6 +38,7 @@ class Fieldwork(models.Model):
         verbose_name = _("fieldwork period")
         verbose_name_plural = _("fieldwork periods")
         ordering = ["-opens_at"]
+        permissions = [("view_report", _("Can view the report of a fieldwork"))]
         constraints = [
             models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")),
                                    name="fieldwork_closes_after_opening"),

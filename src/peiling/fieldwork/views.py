@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
+from peiling.accounts.permissions import researcher_page
 from peiling.fieldwork import selectors, services
 from peiling.fieldwork.answers import TamperedSubmit, answers_from_json, answers_to_json
 from peiling.fieldwork.errors import (
@@ -139,7 +139,7 @@ def open_link_thanks(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @_never_cached
-@login_required
+@researcher_page("questionnaire.view")
 @require_http_methods(["GET", "POST"])
 def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     """Walk a questionnaire version as a respondent, routing included; nothing is stored:

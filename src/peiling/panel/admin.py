@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from peiling.accounts.permissions import user_may
 from peiling.panel import mailing, selectors, services
 from peiling.panel.emails import email_normalise
 from peiling.panel.errors import PanelError
@@ -89,6 +90,14 @@ class MemberAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # erasure keeps the answers and an audit record; deleting would not
 
+    # Each action names the permission it needs: Django offers (and runs) an action only for a
+    # user who has it; a user who may only view members gets none of them.
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return user_may(request.user, "member.export")
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        return user_may(request.user, "member.erase")
+
     @admin.display(description=_("profile"))
     def profile_table(self, member: Member):
         rows = ((name, value, member.profile_updated.get(name, ""))
@@ -113,7 +122,8 @@ class MemberAdmin(admin.ModelAdmin):
         return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", header,
                            format_html_join("", "<tr>" + "<td>{}</td>" * 6 + "</tr>", rows))
 
-    @admin.action(description=_("Record a bounce for the selected members"))
+    @admin.action(permissions=["change"],
+                  description=_("Record a bounce for the selected members"))
     def record_bounce(self, request: HttpRequest, queryset: QuerySet[Member]):
         members = list(queryset.exclude(status=Member.Status.ERASED))
         for member in members:
@@ -122,11 +132,13 @@ class MemberAdmin(admin.ModelAdmin):
                                             "Bounce recorded for %(n)d members.",
                                             len(members)) % {"n": len(members)})
 
-    @admin.action(description=_("Pause the selected members"))
+    @admin.action(permissions=["change"],
+                  description=_("Pause the selected members"))
     def pause(self, request: HttpRequest, queryset: QuerySet[Member]):
         self._set_status(request, queryset, Member.Status.PAUSED)
 
-    @admin.action(description=_("Make the selected paused members active again"))
+    @admin.action(permissions=["change"],
+                  description=_("Make the selected paused members active again"))
     def reactivate(self, request: HttpRequest, queryset: QuerySet[Member]):
         self._set_status(request, queryset.filter(status=Member.Status.PAUSED),
                          Member.Status.ACTIVE)
@@ -138,7 +150,8 @@ class MemberAdmin(admin.ModelAdmin):
         self.message_user(request, ngettext("%(n)d member changed.", "%(n)d members changed.",
                                             len(members)) % {"n": len(members)})
 
-    @admin.action(description=_("Export everything held on the selected member (JSON)"))
+    @admin.action(permissions=["export"],
+                  description=_("Export everything held on the selected member (JSON)"))
     def export_json(self, request: HttpRequest, queryset: QuerySet[Member]):
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one member to export."),
@@ -151,7 +164,8 @@ class MemberAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="member-{queryset.get().pk}.json"'
         return response
 
-    @admin.action(description=_("Erase the selected members (cannot be undone)"))
+    @admin.action(permissions=["erase"],
+                  description=_("Erase the selected members (cannot be undone)"))
     def erase(self, request: HttpRequest, queryset: QuerySet[Member]):
         members = list(queryset.exclude(status=Member.Status.ERASED))
         if request.POST.get("confirm") != "yes":

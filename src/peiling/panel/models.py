@@ -83,6 +83,10 @@ class Member(models.Model):
         verbose_name = _("panel member")
         verbose_name_plural = _("panel members")
         ordering = ["panel", "email"]
+        permissions = [
+            ("export_member", _("Can export a member's data, contact data included")),
+            ("erase_member", _("Can erase members")),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["panel", "email"], name="member_email_unique"),
             models.CheckConstraint(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from peiling.accounts.permissions import researcher_page
 from peiling.forms.outline import outline
 from peiling.forms.xlsform_writer import write_xlsform
 from peiling.questionnaires import selectors
@@ -22,14 +22,14 @@ def _version_or_404(version_id: int) -> FormVersion:
         raise Http404("no such questionnaire version") from None
 
 
-@login_required
+@researcher_page("questionnaire.view")
 def questionnaire_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "questionnaires/list.html", {"questionnaires": selectors.questionnaire_list()}
     )
 
 
-@login_required
+@researcher_page("questionnaire.view")
 def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
     version = _version_or_404(version_id)
     form = version.form
@@ -46,7 +46,7 @@ def version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@researcher_page("questionnaire.view")
 def version_xlsform(request: HttpRequest, version_id: int) -> HttpResponse:
     version = _version_or_404(version_id)
     buffer = io.BytesIO()

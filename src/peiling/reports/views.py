@@ -5,13 +5,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from peiling.accounts.permissions import researcher_page
 from peiling.reports import selectors
 from peiling.reports.renderers import RENDERERS, Assets, RenderError, renderer_for
 from peiling.reports.renderers.html import report_context
@@ -42,7 +42,7 @@ def _report(reference: str):
         raise Http404(str(error)) from None
 
 
-@login_required
+@researcher_page("report.view")
 def report_page(request: HttpRequest, reference: str) -> HttpResponse:
     report = _report(reference)
     downloads = [
@@ -59,7 +59,7 @@ def report_page(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "reports/page.html", context)
 
 
-@login_required
+@researcher_page("report.view")
 def report_download(request: HttpRequest, reference: str, format: str) -> HttpResponse:
     if format not in RENDERERS:
         raise Http404(_("unknown report format"))
@@ -75,7 +75,7 @@ def report_download(request: HttpRequest, reference: str, format: str) -> HttpRe
     return response
 
 
-@login_required
+@researcher_page("responses.export")
 def data_download(request: HttpRequest, reference: str, name: str) -> HttpResponse:
     """The fieldwork's completed responses (or codebook) as a file: the export of
     ``peiling export``, never contact data."""

@@ -1,0 +1,1 @@
+"""Who may see or do what: researcher accounts and their permissions (``permissions``)."""
