@@ -238,6 +238,55 @@ def test_erasure_keeps_the_answers_and_cuts_the_link(panel, add_member, fieldwor
         services.member_erase(member=member)
 
 
+def test_an_erased_members_links_carry_nothing(client, panel, add_member, fieldwork) -> None:
+    """After erasure the invitation links answer 404: the one whose response was started
+    does not resume it (no earlier answer shown), the unused one starts no response with the
+    erased member's profile."""
+    from peiling.panel.mail import link_token
+
+    started = add_member("jan@example.org", org_type="gemeente")
+    unused = add_member("piet@example.org", org_type="rijk")
+    invite_all(panel, fieldwork)
+    links = {item.member_id: "/s/{}/".format(link_token(nonce=item.link_nonce,
+                                                        token_hash=item.invitation.token_hash))
+             for item in PanelInvitation.objects.select_related("invitation")}
+    response = respond(PanelInvitation.objects.get(member=started), complete=False)
+    Response.objects.filter(pk=response.pk).update(answers={"q1": "nee"})
+    resumed = client.get(links[started.pk])  # before erasure, the link resumes the response
+    assert resumed.status_code == 200 and 'value="nee" checked' in resumed.content.decode()
+
+    services.member_erase(member=started)
+    services.member_erase(member=unused)
+
+    for link in links.values():
+        page = client.get(link)
+        assert page.status_code == 404
+        assert 'value="nee" checked' not in page.content.decode()
+        assert client.post(link, {"page": "q1", "q1": "ja", "action": "next"}).status_code == 404
+    assert list(Response.objects.values_list("pk", "answers")) == [(response.pk, {"q1": "nee"})]
+    assert list(Invitation.objects.values_list("profile", flat=True)) == [{}, {}]
+
+
+def test_links_of_members_erased_before_the_fix_are_revoked(panel, add_member,
+                                                           fieldwork) -> None:
+    """Migration panel 0003 revokes the links that erasure used to leave working."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("peiling.panel.migrations.0003_revoke_erased_links")
+    add_member("jan@example.org", org_type="gemeente")
+    kept = add_member("piet@example.org", org_type="rijk")
+    invite_all(panel, fieldwork)
+    PanelInvitation.objects.exclude(member=kept).update(member=None, link_nonce="")
+    before = dict(Invitation.objects.values_list("panel_invitation__member", "token_hash"))
+    migration.revoke_links_of_erased_members(apps, None)
+    after = dict(Invitation.objects.values_list("panel_invitation__member", "token_hash"))
+    assert after[kept.pk] == before[kept.pk]
+    assert after[None].startswith("revoked:") and after[None] != before[None]
+    assert Invitation.objects.get(panel_invitation__member=None).profile == {}
+
+
 def test_retention_erases_only_members_gone_long_enough(panel, add_member, settings) -> None:
     settings.PEILING_RETENTION_DAYS = 30
     now = timezone.now()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
-from collections.abc import Iterable, Mapping, Sequence
+import secrets
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +115,26 @@ def invitations_create(*, fieldwork: Fieldwork, profiles: Iterable[Mapping[str, 
         issued.append(IssuedInvitation(invitation, token))
     Invitation.objects.bulk_create([item.invitation for item in issued], batch_size=1000)
     return issued
+
+
+#: Starts the stored hash of a revoked link: no SHA-256 hex digest can match it.
+REVOKED_PREFIX = "revoked:"
+
+
+@transaction.atomic
+def invitations_revoke(*, invitation_ids: Collection[int]) -> int:
+    """Make personal links stop working for good, for erasure (AVG art. 17); return how many.
+
+    The stored hash is replaced by a random value no token hashes to, so the link answers as
+    an unknown link: it neither resumes a response (its answers stay, anonymous) nor starts
+    one. The invitation's profile snapshot goes; a started response keeps its own.
+    """
+    invitations = list(Invitation.objects.select_for_update().filter(pk__in=invitation_ids))
+    for invitation in invitations:
+        invitation.token_hash = REVOKED_PREFIX + secrets.token_hex(24)
+        invitation.profile = {}
+    Invitation.objects.bulk_update(invitations, ["token_hash", "profile"])
+    return len(invitations)
 
 
 def _check_window(fieldwork: Fieldwork, now: dt.datetime) -> None:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from peiling.fieldwork import services as fieldwork_services
 from peiling.panel import selectors
 from peiling.panel.emails import email_normalise
 from peiling.panel.errors import MemberFileError, PanelError, ProfileError
@@ -376,14 +377,18 @@ def member_status_set(*, member: Member, status: str, now: dt.datetime | None = 
 def member_erase(*, member: Member, reason: str = ErasureRecord.Reason.REQUEST,
                  user: Any = None, now: dt.datetime | None = None) -> ErasureRecord:
     """Erase a member (AVG art. 17): contact data, profile and consent records go, the link
-    from the member to every invitation (and so to every response) is cut, the anonymous
-    answers and the invitation outcomes stay. Leave an ``ErasureRecord`` that holds no
-    personal data. Erasing an erased member raises ``PanelError``."""
+    from the member to every invitation (and so to every response) is cut, every personal link
+    the member was sent stops working, the anonymous answers and the invitation outcomes stay.
+    Leave an ``ErasureRecord`` that holds no personal data. Erasing an erased member raises
+    ``PanelError``."""
     now = now or timezone.now()
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == Member.Status.ERASED:
         raise PanelError("this member has already been erased")
     invitation_ids = list(member.invitations.values_list("pk", flat=True))
+    links = PanelInvitation.objects.filter(pk__in=invitation_ids).values_list("invitation_id",
+                                                                               flat=True)
+    fieldwork_services.invitations_revoke(invitation_ids=list(links))
     Delivery.objects.filter(panel_invitation_id__in=invitation_ids).update(message_id="")
     unlinked = PanelInvitation.objects.filter(pk__in=invitation_ids).update(member=None,
                                                                             link_nonce="")
