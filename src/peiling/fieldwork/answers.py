@@ -9,10 +9,11 @@ in again or to drive it from a simulation.
 Two kinds of problem:
 
 - ``InvalidValue``: what a person can type wrongly (``'abc'`` in a number field, a date that
-  does not exist, a rank with gaps). The page shows it with the default text for its ``code``.
+  does not exist, a rank with gaps, a number beyond ``MAX_NUMBER``). The page shows it with
+  the default text for its ``code``.
 - ``TamperedSubmit``: what the pages cannot produce: unknown fields, choices not in the list,
-  text over ``MAX_TEXT_LENGTH`` characters, numbers beyond ``MAX_NUMBER``, a NUL character, two
-  values for a one-value field. The whole request is refused.
+  text over ``MAX_TEXT_LENGTH`` characters (line breaks counted once, as the browser counts
+  them), a NUL character, two values for a one-value field. The whole request is refused.
 
 Exceptions::
 
@@ -34,6 +35,7 @@ from peiling.forms.model import Form, Question
 
 __all__ = [
     "MAX_NUMBER",
+    "MAX_NUMBER_DIGITS",
     "MAX_RANGE_STEPS",
     "MAX_TEXT_LENGTH",
     "RANK_SEPARATOR",
@@ -57,15 +59,19 @@ __all__ = [
 
 #: The longest text any field accepts; the pages set ``maxlength`` to it.
 MAX_TEXT_LENGTH = 10_000
-#: The largest magnitude a number answer may have; nobody types more by hand.
+#: The largest magnitude a number answer may have: nobody means more, and a float keeps
+#: every whole number up to it exactly.
 MAX_NUMBER = 10**15
+MAX_NUMBER_DIGITS = 15
 #: Separates a rank question's name from the position in its field names: ``q~1``.
 RANK_SEPARATOR = "~"
 #: Range questions with at most this many values show them as radio buttons.
 MAX_RANGE_STEPS = 21
 _MAX_NUMBER_TEXT = 40
 
-InvalidCode = Literal["integer", "decimal", "date", "range", "rank_incomplete", "rank_duplicate"]
+InvalidCode = Literal[
+    "integer", "decimal", "date", "range", "too_large", "rank_incomplete", "rank_duplicate",
+]
 TamperedCode = Literal[
     "unknown_field", "unknown_choice", "too_long", "out_of_range", "multiple_values",
     "null_character", "duplicate_choice",
@@ -121,8 +127,11 @@ def check_fields(data: Mapping[str, Sequence[str]], expected: Collection[str]) -
         if name not in expected:
             raise TamperedSubmit("unknown_field", name[:60], "this page has no such field")
         for value in posted:
-            if len(value) > MAX_TEXT_LENGTH:
-                raise TamperedSubmit("too_long", name, f"{len(value):,} characters")
+            # A browser counts a line break as one character against ``maxlength`` and sends
+            # it as CR LF (HTML, form submission), so a full textarea posts more than that.
+            length = len(value) - value.count("\r\n")
+            if length > MAX_TEXT_LENGTH:
+                raise TamperedSubmit("too_long", name, f"{length:,} characters")
             if "\x00" in value:
                 raise TamperedSubmit("null_character", name, "the text holds a NUL character")
 
@@ -191,8 +200,8 @@ def _parse_number(question: Question, text: str) -> Answer:
     name = question.name
     if text == "":
         return None
-    if len(text) > _MAX_NUMBER_TEXT:
-        raise TamperedSubmit("out_of_range", name, f"a number of {len(text):,} characters")
+    if len(text) > _MAX_NUMBER_TEXT:  # a person can type that much: say so, as below
+        raise InvalidValue("too_large", digits=MAX_NUMBER_DIGITS)
     if question.type == "integer":
         if not _INTEGER.fullmatch(text):
             raise InvalidValue("integer")
@@ -202,7 +211,7 @@ def _parse_number(question: Question, text: str) -> Answer:
             raise InvalidValue("decimal")
         number = tidy_number(float(text.replace(",", ".")))
     if abs(number) > MAX_NUMBER:
-        raise TamperedSubmit("out_of_range", name, f"{text[:30]} is beyond {MAX_NUMBER:.0e}")
+        raise InvalidValue("too_large", digits=MAX_NUMBER_DIGITS)
     if question.type == "range":
         start, end, step = range_steps(question)
         listed = range_values(question)
@@ -219,7 +228,7 @@ def _parse_date(name: str, text: str) -> Answer:
     if text == "":
         return None
     if len(text) > _MAX_NUMBER_TEXT:
-        raise TamperedSubmit("too_long", name, f"a date of {len(text):,} characters")
+        raise InvalidValue("date")
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

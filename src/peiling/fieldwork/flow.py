@@ -69,8 +69,8 @@ logger = logging.getLogger(__name__)
 SCREEN_OUT_VARIABLE = "screened_out"
 
 FieldErrorCode = Literal[
-    "required", "constraint", "integer", "decimal", "date", "range", "rank_incomplete",
-    "rank_duplicate",
+    "required", "constraint", "integer", "decimal", "date", "range", "too_large",
+    "rank_incomplete", "rank_duplicate",
 ]
 Action = Literal["next", "back"]
 Outcome = Literal["moved", "invalid", "more", "completed", "screened_out"]

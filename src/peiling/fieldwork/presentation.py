@@ -28,6 +28,7 @@ def default_message(error: FieldError) -> str:
         "decimal": _("Enter a number, for example 12 or 3,5."),
         "date": _("Enter a date as day-month-year, for example 31-12-2024."),
         "range": _("Enter a number from %(start)s to %(end)s."),
+        "too_large": _("This number is too large: enter at most %(digits)s digits."),
         "rank_incomplete": _("Give every option a place, or leave them all empty."),
         "rank_duplicate": _("Each option can have one place only."),
     }
