@@ -99,3 +99,33 @@ def test_bad_base_url_is_a_system_check_error(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "peiling.E001" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_deploy_warns_when_the_key_comes_from_the_generated_file(tmp_path: Path) -> None:
+    result = _run(tmp_path, "manage", "check", "--deploy", "--fail-level", "WARNING",
+                  ALLOWED_HOSTS="peiling.example.nl", PEILING_SECURE="1", DEBUG="0")
+    assert result.returncode != 0
+    assert "peiling.W002" in result.stderr and "SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_key_file_does_not_depend_on_the_working_directory(tmp_path: Path) -> None:
+    """Started from two other folders without PEILING_VAR_DIR, a server reads one key file: the
+    checkout's ``var/secret_key`` (so links already mailed keep working)."""
+    code = "from django.conf import settings as s; print(s.VAR_DIR); print(s.SECRET_KEY)"
+    outputs = []
+    for folder in ("a", "b/c"):
+        cwd = tmp_path / folder
+        cwd.mkdir(parents=True)
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("PEILING_VAR_DIR", "SECRET_KEY", "DATABASE_URL",
+                            "DJANGO_SETTINGS_MODULE")}
+        result = subprocess.run([str(PEILING), "manage", "shell", "--no-imports", "-c", code],
+                                capture_output=True, text=True, env=env, cwd=cwd, check=False)
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout.split())
+        assert not (cwd / "var").exists()
+    checkout = Path(__file__).resolve().parents[1]
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0] == str(checkout / "var")
+    assert outputs[0][1] == (checkout / "var" / "secret_key").read_text().strip()

@@ -6,10 +6,12 @@
 | DATABASE_PREPARED_STATEMENTS | on | PostgreSQL plans the respondent pages' statements once per |
 |  |  | connection; off behind a pooler that cannot keep them (PgBouncer < 1.21, transaction mode) |
 | SECRET_KEY | generated into <var>/secret_key on first run | keep it secret; set it in production |
+|  |  | (personal and unsubscribe links are signed with it) |
 | DEBUG | off | never on in production |
 | ALLOWED_HOSTS | localhost,127.0.0.1,[::1] | comma-separated host names |
 | PEILING_SECURE | on | HTTPS-only cookies, HSTS, SSL redirect; off only for local HTTP |
-| PEILING_VAR_DIR | ./var | files peiling writes: SQLite database, secret key, static files |
+| PEILING_VAR_DIR | <checkout>/var | files peiling writes: SQLite database, secret key, static |
+|  |  | files; an installed package uses <python prefix>/var/peiling |
 | PEILING_BASE_URL | http://127.0.0.1:8000 | the address respondents and researchers use |
 | PEILING_NODE_MODULES | <project>/node_modules | npm packages: NL Design System CSS |
 | EMAIL_HOST, EMAIL_PORT | localhost, 25 | outgoing mail server |
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -56,7 +59,20 @@ def _secret_key(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
-VAR_DIR = Path(os.environ.get("PEILING_VAR_DIR", "var")).resolve()
+def _default_var_dir() -> Path:
+    """Return where peiling keeps its files when PEILING_VAR_DIR is not set: ``var/`` in the
+    project's checkout, else ``var/peiling`` under the Python environment (an installed
+    package). Never the working directory: a server started elsewhere would make a new
+    secret key, and every link already mailed would stop working."""
+    checkout = PACKAGE_DIR.parents[1]
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "var"
+    return Path(sys.prefix) / "var" / "peiling"
+
+
+VAR_DIR = Path(os.environ.get("PEILING_VAR_DIR") or _default_var_dir()).resolve()
+#: Whether SECRET_KEY came from the environment (a deploy check warns when it did not).
+SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("SECRET_KEY"))
 SECRET_KEY = _secret_key(VAR_DIR)
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")

@@ -19,6 +19,24 @@ def check_secure(app_configs, **kwargs):
     return []
 
 
+@register(Tags.security, deploy=True)
+def check_secret_key_source(app_configs, **kwargs):
+    """Warn when the key comes from the generated file: on a second host, or after the file
+    is lost, a new key is made and every personal and unsubscribe link already mailed breaks."""
+    if getattr(settings, "SECRET_KEY_FROM_ENVIRONMENT", True):
+        return []
+    return [
+        Warning(
+            f"SECRET_KEY is not set: peiling uses the key it generated into "
+            f"{settings.VAR_DIR / 'secret_key'}.",
+            hint="Set SECRET_KEY in the environment of every server and worker (the same "
+            "value everywhere, kept with your backups): personal and unsubscribe links are "
+            "signed with it and stop working when it changes.",
+            id="peiling.W002",
+        )
+    ]
+
+
 @register()
 def check_base_url(app_configs, **kwargs):
     url = settings.PEILING_BASE_URL
