@@ -94,7 +94,7 @@ def test_form_import_of_a_broken_form_stores_nothing(
 
     path = write_workbook("## survey\n| type | name |\n| geopoint | g |\n", tmp_path / "b.xlsx")
     assert main(["form", "import", str(path)]) == 1
-    assert "type 'geopoint' is not supported" in capsys.readouterr().err
+    assert "location questions ('geopoint') are not supported" in capsys.readouterr().err
     assert FormVersion.objects.count() == 0
 
 

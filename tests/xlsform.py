@@ -47,3 +47,18 @@ def write_workbook(markdown: str, path: Path) -> Path:
             sheet.append([cell if cell != "" else None for cell in row])
     workbook.save(path)
     return path
+
+
+def write_xls(markdown: str, path: Path) -> Path:
+    """Write the sheets described by ``markdown`` to an Excel 97-2003 ``.xls`` file (xlwt)."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    for name, rows in parse_markdown(markdown).items():
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row):
+                if cell != "":
+                    sheet.write(r, c, cell)
+    book.save(str(path))
+    return path

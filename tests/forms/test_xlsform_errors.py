@@ -47,7 +47,20 @@ CASES = {
 | geopoint | where | Waar? |
 """,
         [
-            f"survey!2 (type): type 'geopoint' is not supported by peiling (supported: {SUPPORTED_TYPES})"
+            "survey!2 (type): location questions ('geopoint') are not supported by peiling; "
+            "remove the question"
+        ],
+    ),
+    "a type peiling has no page for": (
+        """
+## survey
+| type | name | label |
+| time | tijd | Hoe laat? |
+| barcode | code | Code? |
+""",
+        [
+            f"survey!2 (type): type 'time' is not supported by peiling (supported: {SUPPORTED_TYPES})",
+            f"survey!3 (type): type 'barcode' is not supported by peiling (supported: {SUPPORTED_TYPES})",
         ],
     ),
     "repeat": (
@@ -59,8 +72,8 @@ CASES = {
 | end_repeat | | |
 """,
         [
-            f"survey!2 (type): type 'begin_repeat' is not supported by peiling (supported: {SUPPORTED_TYPES})",
-            f"survey!4 (type): type 'end_repeat' is not supported by peiling (supported: {SUPPORTED_TYPES})",
+            "survey!2 (type): repeats ('begin_repeat') are not supported by peiling: each "
+            "question is answered once; ask for a fixed number of items instead",
         ],
     ),
     "image question": (
@@ -70,7 +83,8 @@ CASES = {
 | image | photo | Foto |
 """,
         [
-            f"survey!2 (type): type 'image' is not supported by peiling (supported: {SUPPORTED_TYPES})"
+            "survey!2 (type): media questions ('image') are not supported by peiling; "
+            "remove the question"
         ],
     ),
     "media column": (
@@ -80,16 +94,6 @@ CASES = {
 | note | n1 | Kijk | plaatje.png |
 """,
         ["survey!1 (image): media column 'image' is not supported by peiling; remove the column"],
-    ),
-    "unsupported column": (
-        """
-## survey
-| type | name | label | read_only |
-| text | q1 | Naam | yes |
-""",
-        [
-            f"survey!1 (read_only): column 'read_only' is not supported by peiling (supported: {SURVEY_COLUMNS}); remove the column"
-        ],
     ),
     "an empty unsupported column is harmless": (
         """
@@ -143,7 +147,8 @@ CASES = {
 | select_one_from_file gemeenten.csv | q1 | Gemeente? |
 """,
         [
-            f"survey!2 (type): type 'select_one_from_file gemeenten.csv' is not supported by peiling (supported: {SUPPORTED_TYPES})"
+            "survey!2 (type): external data ('select_one_from_file gemeenten.csv') is not "
+            "supported by peiling; put the choices on the choices sheet"
         ],
     ),
     "duplicate choice": (
@@ -270,32 +275,6 @@ CASES = {
 """,
         ["survey!2 (relevant): '.' (the current answer) can only be used in a constraint"],
     ),
-    "unknown settings column": (
-        """
-## survey
-| type | name | label |
-| text | q1 | Naam |
-## settings
-| form_title | instance_name |
-| Test | concat('x', ${q1}) |
-""",
-        [
-            "settings!1 (instance_name): column 'instance_name' is not supported by peiling (supported: default_language, form_id, form_title, version); remove the column"
-        ],
-    ),
-    "external choices sheet": (
-        """
-## survey
-| type | name | label |
-| text | q1 | Naam |
-## external_choices
-| list_name | name | label |
-| x | a | A |
-""",
-        [
-            "external_choices: the 'external_choices' sheet is not supported by peiling; remove the sheet"
-        ],
-    ),
     "choice filter on a column the choices do not have": (
         """
 ## survey
@@ -335,13 +314,57 @@ CASES = {
 }
 
 
+WARNINGS = {
+    "a column peiling does not use": (
+        """
+## survey
+| type | name | label | read_only | rows |
+| text | q1 | Naam | yes | 3 |
+""",
+        ["survey!1 (read_only): column 'read_only' is ignored: peiling does not use it",
+         "survey!1 (rows): column 'rows' is ignored: peiling does not use it"],
+    ),
+    "a setting peiling does not use": (
+        """
+## survey
+| type | name | label |
+| text | q1 | Naam |
+## settings
+| form_title | instance_name | public_key |
+| Test | concat('x', ${q1}) | MIIB |
+""",
+        ["settings!1 (instance_name): setting 'instance_name' is ignored: peiling does not use it",
+         "settings!1 (public_key): setting 'public_key' is ignored: peiling does not use it"],
+    ),
+    "external choices sheet no question needs": (
+        """
+## survey
+| type | name | label |
+| text | q1 | Naam |
+## external_choices
+| list_name | name | label |
+| x | a | A |
+""",
+        ["external_choices: the 'external_choices' sheet is ignored: peiling does not use it"],
+    ),
+}
+
+
+@pytest.mark.parametrize("markdown, expected", WARNINGS.values(), ids=WARNINGS.keys())
+def test_what_peiling_ignores_is_a_warning(markdown: str, expected: list[str],
+                                           tmp_path: Path) -> None:
+    checked = check_xlsform(write_workbook(markdown, tmp_path / "form.xlsx"))
+    assert checked.problems == () and checked.form is not None
+    assert [str(w) for w in checked.warnings] == expected
+
+
 @pytest.mark.parametrize("markdown, expected", CASES.values(), ids=CASES.keys())
 def test_broken_form_reports_every_problem(
     markdown: str, expected: list[str], tmp_path: Path
 ) -> None:
-    form, problems = check_xlsform(write_workbook(markdown, tmp_path / "form.xlsx"))
-    assert form is None
-    assert [str(p) for p in problems] == expected
+    checked = check_xlsform(write_workbook(markdown, tmp_path / "form.xlsx"))
+    assert checked.form is None
+    assert [str(p) for p in checked.problems] == expected
 
 
 def test_every_problem_of_one_form_is_reported_in_sheet_order(tmp_path: Path) -> None:
@@ -374,17 +397,17 @@ def test_every_problem_of_one_form_is_reported_in_sheet_order(tmp_path: Path) ->
 
 
 def _one_line(source) -> str:
-    form, problems = check_xlsform(source)
-    assert form is None and len(problems) == 1
-    assert problems[0].sheet is None
-    return str(problems[0])
+    checked = check_xlsform(source)
+    assert checked.form is None and len(checked.problems) == 1
+    assert checked.problems[0].sheet is None
+    return str(checked.problems[0])
 
 
 def test_csv_file(tmp_path: Path) -> None:
     path = tmp_path / "form.csv"
     path.write_text("type,name,label\ntext,q1,Naam\n")
     assert _one_line(path) == (
-        "this is a text or CSV file; expected an XLSForm saved as an Excel workbook (.xlsx)"
+        "this is a text or CSV file; expected an XLSForm saved as an Excel workbook (.xlsx or .xls)"
     )
 
 
@@ -392,7 +415,7 @@ def test_binary_junk(tmp_path: Path) -> None:
     path = tmp_path / "form.xlsx"
     path.write_bytes(bytes(range(256)) * 4)
     assert _one_line(path) == (
-        "this is not an Excel workbook; expected an XLSForm saved as an Excel workbook (.xlsx)"
+        "this is not an Excel workbook; expected an XLSForm saved as an Excel workbook (.xlsx or .xls)"
     )
 
 

@@ -35,26 +35,33 @@ def _summary(form: Form) -> str:
     )
 
 
-def _print_problems(error: FormError | tuple) -> None:
-    problems = error.problems if isinstance(error, FormError) else error
+def _print_problems(problems: tuple) -> None:
     for problem in problems:
         print(problem, file=sys.stderr)
 
 
+def _print_warnings(warnings: tuple) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def run_check(args: argparse.Namespace) -> int:
-    form, problems = check_xlsform(args.file)
-    if problems:
-        _print_problems(problems)
+    checked = check_xlsform(args.file)
+    _print_warnings(checked.warnings)
+    if checked.problems:
+        _print_problems(checked.problems)
         return 1
-    assert form is not None
-    print(f"{args.file}: valid XLSForm '{form.title}' ({_summary(form)})")
+    assert checked.form is not None
+    print(f"{args.file}: valid XLSForm '{checked.form.title}' ({_summary(checked.form)})"
+          + (f", {len(checked.warnings)} warnings" if checked.warnings else ""))
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
-    _, problems = check_xlsform(args.file)
-    if problems:
-        _print_problems(problems)
+    checked = check_xlsform(args.file)
+    _print_warnings(checked.warnings)
+    if checked.problems:
+        _print_problems(checked.problems)
         return 1
     setup_django()
     from peiling.questionnaires.services import form_version_import
@@ -62,7 +69,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         result = form_version_import(source=args.file.read_bytes(), source_name=args.file.name)
     except FormError as error:
-        _print_problems(error)
+        _print_problems(error.problems)
         return 1
     version = result.version
     state = "imported as new" if result.created else "unchanged, identical to"

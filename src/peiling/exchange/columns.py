@@ -222,23 +222,24 @@ def _int32(codes: NDArray[Any]) -> NDArray[np.int32]:
 
 
 def paradata_columns(data: ExportData) -> list[FlatColumn]:
-    """Return the paradata columns (``PARADATA_COLUMNS``) of ``data``; none without paradata."""
+    """Return the paradata columns (``PARADATA_COLUMNS``) of ``data``, then the form's own
+    metadata variables (``Form.metadata``); none without paradata."""
     paradata = data.paradata
     if paradata is None:
         return []
     language = data.language
 
-    def coded(name: str, kind: ColumnKind, raw: tuple[Any, ...]) -> FlatColumn:
+    def coded(name: str, kind: ColumnKind, raw: tuple[Any, ...], label: str = "") -> FlatColumn:
         lookup: dict[Any, int] = {}
         codes = np.fromiter(
             (-1 if v is None or v == "" else lookup.setdefault(v, len(lookup)) for v in raw),
             dtype=np.int32,
             count=len(raw),
         )
-        return FlatColumn(name, name, text(name, language), kind, codes, tuple(lookup))
+        return FlatColumn(name, name, label or text(name, language), kind, codes, tuple(lookup))
 
     duration_codes, durations = _encode_numbers(paradata.duration(), False)
-    return [
+    columns = [] if not data.paradata_columns else [
         coded("_source", "text", paradata.source),
         coded("_status", "text", paradata.status),
         coded("_started", "datetime", paradata.started_at),
@@ -248,6 +249,15 @@ def paradata_columns(data: ExportData) -> list[FlatColumn]:
         coded("_device", "text", paradata.device_class),
         coded("_language", "text", paradata.language),
     ]  # fmt: skip
+    # The form's own metadata variables (XLSForm start, end, today), under the form's names.
+    days = tuple(None if moment is None else moment.date() for moment in paradata.started_at)
+    sources = {"start": ("_started", "datetime", paradata.started_at),
+               "end": ("_completed", "datetime", paradata.completed_at),
+               "today": ("_started", "date", days)}
+    for name, kind in (data.form.metadata.items() if data.form is not None else ()):
+        label_key, column_kind, values = sources[kind]
+        columns.append(coded(name, column_kind, values, text(label_key, language)))
+    return columns
 
 
 def fuse(

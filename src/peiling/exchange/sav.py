@@ -305,6 +305,9 @@ class _Plan:
         elif column.kind == "datetime":
             self._moments(name, column.codes, column.values, pd.Timestamp(2000, 1, 1))
             self.measures[name] = "scale"
+        elif column.kind == "date":
+            self._moments(name, column.codes, column.values, dt.date(2000, 1, 1))
+            self.measures[name] = "scale"
         else:
             self._string(name, column.codes, tuple(str(v) for v in column.values))
             self.measures[name] = "nominal"

@@ -140,7 +140,8 @@ def fieldwork_export_data(
     with _snapshot():
         read, pks = selectors.answer_columns(
             responses=responses.order_by("started_at", "pk"), questions=questions)
-        meta = _paradata_rows(responses, pks) if paradata else []
+        times = paradata or bool(form.metadata)
+        meta = _paradata_rows(responses, pks) if times else []
     try:
         dataset = Dataset.from_encoded(form, read.columns, n=read.n,
                                        unknown_keys=read.unknown_keys, language=language,
@@ -151,7 +152,8 @@ def fieldwork_export_data(
         dataset=dataset,
         form=form,
         language=form.language(language),
-        paradata=_paradata(meta) if paradata else None,
+        paradata=_paradata(meta) if times else None,
+        paradata_columns=paradata,
         title=fieldwork.name,
         origin=f"fieldwork {fieldwork.slug} ({read.n} responses"
         f"{', partial included' if include_partial else ', completed'})",

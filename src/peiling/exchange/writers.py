@@ -161,6 +161,9 @@ class ExportData:
     form: Form | None = None
     language: str | None = None
     paradata: Paradata | None = None
+    #: Whether the ``_source`` ... ``_language`` columns are written; without, ``paradata``
+    #: only feeds the form's own metadata variables (XLSForm ``start``, ``end``, ``today``).
+    paradata_columns: bool = True
     title: str = ""
     origin: str = ""
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))

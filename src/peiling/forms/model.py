@@ -56,13 +56,32 @@ Translated: TypeAlias = Mapping[str, str]
 _LANGUAGE_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)\)\s*$")
 
 
-def language_code(language: str) -> str:
-    """Return the code of an XLSForm language name: ``"Nederlands (nl)"`` -> ``"nl"``.
+#: Language names written without a code (``label::English``), in English and in the
+#: language itself, with their ISO 639-1 code: the languages of forms peiling's users field.
+_LANGUAGE_NAMES = {
+    "dutch": "nl", "nederlands": "nl", "english": "en", "engels": "en", "french": "fr",
+    "français": "fr", "francais": "fr", "frans": "fr", "german": "de", "deutsch": "de",
+    "duits": "de", "spanish": "es", "español": "es", "espanol": "es", "spaans": "es",
+    "portuguese": "pt", "português": "pt", "portugees": "pt", "italian": "it",
+    "italiano": "it", "italiaans": "it", "turkish": "tr", "türkçe": "tr", "turks": "tr",
+    "arabic": "ar", "arabisch": "ar", "polish": "pl", "polski": "pl", "pools": "pl",
+    "frisian": "fy", "frysk": "fy", "fries": "fy", "papiamento": "pap", "swahili": "sw",
+    "kiswahili": "sw", "chinese": "zh", "russian": "ru", "ukrainian": "uk",
+}  # fmt: skip
 
-    A name without a code in parentheses is returned lower-cased (``"default"``).
+
+def language_code(language: str) -> str:
+    """Return the code of an XLSForm language name: ``"Nederlands (nl)"`` -> ``"nl"``,
+    ``"English"`` -> ``"en"``.
+
+    A name with neither a code in parentheses nor a known name is returned lower-cased
+    (``"default"``).
     """
     match = _LANGUAGE_CODE.search(language)
-    return match.group(1).lower() if match else language.strip().lower()
+    if match:
+        return match.group(1).lower()
+    name = language.strip().lower()
+    return _LANGUAGE_NAMES.get(name, name)
 
 
 def text_in(texts: Translated, language: str | None, fallback: str | None = None) -> str:
@@ -177,6 +196,8 @@ class Form:
     languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
     children: tuple[Item, ...] = ()
     choice_lists: Mapping[str, tuple[Choice, ...]] = field(default_factory=dict)
+    #: XLSForm metadata the response records, by variable name: ``start``, ``end``, ``today``.
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
     # -- navigation -----------------------------------------------------------------------
 
@@ -265,8 +286,11 @@ class Form:
     # -- serialisation --------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict; ``Form.from_dict`` reads it back to an equal Form."""
-        return {
+        """Return a JSON-ready dict; ``Form.from_dict`` reads it back to an equal Form.
+
+        ``metadata`` is left out when empty, so forms without it keep their content hash.
+        """
+        data = {
             "form_id": self.form_id,
             "title": self.title,
             "version": self.version,
@@ -281,6 +305,9 @@ class Form:
                 for name, choices in self.choice_lists.items()
             },
         }
+        if self.metadata:
+            data["metadata"] = dict(self.metadata)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Form:
@@ -298,6 +325,7 @@ class Form:
                 )
                 for name, choices in data.get("choice_lists", {}).items()
             },
+            metadata=dict(data.get("metadata", {})),
         )
 
     def to_json(self) -> str:

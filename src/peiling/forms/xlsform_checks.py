@@ -1,86 +1,55 @@
 """Our checks of an XLSForm's raw sheets: every problem, located, before pyxform sees it.
 
 pyxform stops at its first error and accepts much that peiling cannot field (repeats, media,
-GPS...), so ``Checker`` refuses each unsupported thing by name and parses every expression and
-every piped reference, collecting all problems.
+GPS...), so ``Checker`` refuses each unsupported feature by name and parses every expression
+and every piped reference, collecting all problems. What peiling can do without (a column, a
+setting, a sheet, device metadata) is a warning, never a reason to refuse the form. The sheets
+come with canonical column names (``xlsform_sheets``); messages name columns as written.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from peiling.forms import expressions
 from peiling.forms.errors import Problem
-
-SURVEY_COLUMNS = frozenset(
-    (
-        "type",
-        "name",
-        "label",
-        "hint",
-        "required",
-        "required_message",
-        "relevant",
-        "constraint",
-        "constraint_message",
-        "calculation",
-        "appearance",
-        "choice_filter",
-        "parameters",
-        "default",
-    )
+from peiling.forms.xlsform_sheets import (
+    MEDIA_COLUMNS,
+    SETTINGS_COLUMNS,
+    SURVEY_COLUMNS,
+    TRANSLATABLE_COLUMNS,
+    Sheet,
 )
-TRANSLATABLE_COLUMNS = frozenset(["label", "hint", "required_message", "constraint_message"])
-SETTINGS_COLUMNS = frozenset(["form_title", "form_id", "version", "default_language"])
-REFUSED_SHEETS = ("external_choices", "entities", "osm")
-MEDIA_COLUMNS = frozenset(["image", "audio", "video", "big-image", "media"])
-EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "required", "choice_filter")
+from peiling.forms.xlsform_types import (
+    IGNORED,
+    METADATA_RECORDED,
+    SUPPORTED_TYPES,
+    RowType,
+    row_type,
+)
 
-#: XLSForm type (and pyxform alias) -> peiling type; ``None`` marks group delimiters.
-SIMPLE_TYPES: Mapping[str, str | None] = {
-    "integer": "integer",
-    "int": "integer",
-    "decimal": "decimal",
-    "range": "range",
-    "text": "text",
-    "string": "text",
-    "date": "date",
-    "note": "note",
-    "calculate": "calculate",
-    "begin_group": None,
-    "begin group": None,
-    "end_group": None,
-    "end group": None,
-}
-LIST_TYPES = {
-    "select_one": "select_one",
-    "select one": "select_one",
-    "select_multiple": "select_multiple",
-    "select all that apply": "select_multiple",
-    "rank": "rank",
-}
-SUPPORTED_TYPES = "select_one, select_multiple, rank, integer, decimal, range, text, date, note, \
-calculate, begin_group, end_group"
+#: Sheets peiling does not use: a warning when they hold rows (their questions are refused).
+IGNORED_SHEETS = ("external_choices", "entities", "osm")
+EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "required", "choice_filter")
+#: Functions that read data from outside the form (pyxform's external data).
+EXTERNAL_FUNCTIONS = re.compile(r"\b(pulldata|instance)\s*\(")
 APPEARANCES: Mapping[str, frozenset[str]] = {
     "group": frozenset({"field-list", "table-list"}),
     "select_one": frozenset({"likert", "minimal"}),
     "select_multiple": frozenset({"minimal"}),
 }
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-
-
-@dataclass
-class Sheet:
-    """A sheet as the user sees it: header columns and the non-empty rows by row number."""
-
-    name: str
-    columns: list[str] = field(default_factory=list)
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-
-    def used_columns(self) -> list[str]:
-        return [c for c in self.columns if any(values.get(c) for _, values in self.rows)]
+#: What an unsupported feature's message says, by ``RowType.feature``.
+FEATURES = {
+    "repeat": "repeats ('{type}') are not supported by peiling: each question is answered "
+              "once; ask for a fixed number of items instead",
+    "loop": "loops ('{type}') are not supported by peiling; write the questions out",
+    "media": "media questions ('{type}') are not supported by peiling; remove the question",
+    "geo": "location questions ('{type}') are not supported by peiling; remove the question",
+    "external data": "external data ('{type}') is not supported by peiling; put the choices "
+                     "on the choices sheet",
+}
 
 
 def _base(column: str) -> tuple[str, str | None]:
@@ -93,31 +62,32 @@ def _base(column: str) -> tuple[str, str | None]:
 
 
 class Checker:
-    """Collect every problem of the raw sheets (see the module docstring)."""
+    """Collect every problem of the raw sheets (see the module docstring), and the warnings:
+    what peiling ignores (``warnings``), never a reason to refuse a form."""
 
     def __init__(self, sheets: Mapping[str, Sheet]) -> None:
         self.sheets = sheets
         self.survey = sheets["survey"]
         self.choices = sheets.get("choices", Sheet("choices"))
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.names: dict[str, int] = {}
         self.lists: dict[str, list[str]] = {}
         self.list_columns: set[str] = set()
 
-    def add(self, sheet: str, row: int | None, column: str | None, message: str, code: str) -> None:
-        self.problems.append(Problem(message, sheet, row, column, code))
+    def add(self, sheet: str, row: int | None, column: str | None, message: str, code: str,
+            *, warning: bool = False) -> None:
+        if column is not None and sheet in self.sheets:
+            column = self.sheets[sheet].written(column)
+        (self.warnings if warning else self.problems).append(
+            Problem(message, sheet, row, column, code))
 
     def run(self) -> list[Problem]:
-        for name in REFUSED_SHEETS:
+        for name in IGNORED_SHEETS:
             if name in self.sheets and self.sheets[name].rows:
-                self.add(
-                    name,
-                    None,
-                    None,
-                    f"the '{name}' sheet is not supported by peiling; remove the sheet",
-                    "unsupported_sheet",
-                )
-        self._check_columns(self.survey, SURVEY_COLUMNS)
+                self.add(name, None, None, f"the '{name}' sheet is ignored: peiling does not use "
+                         "it", "ignored_sheet", warning=True)
+        self._check_survey_columns()
         self._check_settings()
         self._check_choices()
         rows = self._collect_names()
@@ -129,219 +99,146 @@ class Checker:
     def _check_group_nesting(self, rows: list[tuple[int, dict[str, str]]]) -> None:
         open_groups: list[tuple[int, str]] = []
         for number, values in rows:
-            kind = _row_kind(values.get("type", ""))
+            kind = row_type(values.get("type", "")).kind
             if kind == "begin_group":
                 open_groups.append((number, values.get("name", "")))
             elif kind == "end_group" and open_groups:
                 open_groups.pop()
             elif kind == "end_group":
-                self.add(
-                    "survey",
-                    number,
-                    "type",
-                    "end_group without a begin_group above it; remove it or add the begin_group",
-                    "unmatched_end_group",
-                )
+                self.add("survey", number, "type", "end_group without a begin_group above it; "
+                         "remove it or add the begin_group", "unmatched_end_group")
         for number, name in open_groups:
-            self.add(
-                "survey",
-                number,
-                "type",
-                f"group '{name}' is never closed; add an end_group below its last question",
-                "unclosed_group",
-            )
+            self.add("survey", number, "type", f"group '{name}' is never closed; add an "
+                     "end_group below its last question", "unclosed_group")
 
-    def _check_columns(self, sheet: Sheet, allowed: frozenset[str]) -> None:
-        for column in sheet.used_columns():
+    def _check_survey_columns(self) -> None:
+        for column in self.survey.used_columns():
             base, language = _base(column)
             if base in MEDIA_COLUMNS:
-                self.add(
-                    sheet.name,
-                    1,
-                    column,
-                    f"media column '{column}' is not supported by peiling; remove the column",
-                    "unsupported_column",
-                )
-            elif base not in allowed or (language and base not in TRANSLATABLE_COLUMNS):
-                supported = ", ".join(sorted(allowed))
-                self.add(
-                    sheet.name,
-                    1,
-                    column,
-                    f"column '{column}' is not supported by peiling "
-                    f"(supported: {supported}); remove the column",
-                    "unsupported_column",
-                )
+                self.add("survey", 1, column, f"media column '{self.survey.written(column)}' is "
+                         "not supported by peiling; remove the column", "unsupported_column")
+            elif base not in SURVEY_COLUMNS or (language and base not in TRANSLATABLE_COLUMNS):
+                self.add("survey", 1, column, f"column '{self.survey.written(column)}' is "
+                         "ignored: peiling does not use it", "ignored_column", warning=True)
 
     def _check_settings(self) -> None:
         settings = self.sheets.get("settings")
         if settings is None:
             return
-        self._check_columns(settings, SETTINGS_COLUMNS)
+        for column in settings.used_columns():
+            if column not in SETTINGS_COLUMNS:
+                self.add("settings", 1, column, f"setting '{settings.written(column)}' is "
+                         "ignored: peiling does not use it", "ignored_setting", warning=True)
 
     def _check_choices(self) -> None:
         sheet = self.choices
         for column in sheet.used_columns():
             base, _ = _base(column)
             if base in MEDIA_COLUMNS:
-                self.add(
-                    "choices",
-                    1,
-                    column,
-                    f"media column '{column}' is not supported by peiling; remove the column",
-                    "unsupported_column",
-                )
+                self.add("choices", 1, column, f"media column '{sheet.written(column)}' is not "
+                         "supported by peiling; remove the column", "unsupported_column")
             elif base not in ("list_name", "name", "label"):
                 self.list_columns.add(column)
         for number, values in sheet.rows:
             list_name, name = values.get("list_name", ""), values.get("name", "")
             if not list_name:
-                self.add(
-                    "choices",
-                    number,
-                    "list_name",
-                    "the choice has no list_name; fill in the list it belongs to",
-                    "missing_list_name",
-                )
+                self.add("choices", number, "list_name", "the choice has no list_name; fill in "
+                         "the list it belongs to", "missing_list_name")
                 continue
             if not name:
-                self.add(
-                    "choices",
-                    number,
-                    "name",
-                    f"a choice in list '{list_name}' has no name; give every choice a name",
-                    "missing_choice_name",
-                )
+                self.add("choices", number, "name", f"a choice in list '{list_name}' has no "
+                         "name; give every choice a name", "missing_choice_name")
                 continue
             names = self.lists.setdefault(list_name, [])
             if name in names:
-                self.add(
-                    "choices",
-                    number,
-                    "name",
-                    f"'{name}' is already a choice in list "
-                    f"'{list_name}'; choice names must be unique within a list — rename one",
-                    "duplicate_choice",
-                )
+                self.add("choices", number, "name", f"'{name}' is already a choice in list "
+                         f"'{list_name}'; choice names must be unique within a list — rename "
+                         "one", "duplicate_choice")
             names.append(name)
 
     def _collect_names(self) -> list[tuple[int, dict[str, str]]]:
         rows = []
         for number, values in self.survey.rows:
-            kind = _row_kind(values.get("type", ""))
+            kind = row_type(values.get("type", ""))
             name = values.get("name", "")
-            if kind in ("end_group", None) or not name:
-                rows.append((number, values))
-                continue
-            if name in self.names:
-                self.add(
-                    "survey",
-                    number,
-                    "name",
-                    f"'{name}' is already used on row "
-                    f"{self.names[name]}; names must be unique in the form — rename one",
-                    "duplicate_name",
-                )
-            else:
-                self.names[name] = number
             rows.append((number, values))
+            if kind.kind == "end_group" or kind.closing or not name:
+                continue
+            self._claim(name, number)
+            if kind.or_other:
+                self._claim(f"{name}_other", number)
         return rows
 
+    def _claim(self, name: str, number: int) -> None:
+        if name in self.names:
+            self.add("survey", number, "name", f"'{name}' is already used on row "
+                     f"{self.names[name]}; names must be unique in the form — rename one",
+                     "duplicate_name")
+        else:
+            self.names[name] = number
+
     def _check_row(self, number: int, values: dict[str, str]) -> None:
-        raw_type = values.get("type", "")
-        kind = _row_kind(raw_type)
-        if not raw_type:
-            self.add(
-                "survey",
-                number,
-                "type",
-                "the row has no type; fill in a type or delete the row",
-                "missing_type",
-            )
+        written = values.get("type", "")
+        if not written:
+            self.add("survey", number, "type", "the row has no type; fill in a type or delete "
+                     "the row", "missing_type")
             return
-        if kind is None:
-            self.add(
-                "survey",
-                number,
-                "type",
-                f"type '{raw_type}' is not supported by peiling (supported: {SUPPORTED_TYPES})",
-                "unsupported_type",
-            )
+        kind = row_type(written)
+        if kind.feature is not None:
+            message = FEATURES.get(kind.feature, "{type} is not supported by peiling "
+                                   f"(supported: {SUPPORTED_TYPES})").format(type=written)
+            if kind.feature.startswith("type "):
+                message = f"type '{written}' is not supported by peiling (supported: " \
+                          f"{SUPPORTED_TYPES})"
+            self.add("survey", number, "type", message, "unsupported_type")
             return
-        if kind == "end_group":
+        if kind.closing or kind.metadata in METADATA_RECORDED:
             return
+        if kind.metadata == IGNORED:
+            self.add("survey", number, "type", f"type '{written}' is ignored: peiling does not "
+                     "record it (it records when each response starts and ends)",
+                     "ignored_metadata", warning=True)
+            return
+        if kind.kind == "end_group":
+            return
+        self._check_named_row(number, kind, values)
+
+    def _check_named_row(self, number: int, kind: RowType, values: dict[str, str]) -> None:
         name = values.get("name", "")
         if not name:
-            self.add(
-                "survey",
-                number,
-                "name",
-                f"the {kind} has no name; give it a unique name",
-                "missing_name",
-            )
+            self.add("survey", number, "name", f"the {kind.kind} has no name; give it a unique "
+                     "name", "missing_name")
         elif not _NAME.match(name):
-            self.add(
-                "survey",
-                number,
-                "name",
-                f"'{name}' is not a valid name; use letters, digits and _, starting with a letter",
-                "invalid_name",
-            )
-        self._check_list(number, kind, raw_type)
-        self._check_appearance(number, kind, values.get("appearance", ""))
-        self._check_parameters(number, kind, values.get("parameters", ""))
-        self._check_expressions(number, kind, values)
+            self.add("survey", number, "name", f"'{name}' is not a valid name; use letters, "
+                     "digits and _, starting with a letter", "invalid_name")
+        assert kind.kind is not None
+        self._check_list(number, kind)
+        self._check_appearance(number, kind.kind, values.get("appearance", ""))
+        self._check_parameters(number, kind.kind, values.get("parameters", ""))
+        self._check_expressions(number, kind.kind, values)
         self._check_piping(number, values)
-        if kind == "calculate" and not values.get("calculation"):
-            self.add(
-                "survey",
-                number,
-                "calculation",
-                "a calculate row needs a calculation",
-                "missing_calculation",
-            )
-        default = values.get("default", "")
-        if "${" in default:
-            self.add(
-                "survey",
-                number,
-                "default",
-                "dynamic defaults are not supported by peiling; use a fixed value",
-                "unsupported_default",
-            )
+        if kind.kind == "calculate" and not values.get("calculation"):
+            self.add("survey", number, "calculation", "a calculate row needs a calculation",
+                     "missing_calculation")
+        if "${" in values.get("default", ""):
+            self.add("survey", number, "default", "dynamic defaults are not supported by "
+                     "peiling; use a fixed value", "unsupported_default")
 
-    def _check_list(self, number: int, kind: str, raw_type: str) -> None:
-        if kind not in ("select_one", "select_multiple", "rank"):
+    def _check_list(self, number: int, kind: RowType) -> None:
+        if kind.kind not in ("select_one", "select_multiple", "rank"):
             return
-        parts = raw_type.split()
-        list_name = parts[-1] if len(parts) >= 2 else ""
-        if list_name.endswith((".csv", ".xml", ".geojson")) or "from_file" in raw_type:
-            self.add(
-                "survey",
-                number,
-                "type",
-                f"choices from a file ('{raw_type}') are not "
-                "supported by peiling; put the choices on the choices sheet",
-                "unsupported_type",
-            )
-        elif not list_name or list_name == parts[0]:
-            self.add(
-                "survey",
-                number,
-                "type",
-                f"'{raw_type}' names no choice list; write '{kind} LIST_NAME'",
-                "missing_list",
-            )
-        elif list_name not in self.lists:
-            self.add(
-                "survey",
-                number,
-                "type",
-                f"choice list '{list_name}' is not on the choices "
-                "sheet; add its choices or correct the name",
-                "unknown_list",
-            )
-
+        if kind.or_other and kind.kind == "rank":
+            self.add("survey", number, "type", "or_other is for select_one and select_multiple "
+                     "only; add an 'other' choice to the list instead", "invalid_or_other")
+        if not kind.list_name:
+            self.add("survey", number, "type", f"'{kind.written}' names no choice list; write "
+                     f"'{kind.kind} LIST_NAME'", "missing_list")
+        elif kind.list_name not in self.lists:
+            self.add("survey", number, "type", f"choice list '{kind.list_name}' is not on the "
+                     "choices sheet; add its choices or correct the name", "unknown_list")
+        elif kind.or_other and "other" in self.lists[kind.list_name]:
+            self.add("survey", number, "type", f"list '{kind.list_name}' already has a choice "
+                     "'other', which or_other adds; remove one of them", "duplicate_choice")
     def _check_appearance(self, number: int, kind: str, appearance: str) -> None:
         allowed = APPEARANCES.get("group" if kind == "begin_group" else kind, frozenset())
         for word in appearance.split():
@@ -362,7 +259,7 @@ class Checker:
     def _check_parameters(self, number: int, kind: str, text: str) -> None:
         if not text:
             return
-        allowed = {"randomize"} if kind in LIST_TYPES.values() else set()
+        allowed = {"randomize"} if kind in ("select_one", "select_multiple", "rank") else set()
         if kind == "range":
             allowed = {"start", "end", "step"}
         parameters = dict(
@@ -400,6 +297,12 @@ class Checker:
         for column in EXPRESSION_COLUMNS:
             text = values.get(column, "")
             if not text or (column == "required" and text.lower() in YES_NO):
+                continue
+            external = EXTERNAL_FUNCTIONS.search(text)
+            if external:
+                self.add("survey", number, column, f"external data ({external.group(1)}()) is "
+                         "not supported by peiling; compute the value in the form or load it "
+                         "into the panel profile", "unsupported_function")
                 continue
             try:
                 expression = expressions.parse(text, choice_filter=column == "choice_filter")
@@ -451,19 +354,6 @@ class Checker:
 
 
 YES_NO = frozenset({"yes", "no", "true", "false", "true()", "false()", "1", "0"})
-
-
-def _row_kind(raw_type: str) -> str | None:
-    text = " ".join(raw_type.split()).lower()
-    if not text:
-        return None
-    if text in SIMPLE_TYPES:
-        mapped = SIMPLE_TYPES[text]
-        return mapped if mapped else text.replace(" ", "_")
-    for prefix, kind in LIST_TYPES.items():
-        if text == prefix or text.startswith(prefix + " "):
-            return kind
-    return None
 
 
 def _is_number(text: str) -> bool:

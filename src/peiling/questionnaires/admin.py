@@ -16,7 +16,7 @@ from peiling.questionnaires.models import FormVersion, Questionnaire
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("XLSForm (.xlsx)"))
+    file = forms.FileField(label=_("XLSForm (.xlsx or .xls)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -110,6 +110,8 @@ class FormVersionAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, text % {"number": result.version.number}, messages.SUCCESS
                 )
+                for warning in result.warnings:
+                    self.message_user(request, str(warning), messages.WARNING)
                 return HttpResponseRedirect(
                     reverse("admin:questionnaires_formversion_change", args=[result.version.pk])
                 )

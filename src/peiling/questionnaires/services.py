@@ -6,14 +6,18 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from peiling.forms.xlsform import read_xlsform
+from peiling.forms.errors import FormError, Problem
+from peiling.forms.xlsform import check_xlsform
 from peiling.questionnaires.models import FormVersion, Questionnaire
 
 
 @dataclass(frozen=True)
 class ImportResult:
+    """The stored version, whether it is new, and what of the file peiling ignores."""
+
     version: FormVersion
     created: bool
+    warnings: tuple[Problem, ...] = ()
 
 
 @transaction.atomic
@@ -27,14 +31,18 @@ def form_version_import(*, source: bytes, source_name: str = "", user=None) -> I
     peiling.forms.errors.FormError
         The file is not a valid XLSForm; nothing is stored.
     """
-    form = read_xlsform(source)
+    checked = check_xlsform(source)
+    if checked.problems:
+        raise FormError(checked.problems)
+    form = checked.form
+    assert form is not None
     questionnaire, _ = Questionnaire.objects.select_for_update().get_or_create(
         form_id=form.form_id, defaults={"title": form.title}
     )
     content_hash = form.content_hash()
     existing = questionnaire.versions.filter(content_hash=content_hash).first()
     if existing is not None:
-        return ImportResult(existing, created=False)
+        return ImportResult(existing, created=False, warnings=checked.warnings)
     latest = questionnaire.versions.order_by("-number").values_list("number", flat=True).first()
     if questionnaire.title != form.title:
         questionnaire.title = form.title
@@ -53,4 +61,4 @@ def form_version_import(*, source: bytes, source_name: str = "", user=None) -> I
     )
     version.full_clean(exclude=["source"])
     version.save()
-    return ImportResult(version, created=True)
+    return ImportResult(version, created=True, warnings=checked.warnings)
