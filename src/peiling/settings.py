@@ -18,19 +18,22 @@
 | EMAIL_HOST_USER, EMAIL_HOST_PASSWORD | empty | mail server login |
 | EMAIL_USE_TLS, EMAIL_USE_SSL | off | encryption to the mail server |
 | DEFAULT_FROM_EMAIL | peiling@localhost | sender of e-mail |
-| PEILING_TASKS | database | background work: `database` (worker: `peiling manage db_worker`) |
+| PEILING_TASKS | database | background work: `database` (worker: `peiling manage worker`) |
 |  |  | or `immediate` (tasks run in the request; demo only) |
 | PEILING_RETENTION_DAYS | 365 | days after unsubscribe or bounce until a member is erased |
+| PEILING_TASK_TIMEOUT | 600 | seconds a task may run before its worker counts as dead |
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -82,6 +85,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'peiling.sqlite3'}",
         conn_max_age=60,
+        conn_health_checks=True,  # a connection dropped while idle is not reused
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -109,11 +113,16 @@ INSTALLED_APPS = [
     "peiling.reports",
     "peiling.panel",
     "peiling.web",
+    "peiling.accounts",
+    "peiling.jobs",
     "django_tasks",
     "django_tasks_db",
+    "axes",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "peiling.web.middleware.HeadWithoutBody",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -122,6 +131,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "peiling.web.middleware.DatabaseOutage",
 ]
 ROOT_URLCONF = "peiling.urls"
 WSGI_APPLICATION = "peiling.wsgi.application"
@@ -140,6 +151,26 @@ TEMPLATES = [
         },
     },
 ]
+# Argon2 first (argon2-cffi): new and changed passwords are stored with it; older hashes still
+# verify and are upgraded at the next log-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Log-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords from one address,
+# that address may not log in for AXES_COOLOFF_TIME; every failure is logged and stored
+# (admin: Axes). A user at another address is not locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = dt.timedelta(minutes=5)
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -190,7 +221,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "peiling@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work (panel e-mail, retention): django-tasks with its database backend; a worker
-# (`peiling manage db_worker`) runs the queue. `immediate` runs tasks in the caller (demo).
+# (`peiling manage worker`) runs the queue. `immediate` runs tasks in the caller (demo).
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
@@ -199,6 +230,9 @@ PEILING_TASKS = os.environ.get("PEILING_TASKS", "database").strip().lower()
 # An unknown name keeps the database backend; system check peiling.E201 names the mistake.
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(PEILING_TASKS, _TASK_BACKENDS["database"])}}
 PEILING_RETENTION_DAYS = int(os.environ.get("PEILING_RETENTION_DAYS", "365"))
+#: Seconds a task may run before its worker counts as dead (peiling.jobs): the task is marked
+#: failed, and sending e-mail resumes with what was never claimed.
+PEILING_TASK_TIMEOUT = int(os.environ.get("PEILING_TASK_TIMEOUT", "600"))
 
 # Security: safe by default; PEILING_SECURE=0 only for plain-HTTP local use (demo, tests).
 SECURE = _env_bool("PEILING_SECURE", True)
@@ -215,6 +249,22 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "peiling.fieldwork.views.csrf_failure"
+# Content-Security-Policy (django-csp) on every response: scripts, styles and everything
+# else from this site only; no inline script or style (charts on pages are data: images).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""``peiling invite sample|schedule|send|remind|status|rates``: from a panel to invitations,
+"""``peiling invite sample|schedule|send|remind|status|release|rates``: from a panel to invitations,
 reminders and response rates for one fieldwork."""
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     status = actions.add_parser("status", help="e-mails per state")
     status.add_argument("fieldwork", metavar="FIELDWORK")
     status.set_defaults(func=run_status)
+
+    release = actions.add_parser(
+        "release", help="release e-mails whose sending nobody confirmed ('onbekend') so that "
+                        "the next send sends them; check the mail server's log first")
+    release.add_argument("fieldwork", metavar="FIELDWORK")
+    release.set_defaults(func=run_release)
 
     rates = actions.add_parser("rates", help="response and AAPOR outcome rates")
     rates.add_argument("fieldwork", metavar="FIELDWORK")
@@ -172,7 +178,7 @@ def run_send(args: argparse.Namespace) -> int:
     for run in report.reminder_runs:
         print(f"reminders scheduled for {run:%Y-%m-%d %H:%M}")
     if settings.PEILING_TASKS == "database" and report.tasks:
-        print("a worker sends them: peiling manage db_worker")
+        print("a worker sends them: peiling manage worker")
     return 0
 
 
@@ -198,7 +204,23 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"{fieldwork.slug}: {unsent} invitations not yet sent")
     for (number, state), count in sorted(summary.items()):
         kind = "invitation" if number == 0 else f"reminder {number}"
-        print(f"  {kind}: {state} {count}")
+        label = "onbekend (unknown)" if state == selectors.UNKNOWN else state
+        print(f"  {kind}: {label} {count}")
+    if any(state == selectors.UNKNOWN for _number, state in summary):
+        print("  onbekend: a worker stopped between handing these e-mails to the mail server "
+              "and recording it; they may or may not have gone out. Check the mail server's "
+              f"log, then 'peiling invite release {fieldwork.slug}' to send them again.")
+    return 0
+
+
+def run_release(args: argparse.Namespace) -> int:
+    setup_django()
+    from peiling.panel.mailing import deliveries_release_unknown
+
+    fieldwork = _fieldwork(args.fieldwork)
+    released = deliveries_release_unknown(fieldwork=fieldwork)
+    print(f"{fieldwork.slug}: {released} unconfirmed e-mails released; "
+          f"'peiling invite send {fieldwork.slug}' sends them")
     return 0
 
 

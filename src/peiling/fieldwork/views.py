@@ -91,7 +91,7 @@ class _Entry:
 
 
 @_never_cached
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = selectors.invitation_for_token(token=token)
@@ -105,7 +105,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @_never_cached
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def open_link_page(request: HttpRequest, key: str) -> HttpResponse:
     try:
         link = selectors.open_link_for_key(key=key)
@@ -118,7 +118,7 @@ def open_link_page(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @_never_cached
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def invitation_thanks(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = selectors.invitation_for_token(token=token)
@@ -128,7 +128,7 @@ def invitation_thanks(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @_never_cached
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def open_link_thanks(request: HttpRequest, key: str) -> HttpResponse:
     try:
         link = selectors.open_link_for_key(key=key)
@@ -140,7 +140,7 @@ def open_link_thanks(request: HttpRequest, key: str) -> HttpResponse:
 
 @_never_cached
 @researcher_page("questionnaire.view")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     """Walk a questionnaire version as a respondent, routing included; nothing is stored:
     the answers travel in a signed field of the page itself."""
@@ -189,7 +189,7 @@ def _dispatch(request: HttpRequest, entry: _Entry, flow: Flow, language: str) ->
         raise Closed("after closes_at", closes_at=fieldwork.closes_at)
     if response is not None and response.is_finished:
         raise LinkUsed("finished") if entry.invitation else ResponseFinished("finished")
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if response is None:
             return _render(request, "fieldwork/intro.html", flow, language, {
                 "fieldwork": fieldwork,
@@ -267,7 +267,7 @@ def _thanks(request: HttpRequest, fieldwork: Fieldwork, response: Response | Non
 
 
 def _preview(request: HttpRequest, flow: Flow, language: str) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         first = flow.first_page({})
         state = {"answers": {}, "current": first.key if first else "",
                  "key": new_respondent_key()}

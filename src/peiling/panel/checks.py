@@ -18,7 +18,7 @@ def check_tasks_backend(app_configs, **kwargs):
         return []
     return [Error(
         f"PEILING_TASKS={chosen!r} is not a task backend peiling knows; it uses 'database'.",
-        hint="Set PEILING_TASKS to 'database' (and run a worker: `peiling manage db_worker`) "
+        hint="Set PEILING_TASKS to 'database' (and run a worker: `peiling manage worker`) "
              "or 'immediate' (demo only); other backends go in TASKS in a settings module.",
         id="peiling.E201",
     )]

@@ -1,7 +1,7 @@
 """Sending invitations and reminders: queueing the work, and the worker's sending loop.
 
 ``invitations_queue`` and ``reminders_queue`` put the work on the task queue
-(``peiling.panel.tasks``); a worker (``peiling manage db_worker``) runs ``deliveries_send``.
+(``peiling.panel.tasks``); a worker (``peiling manage worker``) runs ``deliveries_send``.
 Each message goes through three steps; the first and the last each commit before anything
 further happens:
 
@@ -44,6 +44,7 @@ from peiling.panel.models import Delivery, Member, PanelInvitation, ReminderSche
 __all__ = [
     "QueueReport",
     "SendReport",
+    "deliveries_release_unknown",
     "deliveries_retry_failed",
     "deliveries_send",
     "invitations_queue",
@@ -274,4 +275,19 @@ def deliveries_retry_failed(*, fieldwork: Fieldwork) -> int:
                                           state=Delivery.State.FAILED,
                                           panel_invitation__bounced_at__isnull=True)
                   .delete())
+    return deleted
+
+
+@transaction.atomic
+def deliveries_release_unknown(*, fieldwork: Fieldwork, now: dt.datetime | None = None) -> int:
+    """Release the e-mails of ``fieldwork`` whose sending nobody confirmed (claimed longer
+    than ``PEILING_TASK_TIMEOUT`` ago: the worker died in between), so the next run sends
+    them; return how many. Only a person decides this, after checking the mail server's log:
+    a message that did go out will then be sent twice."""
+    from peiling.jobs.services import task_timeout
+
+    cutoff = (now or timezone.now()) - task_timeout()
+    deleted, _ = Delivery.objects.filter(panel_invitation__fieldwork=fieldwork,
+                                         state=Delivery.State.CLAIMED,
+                                         claimed_at__lt=cutoff).delete()
     return deleted

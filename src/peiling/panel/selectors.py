@@ -17,6 +17,7 @@ import numpy as np
 from django.db import connection
 from django.db.models import F, Func, IntegerField, Max, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT, KeyTextTransform
+from django.utils import timezone
 from numpy.typing import NDArray
 
 from peiling.fieldwork import selectors as fieldwork_selectors
@@ -319,11 +320,23 @@ def reminders_due(*, fieldwork: Fieldwork, now: dt.datetime,
     return {number: sorted(pks) for number, pks in sorted(due.items())}
 
 
-def deliveries_summary(*, fieldwork: Fieldwork) -> dict[tuple[int, str], int]:
-    """Return how many e-mails there are per (number, state) for the fieldwork."""
+#: The state ``deliveries_summary`` gives a claim older than the task timeout: the worker
+#: stopped between claiming and confirming, so nobody knows whether the e-mail went out.
+UNKNOWN = "unknown"
+
+
+def deliveries_summary(*, fieldwork: Fieldwork,
+                       now: dt.datetime | None = None) -> dict[tuple[int, str], int]:
+    """Return how many e-mails there are per (number, state) for the fieldwork; a claim older
+    than ``PEILING_TASK_TIMEOUT`` counts as ``UNKNOWN`` ("onbekend")."""
+    from peiling.jobs.services import task_timeout
+
+    cutoff = (now or timezone.now()) - task_timeout()
     rows = (Delivery.objects.filter(panel_invitation__fieldwork=fieldwork)
-            .values_list("number", "state"))
-    return dict(Counter(rows))
+            .values_list("number", "state", "claimed_at"))
+    return dict(Counter(
+        (number, UNKNOWN if state == Delivery.State.CLAIMED and claimed < cutoff else state)
+        for number, state, claimed in rows))
 
 
 # -- outcomes -----------------------------------------------------------------------------

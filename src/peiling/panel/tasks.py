@@ -1,4 +1,4 @@
-"""Background work of the panel, run by a worker (``peiling manage db_worker``).
+"""Background work of the panel, run by a worker (``peiling manage worker``).
 
 Thin: each task looks up what it was given and calls one service. Arguments are ids (the
 database backend stores them as JSON); results are plain dicts, kept with the task result.
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from peiling.fieldwork.models import Fieldwork
+from peiling.jobs.services import resumable
 from peiling.panel.mailing import SendReport, deliveries_send, reminders_send
 from peiling.panel.services import members_erase_expired
 
@@ -20,6 +21,7 @@ from peiling.panel.services import members_erase_expired
 RETENTION_INTERVAL = dt.timedelta(days=1)
 
 
+@resumable
 @task()
 def send_deliveries(panel_invitation_ids: list[int], number: int) -> dict[str, int]:
     """Send e-mail ``number`` (0: the invitation) for these panel invitations."""
@@ -27,6 +29,7 @@ def send_deliveries(panel_invitation_ids: list[int], number: int) -> dict[str, i
     return dataclasses.asdict(report)
 
 
+@resumable
 @task()
 def send_due_reminders(fieldwork_id: int, force: bool = False) -> dict[str, int]:
     """Send the reminders of a fieldwork that are due now (``force``: the next one to every

@@ -25,7 +25,7 @@ ONE_CLICK_VALUE = "One-Click"
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """Show the unsubscribe button (GET) or unsubscribe (POST, with CSRF token)."""
     try:

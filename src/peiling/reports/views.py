@@ -54,7 +54,7 @@ def report_page(request: HttpRequest, reference: str) -> HttpResponse:
         {"url": reverse("reports:data", args=[reference, name]), "label": label}
         for label, name in DATA_DOWNLOADS.values()
     ]
-    context = {**report_context(report, Assets()), "downloads": downloads,
+    context = {**report_context(report, Assets(), chart_images=True), "downloads": downloads,
                "data_downloads": data_downloads}
     return render(request, "reports/page.html", context)
 

@@ -10,6 +10,7 @@ numbers in a data table. The same body is served inside peiling's pages
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Any, ClassVar
@@ -59,15 +60,21 @@ def _id(text: str) -> str:
     return "s-" + re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def report_context(report: Report, assets: Assets) -> dict[str, Any]:
-    """Return the template context: the report as plain dicts a template can walk."""
+def report_context(report: Report, assets: Assets, *, chart_images: bool = False,
+                   ) -> dict[str, Any]:
+    """Return the template context: the report as plain dicts a template can walk.
+
+    ``chart_images`` gives each figure its SVG as a ``data:`` image instead of inline SVG:
+    for pages served under the Content-Security-Policy, which refuses the style attributes
+    of inline SVG (the stand-alone HTML file keeps its charts inline).
+    """
     chapters = []
     for chapter in report.chapters:
         sections = []
         for section in chapter.sections:
             heading = _heading(chapter, section)
             level = 4 if heading else 3
-            blocks = [_block(block, level, assets) for block in section.blocks]
+            blocks = [_block(block, level, assets, chart_images) for block in section.blocks]
             sections.append({"heading": heading, "blocks": blocks})
         chapters.append(
             {
@@ -86,7 +93,7 @@ def report_context(report: Report, assets: Assets) -> dict[str, Any]:
     }
 
 
-def _block(block: Block, level: int, assets: Assets) -> dict[str, Any]:
+def _block(block: Block, level: int, assets: Assets, chart_images: bool) -> dict[str, Any]:
     if isinstance(block, Paragraph):
         return {"type": "paragraph", "text": block.text, "style": block.style}
     if isinstance(block, FindingBlock):
@@ -109,7 +116,7 @@ def _block(block: Block, level: int, assets: Assets) -> dict[str, Any]:
             "footnotes": grid.footnotes,
         }
     if isinstance(block, FigureBlock):
-        return _figure(block, assets)
+        return _figure(block, assets, chart_images)
     if isinstance(block, QuoteBlock):
         return {
             "type": "quotes",
@@ -121,7 +128,7 @@ def _block(block: Block, level: int, assets: Assets) -> dict[str, Any]:
     raise ValueError(f"block must be a report block (got {type(block).__name__})")
 
 
-def _figure(block: FigureBlock, assets: Assets) -> dict[str, Any]:
+def _figure(block: FigureBlock, assets: Assets, chart_images: bool) -> dict[str, Any]:
     chart = block.chart
     title = quoted(block.title) if block.quoted else block.title
     if chart.kind == "stacked":
@@ -135,12 +142,17 @@ def _figure(block: FigureBlock, assets: Assets) -> dict[str, Any]:
         "id": block.anchor,
         "label": block.label,
         "title": f"{title} ({block.subtitle})" if block.subtitle else title,
-        "svg": assets.svg(block),
+        "svg": "" if chart_images else assets.svg(block),
+        "image": _data_uri(assets.svg(block)) if chart_images else "",
         "description": block.description,
         "data_heads": heads,
         "data_rows": rows,
         "footnotes": block.footnotes,
     }
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 @register

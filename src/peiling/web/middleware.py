@@ -1,0 +1,94 @@
+"""HTTP behaviour every page shares: ``HEAD`` like ``GET`` without a body, and a database
+that drops away answered with a retry or a friendly 503 instead of a server error."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
+
+#: Seconds a client is asked to wait before trying again (``Retry-After``).
+RETRY_AFTER = 60
+_DROPPED = (OperationalError, InterfaceError)
+
+
+class HeadWithoutBody:
+    """Send no body for ``HEAD`` (RFC 9110, section 9.3.2): the views answer it as ``GET``;
+    gunicorn would drop the body too, but logs a warning for every such response."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method == "HEAD" and not response.streaming:
+            response.content = b""
+        return response
+
+
+class DatabaseOutage:
+    """A view that lost its database connection (a restart, a failover): run an idempotent
+    request (``GET``/``HEAD``) once more on a new connection; otherwise, or when that fails
+    too, answer 503 with ``Retry-After`` and a page that keeps a respondent's answers in a
+    form to send again. Nothing of the failed request was stored: the page submit's
+    transaction did not commit."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception,
+                          ) -> HttpResponse | None:
+        if not _connection_lost(exception):
+            return None
+        _close_connections()
+        match = request.resolver_match
+        if request.method in ("GET", "HEAD") and match is not None:
+            try:
+                return match.func(request, *match.args, **match.kwargs)
+            except _DROPPED as again:
+                exception = again
+                _close_connections()
+        logger.warning("database unavailable for %s %s: %s", request.method, request.path,
+                       exception)
+        return _unavailable(request)
+
+
+def _connection_lost(exception: Exception) -> bool:
+    """Return whether ``exception`` came from a lost connection, not from the query: libpq
+    reports a connection killed mid-statement as a plain DatabaseError."""
+    if isinstance(exception, _DROPPED):
+        return True
+    if not isinstance(exception, DatabaseError):
+        return False
+    return any(connection.connection is not None and getattr(connection.connection, "closed",
+                                                             False)
+               for connection in connections.all(initialized_only=True))
+
+
+def _close_connections() -> None:
+    for connection in connections.all(initialized_only=True):
+        # Closing a dead connection can fail too; it is gone either way.
+        with contextlib.suppress(*_DROPPED):
+            connection.close()
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    posted = [(name, value) for name, values in request.POST.lists() for value in values] \
+        if request.method == "POST" else []
+    response = render(request, "web/unavailable.html", {
+        "language": translation.get_language(), "posted": posted, "action": request.path,
+        "retry_minutes": max(1, RETRY_AFTER // 60)}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    add_never_cache_headers(response)
+    return response

@@ -1,0 +1,9 @@
+"""The respondent-page fixtures of the fieldwork tests: the example questionnaire in the field."""
+
+from tests.fieldwork.conftest import (  # noqa: F401  (fixtures)
+    example_fieldwork,
+    example_flow,
+    example_form,
+    example_version,
+    make_fieldwork,
+)
