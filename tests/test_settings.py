@@ -129,3 +129,13 @@ def test_the_key_file_does_not_depend_on_the_working_directory(tmp_path: Path) -
     assert outputs[0] == outputs[1]
     assert outputs[0][0] == str(checkout / "var")
     assert outputs[0][1] == (checkout / "var" / "secret_key").read_text().strip()
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler(tmp_path: Path) -> None:
+    code = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])"
+    url = "postgres://postgres@127.0.0.1:5432/peiling"
+    on = _run(tmp_path, "manage", "shell", "--no-imports", "-c", code, DATABASE_URL=url)
+    off = _run(tmp_path, "manage", "shell", "--no-imports", "-c", code, DATABASE_URL=url,
+               DATABASE_PREPARED_STATEMENTS="0")
+    assert on.stdout.strip() == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    assert off.stdout.strip() == "{}"

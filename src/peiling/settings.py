@@ -3,8 +3,9 @@
 | variable | default | meaning |
 |---|---|---|
 | DATABASE_URL | sqlite:///<var>/peiling.sqlite3 | database (PostgreSQL in production) |
-| DATABASE_PREPARED_STATEMENTS | on | PostgreSQL plans the respondent pages' statements once per |
-|  |  | connection; off behind a pooler that cannot keep them (PgBouncer < 1.21, transaction mode) |
+| DATABASE_PREPARED_STATEMENTS | on | PostgreSQL binds parameters on the server and prepares |
+|  |  | repeated statements once per connection (psycopg); off behind a pooler that cannot keep |
+|  |  | them (PgBouncer < 1.21, transaction mode) |
 | SECRET_KEY | generated into <var>/secret_key on first run | keep it secret; set it in production |
 |  |  | (personal and unsubscribe links are signed with it) |
 | DEBUG | off | never on in production |
@@ -97,9 +98,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+elif _env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # Parameters bound on the server, so that psycopg prepares a statement once it has run
+    # it ``prepare_threshold`` times on a connection: PostgreSQL then plans the respondent
+    # pages' statements once per connection instead of on every request.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-#: PostgreSQL plans the respondent pages' statements once per connection (peiling.prepared).
-PEILING_PREPARED_STATEMENTS = _env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

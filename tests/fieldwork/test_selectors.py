@@ -4,6 +4,7 @@ answers of many responses column by column."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 
 import pytest
@@ -57,8 +58,7 @@ def test_the_token_lookup_loads_what_the_orm_loads_in_one_query(example_fieldwor
 def test_a_respondent_reads_no_column_the_token_lookup_left_out(client, example_fieldwork):
     """The lookup defers columns no respondent page needs; reading one would cost a query
     on every request. Opening the link, starting, showing a page and submitting it each
-    make one SELECT (the lookup); starting and submitting write with one statement each
-    (on PostgreSQL; elsewhere starting inserts and claims the link in one transaction)."""
+    make one SELECT (the lookup); a page submit writes with one statement."""
     issued = services.invitation_create(fieldwork=example_fieldwork, profile={"age": "45-54"})
     url = f"/s/{issued.token}/"
     selectors.flow_for(form_version=example_fieldwork.form_version)  # built once per process
@@ -80,11 +80,10 @@ def test_a_respondent_reads_no_column_the_token_lookup_left_out(client, example_
         client.post(url, {"action": "back", "page": key})
     assert [[sql for sql in request if sql == "SELECT"] for request in statements] == [
         ["SELECT"]] * 4, statements
-    if connection.vendor == "postgresql":  # the INSERT and the claim are one statement
-        assert statements[1] == ["SELECT", "WITH"]
-    else:  # in a transaction (a savepoint inside the test's)
-        assert [sql for sql in statements[1] if sql in ("INSERT", "UPDATE")] == [
-            "INSERT", "UPDATE"]
+    # Starting inserts the response and claims the link in one transaction (here a
+    # savepoint inside the test's).
+    assert [sql for sql in statements[1] if sql in ("INSERT", "UPDATE")] == [
+        "INSERT", "UPDATE"]
     assert statements[3] == ["SELECT", "UPDATE"]
     assert Invitation.objects.get(pk=issued.invitation.pk).response.profile == {
         "age": "45-54"}
@@ -146,9 +145,9 @@ def test_a_decoding_error_reaches_the_caller(example_fieldwork, monkeypatch):
     assert calls == [5, 5]  # nothing decoded after the error
 
 
-def test_the_token_lookup_still_sends_init_signals_to_their_receivers(example_fieldwork):
-    """The lookup builds its instances without ``Model.__init__`` only while no model
-    signal would have been sent: a receiver of ``post_init`` still sees the response."""
+def test_the_token_lookup_sends_init_signals_to_their_receivers(example_fieldwork):
+    """The lookup builds its instances with the ORM's ``Model.from_db``: a receiver of
+    ``post_init`` sees the response, as with any query."""
     from django.db.models.signals import post_init
 
     issued = services.invitation_create(fieldwork=example_fieldwork, profile={})
@@ -166,3 +165,17 @@ def test_the_token_lookup_still_sends_init_signals_to_their_receivers(example_fi
         post_init.disconnect(receiver, sender=Response)
     assert [instance.pk for instance in seen] == [found.response.pk]
     assert seen[0] is found.response
+
+
+@pytest.mark.skipif(not os.environ.get("PEILING_TEST_POSTGRES"),
+                    reason="prepared statements are PostgreSQL's")
+def test_postgresql_plans_the_token_lookup_once_per_connection(example_fieldwork):
+    """Parameters are bound on the server (``server_side_binding``), so psycopg prepares a
+    statement the connection has run ``prepare_threshold`` times."""
+    issued = services.invitation_create(fieldwork=example_fieldwork)
+    for _ in range(connection.settings_dict["OPTIONS"]["prepare_threshold"] + 1):
+        selectors.invitation_for_token(token=issued.token)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"token_hash" = $1' in statement for statement in prepared), prepared

@@ -213,8 +213,8 @@ def test_finishing_completes_the_response_and_the_invitation(example_fieldwork, 
 
 
 def test_a_finishing_write_that_lost_the_race_marks_nothing_finished(example_fieldwork):
-    """The response's UPDATE and the link's ``finished_at`` are written together or not at
-    all (one statement on PostgreSQL, one transaction elsewhere)."""
+    """The response's UPDATE and the link's ``finished_at`` are written together (in one
+    transaction) or not at all."""
     issued = services.invitation_create(fieldwork=example_fieldwork)
     response = start(example_fieldwork, invitation=issued.invitation)
     stale = Response.objects.get(pk=response.pk)

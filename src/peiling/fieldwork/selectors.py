@@ -13,8 +13,7 @@ from typing import Literal
 import numpy as np
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Field, QuerySet, TextField, signals
-from django.db.models.base import ModelState
+from django.db.models import Field, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from numpy.typing import NDArray
@@ -26,7 +25,6 @@ from peiling.fieldwork.flow import Flow
 from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Response
 from peiling.fieldwork.tokens import token_hash, well_formed
 from peiling.forms.model import Form, Question, language_code
-from peiling.prepared import execute_prepared
 from peiling.questionnaires.models import FormVersion
 
 Window = Literal["before", "open", "after"]
@@ -77,17 +75,20 @@ def invitation_for_token(*, token: str) -> Invitation:
     """Return the invitation of a personal token; raise LinkUnknown when there is none."""
     if not well_formed(token):
         raise LinkUnknown("malformed token")
-    row, _count = execute_prepared(_invitation_sql(), [token_hash(token)])
+    with connection.cursor() as cursor:
+        cursor.execute(_invitation_sql(), [token_hash(token)])
+        row = cursor.fetchone()
     if row is None:
         raise LinkUnknown("no invitation has this token")
     return _invitation_from_row(row)
 
 
-# The token lookup runs on every respondent request. Written out once per process from the
-# models' metadata, it costs one round trip and none of the ORM's query building (about 1 ms
-# a request), and PostgreSQL plans it once per connection (``execute_prepared``); the
-# instances it builds are what the ORM's ``Model.from_db`` builds, without the columns no
-# respondent page reads (deferred: reading one costs a query, as with ``.defer()``).
+# The token lookup runs on every respondent request: ``Invitation.objects.select_related(
+# "fieldwork__form_version", "response").defer(...)``, with the SQL written once per process
+# from the models' metadata. Building that query took the ORM 0.6 ms of the 0.9 ms the
+# lookup costs, per request (docs/benchmarks.md, issue 17). The instances come from the ORM's
+# own ``Model.from_db``, without the columns no respondent page reads (deferred: reading one
+# costs a query, as with ``.defer()``).
 _JOINED = (  # model, alias, join condition, columns left out
     (Invitation, "i", "", ("token_hash", "created_at")),
     (Fieldwork, "f", "f.id = i.fieldwork_id", ("created_at", "created_by")),
@@ -152,33 +153,12 @@ def _invitation_from_row(row: tuple) -> Invitation:
         for index, converters in converting:
             for converter, column in converters:
                 values[index] = converter(values[index], column, db)
-        instances.append(_instance(model, db.alias, attnames, values))
+        instances.append(model.from_db(db.alias, attnames, values))
     invitation, fieldwork, version, response = instances
     _relate(fieldwork, "form_version", version)
     _relate(invitation, "fieldwork", fieldwork)
     _relate(invitation, "response", response)
     return invitation
-
-
-def _instance(model: type, alias: str, attnames: list[str], values: list):
-    """Return what ``model.from_db(alias, attnames, values)`` returns, built as Django builds
-    an unpickled instance: ``__new__`` and the values straight into ``__dict__`` (a column
-    left out is then deferred, as ``get_deferred_fields`` reads ``__dict__``).
-
-    ``Model.__init__`` runs ``setattr`` through each field's descriptor and sends two
-    signals; for the lookup's four instances that is half of building them, on every
-    respondent request. A model with ``pre_init`` or ``post_init`` receivers takes
-    ``from_db``, so they still run.
-    """
-    if (signals.pre_init.receivers or signals.post_init.receivers) and (
-            signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)):
-        return model.from_db(alias, attnames, values)
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(attnames, values, strict=True))
-    instance._state = ModelState()
-    instance._state.adding = False
-    instance._state.db = alias
-    return instance
 
 
 def _relate(instance, name: str, related) -> None:

@@ -8,15 +8,13 @@ against the answers the earlier one left, so answers are never lost or mixed.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import random
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Field
+from django.db import transaction
 from django.utils import timezone
 
 from peiling.fieldwork import selectors
@@ -39,7 +37,6 @@ from peiling.fieldwork.tokens import (
     token_hash,
     well_formed,
 )
-from peiling.prepared import execute_prepared
 from peiling.questionnaires.models import FormVersion
 
 #: Fields a respondent page posts besides the answers.
@@ -155,9 +152,9 @@ def response_start(
     NotOpenYet / Closed outside the window, LinkUsed for a link whose response is finished or
     was erased.
 
-    A personal link is claimed with one conditional ``UPDATE`` together with the ``INSERT``
-    of the response (one statement on PostgreSQL, one transaction elsewhere): of two starts
-    at once, the second finds the link taken, stores nothing and returns the first one's.
+    A personal link is claimed in the transaction that inserts the response, by a
+    conditional ``UPDATE`` of the link: of two starts at once, the second waits for the
+    first's row lock, finds the link taken, keeps nothing and returns the first one's.
     """
     now = now or timezone.now()
     _check_window(fieldwork, now)
@@ -178,60 +175,19 @@ def response_start(
     # keys. Checking those here (``full_clean``) would cost three queries per respondent.
     response.clean_fields(exclude=["fieldwork", "form_version"])
     if invitation is None:
-        response.save(force_insert=True)  # one statement: atomic on its own
+        response.save(force_insert=True)
         return response
-    if not _insert_claiming(response, invitation.pk, now):
+    with transaction.atomic():
+        response.save(force_insert=True)
+        claimed = (Invitation.objects
+                   .filter(pk=invitation.pk, response__isnull=True, started_at__isnull=True)
+                   .update(response=response, started_at=now))
+        if not claimed:  # another start took the link first: keep nothing
+            transaction.set_rollback(True)
+    if not claimed:
         return _started_before(invitation.pk)
     invitation.response, invitation.started_at = response, now
     return response
-
-
-def _insert_claiming(response: Response, invitation_pk: int, now: dt.datetime) -> bool:
-    """Insert ``response`` if the personal link ``invitation_pk`` has no response yet, and
-    link the two; return False (nothing stored) when another start claimed the link first."""
-    db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "postgresql":
-        with transaction.atomic():
-            response.save(force_insert=True)
-            if _claim(invitation_pk, response.pk, now):
-                return True
-            transaction.set_rollback(True)  # the link was taken: keep nothing
-        return False
-    # One statement instead of BEGIN, INSERT, UPDATE and COMMIT: three round trips fewer for
-    # every respondent. The claim draws the response's id from its sequence; the INSERT
-    # takes it from the claim, so it inserts nothing when the claim found the link taken.
-    fields = _inserted_fields()
-    values = [field.get_db_prep_save(field.pre_save(response, add=True), db)
-              for field in fields]
-    started_at = Invitation._meta.get_field("started_at").get_db_prep_save(now, db)
-    row, _count = execute_prepared(_insert_claiming_sql(), [started_at, invitation_pk, *values])
-    if row is None:
-        return False
-    response.pk = row[0]
-    response._state.adding, response._state.db = False, db.alias
-    return True
-
-
-@functools.cache
-def _inserted_fields() -> list[Field]:
-    return [field for field in Response._meta.concrete_fields if not field.primary_key]
-
-
-@functools.cache
-def _insert_claiming_sql() -> str:
-    quote = connection.ops.quote_name
-    table, pk = Response._meta.db_table, Response._meta.pk.column
-    columns = ", ".join(quote(field.column) for field in _inserted_fields())
-    # Typed placeholders: in a SELECT list PostgreSQL would not infer them from the columns.
-    values = ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})"
-                       for field in _inserted_fields())
-    return (f"WITH claimed AS (UPDATE {quote(Invitation._meta.db_table)} "  # noqa: S608
-            f"SET {quote('response_id')} = nextval(pg_get_serial_sequence('{table}', '{pk}')), "
-            f"{quote('started_at')} = %s "
-            f"WHERE {quote('id')} = %s AND {quote('response_id')} IS NULL "
-            f"AND {quote('started_at')} IS NULL RETURNING {quote('response_id')}) "
-            f"INSERT INTO {quote(table)} ({quote(pk)}, {columns}) "
-            f"SELECT {quote('response_id')}, {values} FROM claimed RETURNING {quote(pk)}")
 
 
 def _started_before(invitation_pk: int) -> Response:
@@ -243,23 +199,6 @@ def _started_before(invitation_pk: int) -> Response:
     if invitation.response.is_finished:
         raise LinkUsed("the response of this token is finished")
     return invitation.response
-
-
-def _claim(invitation_pk: int, response_pk: int, now: dt.datetime) -> bool:
-    """Link a new response to a personal link that has none; return whether it had none."""
-    db = connections[DEFAULT_DB_ALIAS]
-    started_at = Invitation._meta.get_field("started_at").get_db_prep_save(now, db)
-    _row, count = execute_prepared(_claim_sql(), [response_pk, started_at, invitation_pk])
-    return count == 1
-
-
-@functools.cache
-def _claim_sql() -> str:
-    quote = connection.ops.quote_name
-    return (f"UPDATE {quote(Invitation._meta.db_table)} "  # noqa: S608  (names from the model)
-            f"SET {quote('response_id')} = %s, {quote('started_at')} = %s "
-            f"WHERE {quote('id')} = %s AND {quote('response_id')} IS NULL "
-            f"AND {quote('started_at')} IS NULL")
 
 
 def response_submit(
@@ -339,49 +278,17 @@ def _save_step(response: Response, step: Step, page_key: str, language: str,
 
 def _update_if_version(response: Response, changes: Mapping[str, Any],
                        finished_at: dt.datetime | None = None) -> int:
-    """Write ``changes`` to the response if it is still at ``response.version``; return the
-    number of rows written (0 or 1). With ``finished_at``, mark its personal link finished
-    in the same statement (PostgreSQL) or transaction.
-
-    ``Response.objects.filter(pk=..., version=...).update(...)`` in SQL written once per
-    process: this runs on every page submit, and building the query took the ORM about as
-    long as the database takes to run it.
-    """
-    fields = [Response._meta.get_field(name) for name in changes]
-    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it looks the wrapper up on each use
-    values = [field.get_db_prep_save(changes[field.name], db) for field in fields]
-    update = _update_sql(tuple(field.column for field in fields))
-    if finished_at is None:  # one statement: atomic on its own
-        return execute_prepared(update, [*values, response.pk, response.version])[1]
-    if db.vendor == "postgresql":  # one statement, not BEGIN, two UPDATEs and COMMIT
-        finished = Invitation._meta.get_field("finished_at").get_db_prep_save(finished_at, db)
-        row, _count = execute_prepared(_finishing_sql(update),
-                                       [*values, response.pk, response.version, finished])
-        return row[0]
+    """Write ``changes`` to the response if it is still at ``response.version`` (optimistic
+    versioning: no other submit came first); return the rows written (0 or 1). With
+    ``finished_at``, mark its personal link finished in the same transaction."""
+    unchanged = Response.objects.filter(pk=response.pk, version=response.version)
+    if finished_at is None:
+        return unchanged.update(**changes)  # one statement: atomic on its own
     with transaction.atomic():
-        saved = execute_prepared(update, [*values, response.pk, response.version])[1]
+        saved = unchanged.update(**changes)
         if saved:
             Invitation.objects.filter(response_id=response.pk).update(finished_at=finished_at)
     return saved
-
-
-@functools.cache
-def _finishing_sql(update: str) -> str:
-    quote = connection.ops.quote_name
-    pk = quote(Response._meta.pk.column)
-    return (f"WITH saved AS ({update} RETURNING {pk}), "  # noqa: S608  (names from the models)
-            f"finished AS (UPDATE {quote(Invitation._meta.db_table)} "
-            f"SET {quote('finished_at')} = %s "
-            f"WHERE {quote('response_id')} IN (SELECT {pk} FROM saved)) "
-            f"SELECT count(*) FROM saved")
-
-
-@functools.cache
-def _update_sql(columns: tuple[str, ...]) -> str:
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    return (f"UPDATE {quote(Response._meta.db_table)} SET {assignments} "  # noqa: S608
-            f"WHERE {quote(Response._meta.pk.column)} = %s AND {quote('version')} = %s")
 
 
 def responses_simulate(*, fieldwork: Fieldwork, n: int, seed: int | None = None,
