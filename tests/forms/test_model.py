@@ -108,3 +108,15 @@ def test_from_dict_refuses_unknown_kinds_and_types() -> None:
     data["children"][0]["kind"] = "repeat"
     with pytest.raises(ValueError, match="item kind must be 'group' or 'question'"):
         Form.from_dict(data)
+
+
+def test_metadata_keeps_its_order_through_json() -> None:
+    """Form order decides the export's columns; PostgreSQL's jsonb would reorder object keys,
+    so the pairs are stored as a list."""
+    import json
+
+    form = Form(form_id="f", title="F", metadata={"einde": "end", "begin": "start",
+                                                  "dag": "today"})
+    stored = json.loads(json.dumps(form.to_dict(), sort_keys=True))
+    assert list(Form.from_dict(stored).metadata) == ["einde", "begin", "dag"]
+    assert "metadata" not in Form(form_id="f", title="F").to_dict()

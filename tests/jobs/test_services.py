@@ -89,6 +89,7 @@ def test_only_tasks_past_the_timeout_are_recovered_and_only_resumable_ones_reque
     assert "not queued again" in DBTaskResult.objects.get().traceback
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections, as in production
 def test_the_worker_keeps_one_recovery_run_queued(settings) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     for _ in range(2):

@@ -305,8 +305,8 @@ class Form:
                 for name, choices in self.choice_lists.items()
             },
         }
-        if self.metadata:
-            data["metadata"] = dict(self.metadata)
+        if self.metadata:  # pairs, in form order: PostgreSQL's jsonb reorders an object's keys
+            data["metadata"] = [[name, kind] for name, kind in self.metadata.items()]
         return data
 
     @classmethod
@@ -325,7 +325,7 @@ class Form:
                 )
                 for name, choices in data.get("choice_lists", {}).items()
             },
-            metadata=dict(data.get("metadata", {})),
+            metadata=dict(data.get("metadata", ())),
         )
 
     def to_json(self) -> str:
