@@ -139,3 +139,16 @@ def test_prepared_statements_can_be_switched_off_for_a_pooler(tmp_path: Path) ->
                DATABASE_PREPARED_STATEMENTS="0")
     assert on.stdout.strip() == "{'server_side_binding': True, 'prepare_threshold': 5}"
     assert off.stdout.strip() == "{}"
+
+
+def test_a_var_folder_left_in_the_working_directory_is_named(tmp_path: Path) -> None:
+    """An install that ran from its own folder kept var/ there; the new default elsewhere
+    would make a new key. ``check`` says so (peiling.W003), and how to keep the old one."""
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "secret_key").write_text("oude-sleutel")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PEILING_VAR_DIR", "SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    result = subprocess.run([str(PEILING), "manage", "check"], capture_output=True, text=True,
+                            env=env, cwd=tmp_path, check=False)
+    assert "peiling.W003" in result.stderr
+    assert f"PEILING_VAR_DIR={tmp_path / 'var'}" in result.stderr

@@ -11,6 +11,7 @@
 | DEBUG | off | never on in production |
 | ALLOWED_HOSTS | localhost,127.0.0.1,[::1] | comma-separated host names |
 | PEILING_SECURE | on | HTTPS-only cookies, HSTS, SSL redirect; off only for local HTTP |
+| PEILING_PROXY_COUNT | 0 | reverse proxies in front of peiling (log-in throttling per client) |
 | PEILING_VAR_DIR | <checkout>/var | files peiling writes: SQLite database, secret key, static |
 |  |  | files; an installed package uses <python prefix>/var/peiling |
 | PEILING_BASE_URL | http://127.0.0.1:8000 | the address respondents and researchers use |
@@ -75,6 +76,11 @@ def _default_var_dir() -> Path:
 
 
 VAR_DIR = Path(os.environ.get("PEILING_VAR_DIR") or _default_var_dir()).resolve()
+#: A ``var/`` with a secret key in the working directory that peiling no longer uses: before
+#: 2026-12 the default was ``./var``. System check peiling.W003 names it.
+PEILING_FORMER_VAR_DIR = (
+    None if os.environ.get("PEILING_VAR_DIR") or Path("var").resolve() == VAR_DIR
+    or not (Path("var") / "secret_key").is_file() else Path("var").resolve())
 #: Whether SECRET_KEY came from the environment (a deploy check warns when it did not).
 SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("SECRET_KEY"))
 SECRET_KEY = _secret_key(VAR_DIR)
@@ -176,6 +182,10 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=5)
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+#: Reverse proxies in front of the app servers: the client's address is then the one the
+#: outermost proxy added to X-Forwarded-For (peiling.accounts.network).
+PEILING_PROXY_COUNT = int(os.environ.get("PEILING_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "peiling.accounts.network.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

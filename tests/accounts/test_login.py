@@ -64,3 +64,22 @@ def test_the_locked_page_says_what_to_do_in_dutch(django_user_model) -> None:
     html = page.content.decode()
     assert page.status_code == 429 and "<h1>Te veel pogingen</h1>" in html
     assert "Probeer het over 5 minuten opnieuw" in html
+
+
+def test_behind_a_proxy_the_client_is_the_address_the_proxy_saw(settings,
+                                                                 django_user_model) -> None:
+    """Behind one proxy every request comes from it: throttling goes by the address it
+    appended, and a forged X-Forwarded-For entry further left changes nothing."""
+    settings.PEILING_PROXY_COUNT = 1
+    django_user_model.objects.create_user("onderzoeker", password=PASSWORD, is_staff=True)
+
+    def log_in(client_address: str, forged: str, password: str) -> int:
+        client = Client(REMOTE_ADDR="127.0.0.9",
+                        HTTP_X_FORWARDED_FOR=f"{forged}, {client_address}")
+        return client.post("/admin/login/", {"username": "onderzoeker",
+                                             "password": password}).status_code
+
+    for n in range(10):
+        log_in("127.0.0.20", f"127.1.0.{n}", f"fout-{n}")  # a new forged address every time
+    assert log_in("127.0.0.20", "127.1.1.1", PASSWORD) == 429  # locked all the same
+    assert log_in("127.0.0.21", "127.0.0.20", PASSWORD) == 302  # another client is not

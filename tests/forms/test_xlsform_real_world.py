@@ -224,6 +224,13 @@ def test_or_other_adds_the_choice_and_the_text_question(tmp_path) -> None:
     assert form.question("taken_other").relevant == "selected(${taken}, 'other')"
 
 
+@pytest.mark.parametrize("spelling", ["or other", "or specify other", "or_other"])
+def test_every_spelling_of_or_other_pyxform_accepts(spelling, tmp_path) -> None:
+    form = read_xlsform(write_workbook(OR_OTHER.replace("org or_other", f"org {spelling}"),
+                                       tmp_path / "form.xlsx"))
+    assert form.question("org_other").relevant == "selected(${org}, 'other')"
+
+
 def test_or_other_names_must_stay_unique(tmp_path) -> None:
     checked = check_xlsform(write_workbook(OR_OTHER.replace(
         "| select_multiple taak or_other | taken |", "| text | org_other |"), tmp_path / "f.xlsx"))
@@ -273,3 +280,39 @@ def test_every_unsupported_feature_is_named_and_the_rest_still_checked(tmp_path)
         "survey!11 (calculation): external data (pulldata()) is not supported by peiling; "
         "compute the value in the form or load it into the panel profile",
     ]
+
+
+def test_metadata_cannot_be_used_in_expressions(tmp_path) -> None:
+    checked = check_xlsform(write_workbook("""
+## survey
+| type | name | label | constraint |
+| today | dag | | |
+| date | geboren | Geboortedatum? | . < ${dag} |
+""", tmp_path / "form.xlsx"))
+    assert [str(p) for p in checked.problems] == [
+        "survey!3 (constraint): '${dag}' is metadata: recorded with the response, but it has "
+        "no value while the questionnaire is answered; use today() instead"]
+
+
+def test_or_other_and_metadata_survive_writing_and_reading(tmp_path) -> None:
+    from peiling.forms.xlsform_writer import write_xlsform
+
+    form = read_xlsform(write_workbook(OR_OTHER.replace(
+        "| select_one org or_other | org |", "| start | begin | | |\n"
+        "| select_one org or_other | org |"), tmp_path / "form.xlsx"))
+    assert dict(form.metadata) == {"begin": "start"}
+    write_xlsform(form, tmp_path / "again.xlsx")
+    again = check_xlsform(tmp_path / "again.xlsx")
+    assert again.problems == () and again.form == form
+
+
+def test_two_spellings_of_one_column_are_a_problem(tmp_path) -> None:
+    checked = check_xlsform(write_workbook("""
+## survey
+| type | name | label | relevant | bind::relevant |
+| integer | uren | Uren? | | |
+| integer | dagen | Dagen? | ${uren} > 1 | ${uren} > 2 |
+""", tmp_path / "form.xlsx"))
+    assert [str(p) for p in checked.problems] == [
+        "survey!1 (bind::relevant): columns 'relevant' and 'bind::relevant' are the same "
+        "column (pyxform reads them as one); keep one of them"]

@@ -98,3 +98,39 @@ def test_the_worker_keeps_one_recovery_run_queued(settings) -> None:
                                           status="READY")
     assert waiting.count() == 1
     assert waiting.get().run_after > timezone.now()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recovery_runs_do_not_pile_up(settings) -> None:
+    from peiling.jobs.tasks import recover_stalled_tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    recover_stalled_tasks.enqueue(True)
+    recover_stalled_tasks.enqueue(True)  # a second worker started at the same moment
+    DBTaskResult.objects.update(run_after=timezone.now() - dt.timedelta(seconds=1))
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    runs = DBTaskResult.objects.filter(task_path="peiling.jobs.tasks.recover_stalled_tasks")
+    assert runs.filter(status="READY").count() == 1
+    runs.filter(status="SUCCESSFUL").update(finished_at=timezone.now() - dt.timedelta(days=2))
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert runs.filter(status="SUCCESSFUL").count() == 1  # the older ones went
+
+
+def test_a_worker_knows_the_resumable_tasks_before_it_runs_any(tmp_path) -> None:
+    """``peiling manage worker`` recovers at start, before any task module was imported by
+    running a task: the panel's sending tasks must be registered by then."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import django; django.setup(); from peiling.jobs.services import RESUMABLE; "
+            "print(sorted(RESUMABLE))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "peiling.settings",
+           "PEILING_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, cwd=Path(__file__).resolve().parents[2], check=True)
+    assert result.stdout.strip() == str(["peiling.panel.tasks.send_deliveries",
+                                         "peiling.panel.tasks.send_due_reminders"])

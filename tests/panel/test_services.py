@@ -334,3 +334,18 @@ def test_an_excel_file_imports_like_a_csv(panel: Panel, tmp_path: Path) -> None:
     assert report.summary == "created 1, updated 0, unchanged 0, refused 1"
     assert report.refused[0].row == 3
     assert Member.objects.get().profile == {"org_type": "rijk", "birth_year": 1970}
+
+
+def test_a_start_racing_the_erasure_stores_nothing(panel, add_member, fieldwork) -> None:
+    """The respondent's page read the link just before the member was erased: the start
+    that follows finds it revoked and stores no response with the erased profile."""
+    from peiling.fieldwork import services as fieldwork_services
+    from peiling.fieldwork.errors import LinkUnknown
+
+    member = add_member("jan@example.org", org_type="gemeente")
+    invite_all(panel, fieldwork)
+    link = PanelInvitation.objects.select_related("invitation").get().invitation
+    services.member_erase(member=member)  # after the page read ``link``
+    with pytest.raises(LinkUnknown):
+        fieldwork_services.response_start(fieldwork=fieldwork, language="nl", invitation=link)
+    assert Response.objects.count() == 0

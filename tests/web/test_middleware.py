@@ -77,17 +77,26 @@ def test_a_dropped_connection_is_retried_once_for_get_and_is_a_503_for_post() ->
     outage = DatabaseOutage(flaky)
     factory = RequestFactory()
     request = factory.get("/s/x/")
-    request.resolver_match = SimpleNamespace(func=flaky, args=(), kwargs={})
+    request.resolver_match = SimpleNamespace(func=flaky, args=(), kwargs={}, namespace="")
     try:
         flaky(request)
     except OperationalError as error:
         assert outage.process_exception(request, error).content == b"ok"
     assert calls == ["GET", "GET"]
     post = factory.post("/s/x/", {"q1": "ja", "page": "p1"})
-    post.resolver_match = request.resolver_match
+    post.resolver_match = SimpleNamespace(func=flaky, args=(), kwargs={}, namespace="fieldwork")
     refused = outage.process_exception(post, OperationalError("gone"))
     assert (refused.status_code, refused["Retry-After"]) == (503, str(RETRY_AFTER))
     assert calls == ["GET", "GET"]  # a POST is never run twice
+    assert '<input type="hidden" name="q1" value="ja">' in refused.content.decode()
+
+
+def test_the_503_page_never_echoes_a_log_in_form() -> None:
+    outage = DatabaseOutage(lambda request: HttpResponse("ok"))
+    login = RequestFactory().post("/admin/login/", {"username": "a", "password": "geheim-123"})
+    login.resolver_match = SimpleNamespace(func=None, args=(), kwargs={}, namespace="admin")
+    page = outage.process_exception(login, OperationalError("gone")).content.decode()
+    assert "geheim-123" not in page and 'type="hidden"' not in page
 
 
 def _kill_own_backend() -> None:

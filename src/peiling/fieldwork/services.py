@@ -22,6 +22,7 @@ from peiling.fieldwork.answers import TamperedSubmit, answers_from_json, answers
 from peiling.fieldwork.device import device_class
 from peiling.fieldwork.errors import (
     Closed,
+    LinkUnknown,
     LinkUsed,
     NotOpenYet,
     PageUnavailable,
@@ -149,8 +150,8 @@ def response_start(
     """Start a response through a personal link (``invitation``) or an open link (``source``).
 
     Starting twice through one personal link returns the response already started. Raise
-    NotOpenYet / Closed outside the window, LinkUsed for a link whose response is finished or
-    was erased.
+    NotOpenYet / Closed outside the window, LinkUsed for a link whose response is finished,
+    LinkUnknown for a link revoked by erasure (also when that happens during the start).
 
     A personal link is claimed in the transaction that inserts the response, by a
     conditional ``UPDATE`` of the link: of two starts at once, the second waits for the
@@ -181,6 +182,7 @@ def response_start(
         response.save(force_insert=True)
         claimed = (Invitation.objects
                    .filter(pk=invitation.pk, response__isnull=True, started_at__isnull=True)
+                   .exclude(token_hash__startswith=REVOKED_PREFIX)  # erased meanwhile
                    .update(response=response, started_at=now))
         if not claimed:  # another start took the link first: keep nothing
             transaction.set_rollback(True)
@@ -194,6 +196,8 @@ def _started_before(invitation_pk: int) -> Response:
     """Return the response a personal link started before; raise LinkUsed when it is
     finished or was erased."""
     invitation = Invitation.objects.select_related("response").get(pk=invitation_pk)
+    if invitation.token_hash.startswith(REVOKED_PREFIX):
+        raise LinkUnknown("the link was revoked (erasure)")
     if invitation.response is None:
         raise LinkUsed("this token's response was unlinked")
     if invitation.response.is_finished:

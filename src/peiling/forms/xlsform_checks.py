@@ -74,6 +74,7 @@ class Checker:
         self.names: dict[str, int] = {}
         self.lists: dict[str, list[str]] = {}
         self.list_columns: set[str] = set()
+        self.metadata_names: set[str] = set()
 
     def add(self, sheet: str, row: int | None, column: str | None, message: str, code: str,
             *, warning: bool = False) -> None:
@@ -87,6 +88,11 @@ class Checker:
             if name in self.sheets and self.sheets[name].rows:
                 self.add(name, None, None, f"the '{name}' sheet is ignored: peiling does not use "
                          "it", "ignored_sheet", warning=True)
+        for sheet in self.sheets.values():
+            for first, second in sheet.duplicates:
+                self.add(sheet.name, 1, second, f"columns '{first}' and '{second}' are the same "
+                         "column (pyxform reads them as one); keep one of them",
+                         "duplicate_column")
         self._check_survey_columns()
         self._check_settings()
         self._check_choices()
@@ -165,6 +171,8 @@ class Checker:
             if kind.kind == "end_group" or kind.closing or not name:
                 continue
             self._claim(name, number)
+            if kind.metadata is not None:
+                self.metadata_names.add(name)
             if kind.or_other:
                 self._claim(f"{name}_other", number)
         return rows
@@ -310,7 +318,9 @@ class Checker:
                 self.add("survey", number, column, str(error.message), "expression_syntax")
                 continue
             for reference in sorted(expression.references):
-                if reference not in self.names:
+                if reference in self.metadata_names:
+                    self._metadata_reference(number, column, reference)
+                elif reference not in self.names:
                     self.add(
                         "survey",
                         number,
@@ -338,12 +348,17 @@ class Checker:
                             "unknown_choice_column",
                         )
 
+    def _metadata_reference(self, number: int, column: str, reference: str) -> None:
+        self.add("survey", number, column, _metadata_message(reference), "metadata_reference")
+
     def _check_piping(self, number: int, values: Mapping[str, str]) -> None:
         for column, text in values.items():
             if _base(column)[0] not in TRANSLATABLE_COLUMNS:
                 continue
             for reference in sorted(expressions.references_in_text(text)):
-                if reference not in self.names:
+                if reference in self.metadata_names:
+                    self._metadata_reference(number, column, reference)
+                elif reference not in self.names:
                     self.add(
                         "survey",
                         number,
@@ -362,3 +377,8 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _metadata_message(reference: str) -> str:
+    return (f"'${{{reference}}}' is metadata: recorded with the response, but it has no value "
+            "while the questionnaire is answered; use today() instead")

@@ -70,6 +70,8 @@ class Sheet:
     columns: list[str] = field(default_factory=list)
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     original: dict[str, str] = field(default_factory=dict)
+    #: Pairs of headers that name the same column (``relevant`` and ``bind::relevant``).
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
 
     def used_columns(self) -> list[str]:
         return [c for c in self.columns if any(values.get(c) for _, values in self.rows)]
@@ -138,6 +140,9 @@ def _xlsx_rows(data: bytes) -> dict[str, list[list[Any]]]:
     try:
         return {sheet.title.strip().lower(): [list(row) for row in sheet.iter_rows(
             values_only=True)] for sheet in workbook.worksheets}
+    except Exception as error:  # a damaged sheet fails only when it is read
+        raise FormError([Problem(f"the workbook is damaged and cannot be read ({error})")]
+                        ) from None
     finally:
         workbook.close()
 
@@ -147,7 +152,7 @@ def _xls_rows(data: bytes) -> dict[str, list[list[Any]]]:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     except Exception as error:  # xlrd raises XLRDError, CompDocError, struct errors...
         text = str(error)
         reason = ("it is password-protected or encrypted; save it without a password"
@@ -155,26 +160,34 @@ def _xls_rows(data: bytes) -> dict[str, list[list[Any]]]:
                   else f"it is damaged ({text})")
         raise FormError([Problem(f"the Excel 97-2003 workbook (.xls) cannot be read: {reason}")]
                         ) from None
-    sheets: dict[str, list[list[Any]]] = {}
     try:
-        for sheet in book.sheets():
-            rows = []
-            for number in range(sheet.nrows):
-                row = []
-                for cell in sheet.row(number):
-                    value = cell.value
-                    if cell.ctype == xlrd.XL_CELL_DATE:
-                        value = xlrd.xldate_as_datetime(value, book.datemode).date().isoformat()
-                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                        value = bool(value)
-                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                        value = None
-                    row.append(value)
-                rows.append(row)
-            sheets[sheet.name.strip().lower()] = rows
+        return _xls_sheets(book)
+    except Exception as error:  # with on_demand, a damaged sheet fails only when it is read
+        raise FormError([Problem(f"the Excel 97-2003 workbook (.xls) cannot be read: it is "
+                                 f"damaged ({error})")]) from None
     finally:
         book.release_resources()
+
+
+def _xls_sheets(book: Any) -> dict[str, list[list[Any]]]:
+    sheets: dict[str, list[list[Any]]] = {}
+    for sheet in book.sheets():
+        sheets[sheet.name.strip().lower()] = [
+            [_xls_value(cell, book.datemode) for cell in sheet.row(number)]
+            for number in range(sheet.nrows)]
     return sheets
+
+
+def _xls_value(cell: Any, datemode: int) -> Any:
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        return xlrd.xldate_as_datetime(cell.value, datemode).date().isoformat()
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    return cell.value
 
 
 def _sheet(name: str, rows: list[list[Any]]) -> Sheet:
@@ -185,9 +198,12 @@ def _sheet(name: str, rows: list[list[Any]]) -> Sheet:
     double_colon = any("::" in header for header in written)
     for header in written:
         column = canonical_header(name, header, double_colon=double_colon) if header else ""
-        if column and column not in sheet.original:
+        if column in sheet.original:
+            sheet.duplicates.append((sheet.original[column], header))
+            column = ""
+        elif column:
             sheet.original[column] = header
-        sheet.columns.append(column if column not in sheet.columns else "")
+        sheet.columns.append(column)
     for number, values in enumerate(rows[1:], start=2):
         cells = [_cell_text(value) for value in values]
         row = {col: cell for col, cell in zip(sheet.columns, cells, strict=False) if col and cell}

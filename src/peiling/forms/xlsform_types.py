@@ -46,6 +46,7 @@ _CONTROL = {
     "end_repeat": None, "end repeat": None, "end lgroup": None, "end looped group": None,
     "end_loop": None, "end loop": None,
 }  # fmt: skip
+_OR_OTHER = (("or", "specify", "other"), ("or", "other"), ("or_other",))
 _EXTERNAL = ("select_one_external", "select one external", "csv-external", "xml-external")
 
 
@@ -100,8 +101,10 @@ def _choice_type(written: str, words: list[str], pyxform_kind: str) -> RowType:
             "rank": "rank"}.get(pyxform_kind)
     if kind is None:
         return RowType(written, feature=f"type '{written}'")
-    or_other = bool(words) and words[-1].lower() == "or_other"
-    if or_other:
-        words = words[:-1]
+    or_other = False
+    for suffix in _OR_OTHER:  # pyxform's spellings of "specify other"
+        if words[-len(suffix):] == list(suffix):
+            words, or_other = words[:-len(suffix)], True
+            break
     return RowType(written, kind=kind, list_name=words[0] if len(words) == 1 else "",
                    or_other=or_other)

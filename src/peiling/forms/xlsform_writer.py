@@ -41,6 +41,8 @@ def write_xlsform(form: Form, target: str | Path | IO[bytes]) -> None:
         survey_columns += [_column(column, language) for language in languages]
     survey_columns += list(_PLAIN)
     survey.append(survey_columns)
+    for name, kind in form.metadata.items():  # start, end, today: the response records them
+        _append(survey, [kind, name] + [None] * (len(survey_columns) - 2))
     for row in _survey_rows(form.children):
         _append(survey, [_cell(row.get(column)) for column in survey_columns])
 

@@ -11,6 +11,11 @@ never done. Recovery, written here because the backend has none:
   claimed (an e-mail left *claimed* stays unconfirmed, "onbekend", until a person releases
   it) and does what it never reached.
 
+There is no heartbeat, so a task still running after the timeout counts as dead: tasks must
+stay well within it (sending e-mail: ``BATCH`` of 500 per task, seconds; a reminder run only
+queues such batches). Queued again while the first still runs, the claims still send nobody
+an e-mail twice.
+
 ``recover_stalled_tasks`` (``tasks.py``) runs this every ``RECOVERY_INTERVAL`` on a worker
 started with ``peiling manage worker``.
 """

@@ -18,12 +18,22 @@ def recovery_interval() -> dt.timedelta:
     return min(RECOVERY_INTERVAL, task_timeout() / 2)
 
 
+#: How long the results of finished recovery runs are kept (one a minute would pile up).
+KEEP_RESULTS = dt.timedelta(days=1)
+
+
 @task()
 def recover_stalled_tasks(repeat: bool = True) -> dict[str, int]:
     """Recover tasks whose worker died; with ``repeat``, run again after
     ``recovery_interval()``. The next run is queued first, so a worker killed during this one
-    leaves it queued."""
-    if repeat:
-        run_after = timezone.now() + recovery_interval()
-        recover_stalled_tasks.using(run_after=run_after).enqueue(True)
+    leaves it queued; unless another run is already waiting (two workers that started at
+    once), so that one run stays queued."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    runs = DBTaskResult.objects.filter(task_path=recover_stalled_tasks.module_path)
+    if repeat and not runs.filter(status=TaskResultStatus.READY).exists():
+        recover_stalled_tasks.using(run_after=now + recovery_interval()).enqueue(True)
+    runs.filter(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - KEEP_RESULTS).delete()
     return dataclasses.asdict(tasks_recover())

@@ -7,4 +7,7 @@ class PanelConfig(AppConfig):
     verbose_name = _("Panels")
 
     def ready(self) -> None:
-        from peiling.panel import checks  # noqa: F401  (registers the system checks)
+        from peiling.panel import (
+            checks,  # noqa: F401  (registers the system checks)
+            tasks,  # noqa: F401  (registers its resumable tasks)
+        )

@@ -50,6 +50,7 @@ __all__ = [
     "invitations_queue",
     "reminder_schedule_set",
     "reminders_queue",
+    "reminders_queue_due",
     "reminders_send",
 ]
 
@@ -126,6 +127,26 @@ def reminders_queue(*, fieldwork: Fieldwork, force: bool = False) -> QueueReport
 
     tasks.send_due_reminders.enqueue(fieldwork.pk, force)
     return QueueReport(messages=0, tasks=1)
+
+
+def reminders_queue_due(*, fieldwork: Fieldwork, force: bool = False,
+                        now: dt.datetime | None = None) -> QueueReport:
+    """Queue the reminders due at ``now`` as sending tasks of ``BATCH`` (only while the
+    fieldwork is open): each task is short, and queueing again sends nobody anything twice
+    (the e-mails are claimed per member and number), so a worker's death costs nothing."""
+    from peiling.panel import tasks
+
+    now = now or timezone.now()
+    if fieldwork_selectors.fieldwork_window(fieldwork=fieldwork, now=now) != "open":
+        return QueueReport(messages=0, tasks=0)
+    messages = queued = 0
+    for number, ids in selectors.reminders_due(fieldwork=fieldwork, now=now,
+                                               force=force).items():
+        for start in range(0, len(ids), BATCH):
+            tasks.send_deliveries.enqueue(list(ids[start:start + BATCH]), number)
+            queued += 1
+        messages += len(ids)
+    return QueueReport(messages=messages, tasks=queued)
 
 
 def reminders_send(*, fieldwork: Fieldwork, force: bool = False, now: dt.datetime | None = None,

@@ -14,7 +14,7 @@ from django_tasks import task
 
 from peiling.fieldwork.models import Fieldwork
 from peiling.jobs.services import resumable
-from peiling.panel.mailing import SendReport, deliveries_send, reminders_send
+from peiling.panel.mailing import QueueReport, deliveries_send, reminders_queue_due
 from peiling.panel.services import members_erase_expired
 
 #: How often the retention task runs once it is scheduled.
@@ -32,12 +32,12 @@ def send_deliveries(panel_invitation_ids: list[int], number: int) -> dict[str, i
 @resumable
 @task()
 def send_due_reminders(fieldwork_id: int, force: bool = False) -> dict[str, int]:
-    """Send the reminders of a fieldwork that are due now (``force``: the next one to every
-    member who has not completed)."""
+    """Queue the reminders of a fieldwork that are due now (``force``: the next one to every
+    member who has not completed) as ``send_deliveries`` tasks of ``BATCH`` e-mails."""
     fieldwork = Fieldwork.objects.filter(pk=fieldwork_id).first()
-    report = SendReport() if fieldwork is None else reminders_send(fieldwork=fieldwork,
-                                                                   force=force)
-    return dataclasses.asdict(report)
+    report = (QueueReport(messages=0, tasks=0) if fieldwork is None
+              else reminders_queue_due(fieldwork=fieldwork, force=force))
+    return {"messages": report.messages, "tasks": report.tasks}
 
 
 @task()

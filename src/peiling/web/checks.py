@@ -38,6 +38,25 @@ def check_secret_key_source(app_configs, **kwargs):
 
 
 @register()
+def check_former_var_dir(app_configs, **kwargs):
+    """Warn when the working directory holds the ``var/`` an older peiling used by default:
+    its secret key signs the links already mailed, and its SQLite file may hold the data."""
+    former = getattr(settings, "PEILING_FORMER_VAR_DIR", None)
+    if former is None:
+        return []
+    return [
+        Warning(
+            f"{former} holds a secret key, but peiling now keeps its files in "
+            f"{settings.VAR_DIR} (before 2026-12 the default was var/ in the working "
+            "directory).",
+            hint=f"To keep the links already mailed and the data, set PEILING_VAR_DIR={former} "
+            "(or SECRET_KEY and DATABASE_URL).",
+            id="peiling.W003",
+        )
+    ]
+
+
+@register()
 def check_base_url(app_configs, **kwargs):
     url = settings.PEILING_BASE_URL
     if not url.startswith(("http://", "https://")):

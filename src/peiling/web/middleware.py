@@ -38,8 +38,8 @@ class DatabaseOutage:
     """A view that lost its database connection (a restart, a failover): run an idempotent
     request (``GET``/``HEAD``) once more on a new connection; otherwise, or when that fails
     too, answer 503 with ``Retry-After`` and a page that keeps a respondent's answers in a
-    form to send again. Nothing of the failed request was stored: the page submit's
-    transaction did not commit."""
+    form to send again. Sending them again is safe: a page submit is applied to the answers
+    as stored, whether or not the lost request's write reached the database."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -55,8 +55,13 @@ class DatabaseOutage:
         match = request.resolver_match
         if request.method in ("GET", "HEAD") and match is not None:
             try:
-                return match.func(request, *match.args, **match.kwargs)
-            except _DROPPED as again:
+                response = match.func(request, *match.args, **match.kwargs)
+                if hasattr(response, "render"):  # a TemplateResponse queries as it renders
+                    response.render()
+                return response
+            except DatabaseError as again:
+                if not _connection_lost(again):
+                    raise
                 exception = again
                 _close_connections()
         logger.warning("database unavailable for %s %s: %s", request.method, request.path,
@@ -84,8 +89,12 @@ def _close_connections() -> None:
 
 
 def _unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 page; on a respondent page it keeps the posted answers in a form to send
+    again (nowhere else: a log-in form's password must never come back in a page)."""
+    match = request.resolver_match
+    respondent = match is not None and match.namespace == "fieldwork"
     posted = [(name, value) for name, values in request.POST.lists() for value in values] \
-        if request.method == "POST" else []
+        if request.method == "POST" and respondent else []
     response = render(request, "web/unavailable.html", {
         "language": translation.get_language(), "posted": posted, "action": request.path,
         "retry_minutes": max(1, RETRY_AFTER // 60)}, status=503)
