@@ -207,22 +207,7 @@ CASES = {
 """,
         ["survey!2 (type): the row has no type; fill in a type or delete the row"],
     ),
-    "unsupported appearance": (
-        """
-## survey
-| type | name | label | appearance |
-| select_one yn | q1 | Ja? | quick |
-| integer | q2 | Getal | numbers |
-## choices
-| list_name | name | label |
-| yn | ja | Ja |
-""",
-        [
-            "survey!2 (appearance): appearance 'quick' is not supported by peiling; for select_one use likert, minimal",
-            "survey!3 (appearance): appearance 'numbers' is not supported by peiling; a integer takes no appearance",
-        ],
-    ),
-    "unsupported parameter": (
+    "invalid parameter": (
         """
 ## survey
 | type | name | label | parameters |
@@ -234,7 +219,6 @@ CASES = {
 | yn | ja | Ja |
 """,
         [
-            "survey!2 (parameters): parameter 'seed' is not supported for select_one; use randomize",
             "survey!3 (parameters): randomize must be true or false (got 'misschien')",
             "survey!4 (parameters): range start must be a number (got 'een')",
         ],
@@ -336,6 +320,30 @@ WARNINGS = {
         ["settings!1 (instance_name): setting 'instance_name' is ignored: peiling does not use it",
          "settings!1 (public_key): setting 'public_key' is ignored: peiling does not use it"],
     ),
+    "appearances and parameters of other clients": (
+        """
+## survey
+| type | name | label | appearance | parameters |
+| select_one yn | q1 | Ja? | quick | randomize=true seed=3 |
+| integer | q2 | Getal | numbers | |
+| begin_group | g | Groep | w2 | |
+| text | q3 | Tekst | multiline | |
+| end_group | | | | |
+## choices
+| list_name | name | label |
+| yn | ja | Ja |
+""",
+        ["survey!2 (appearance): appearance 'quick' is ignored: peiling supports likert, minimal "
+         "for a select_one",
+         "survey!2 (parameters): parameter 'seed' is ignored for a select_one (peiling uses "
+         "randomize)",
+         "survey!3 (appearance): appearance 'numbers' is ignored: peiling shows every integer "
+         "one way",
+         "survey!4 (appearance): appearance 'w2' is ignored: peiling supports field-list, "
+         "table-list for a begin_group",
+         "survey!5 (appearance): appearance 'multiline' is ignored: peiling shows every text "
+         "one way"],
+    ),
     "external choices sheet no question needs": (
         """
 ## survey
@@ -389,7 +397,6 @@ def test_every_problem_of_one_form_is_reported_in_sheet_order(tmp_path: Path) ->
         ("survey", 4, "name", "duplicate_name"),
         ("survey", 2, "type", "unsupported_type"),
         ("survey", 3, "relevant", "unknown_reference"),
-        ("survey", 4, "appearance", "unsupported_appearance"),
     ]
 
 

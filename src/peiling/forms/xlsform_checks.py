@@ -248,21 +248,16 @@ class Checker:
             self.add("survey", number, "type", f"list '{kind.list_name}' already has a choice "
                      "'other', which or_other adds; remove one of them", "duplicate_choice")
     def _check_appearance(self, number: int, kind: str, appearance: str) -> None:
+        """An appearance peiling has no widget for changes only how a question looks: the
+        question works with peiling's own, so it is a warning."""
         allowed = APPEARANCES.get("group" if kind == "begin_group" else kind, frozenset())
         for word in appearance.split():
             if word not in allowed:
-                hint = (
-                    f"for {kind} use {', '.join(sorted(allowed))}"
-                    if allowed
-                    else (f"a {kind} takes no appearance")
-                )
-                self.add(
-                    "survey",
-                    number,
-                    "appearance",
-                    f"appearance '{word}' is not supported by peiling; {hint}",
-                    "unsupported_appearance",
-                )
+                hint = (f"peiling supports {', '.join(sorted(allowed))} for a {kind}"
+                        if allowed else f"peiling shows every {kind} one way")
+                self.add("survey", number, "appearance",
+                         f"appearance '{word}' is ignored: {hint}", "ignored_appearance",
+                         warning=True)
 
     def _check_parameters(self, number: int, kind: str, text: str) -> None:
         if not text:
@@ -275,15 +270,11 @@ class Checker:
         )
         for key, value in parameters.items():
             key, value = key.strip(), value.strip()
-            if key not in allowed:
-                self.add(
-                    "survey",
-                    number,
-                    "parameters",
-                    f"parameter '{key}' is not supported "
-                    f"for {kind}" + (f"; use {', '.join(sorted(allowed))}" if allowed else ""),
-                    "unsupported_parameter",
-                )
+            if key not in allowed:  # another client's setting (seed, max-pixels...)
+                self.add("survey", number, "parameters",
+                         f"parameter '{key}' is ignored for a {kind}"
+                         + (f" (peiling uses {', '.join(sorted(allowed))})" if allowed else ""),
+                         "ignored_parameter", warning=True)
             elif key == "randomize" and value.lower() not in ("true", "false", "yes", "no"):
                 self.add(
                     "survey",
