@@ -24,6 +24,11 @@
 |  |  | or `immediate` (tasks run in the request; demo only) |
 | PEILING_RETENTION_DAYS | 365 | days after unsubscribe or bounce until a member is erased |
 | PEILING_TASK_TIMEOUT | 600 | seconds a task may run before its worker counts as dead |
+| PEILING_SESSION_HOURS | 8 | hours a researcher stays logged in |
+| PEILING_MFA_REQUIRED_FOR_BEHEERDER | on | a beheerder sets up two-factor log-in first |
+| PEILING_OIDC_SERVER_URL | empty | OpenID Connect issuer for single sign-on (off when empty) |
+| PEILING_OIDC_CLIENT_ID, PEILING_OIDC_CLIENT_SECRET | empty | the client registered there |
+| PEILING_OIDC_ID, PEILING_OIDC_NAME | sso, single sign-on | its id in URLs, its name on the page |
 """
 
 from __future__ import annotations
@@ -128,6 +133,12 @@ INSTALLED_APPS = [
     "peiling.jobs",
     "django_tasks",
     "django_tasks_db",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "axes",
 ]
 MIDDLEWARE = [
@@ -142,6 +153,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "axes.middleware.AxesMiddleware",
     "peiling.web.middleware.DatabaseOutage",
 ]
@@ -158,6 +171,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "peiling.web.context.researcher",
             ],
         },
     },
@@ -176,6 +190,7 @@ PASSWORD_HASHERS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = dt.timedelta(minutes=5)
@@ -195,7 +210,54 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "web:home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# Researcher accounts (django-allauth): log-in by e-mail address and password, reset by
+# e-mail, TOTP two-factor authentication (required for a beheerder, offered to everyone).
+# Nobody signs up: a beheerder adds the users of an organisation (peiling.accounts.adapters).
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "peiling.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "peiling.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[peiling] "
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# allauth's own limits stack on django-axes: wrong passwords per address and per account.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "peiling"
+PEILING_MFA_REQUIRED_FOR_BEHEERDER = _env_bool("PEILING_MFA_REQUIRED_FOR_BEHEERDER", True)
+# A researcher session ends after a working day, and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("PEILING_SESSION_HOURS", "8")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Single sign-on through OpenID Connect, for organisations that have it: set the three
+# variables; the log-in page then offers "Inloggen met <name>". Only users a beheerder added
+# (matched by verified e-mail address) get in.
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if os.environ.get("PEILING_OIDC_SERVER_URL"):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [{
+            "provider_id": os.environ.get("PEILING_OIDC_ID", "sso"),
+            "name": os.environ.get("PEILING_OIDC_NAME", "single sign-on"),
+            "client_id": os.environ.get("PEILING_OIDC_CLIENT_ID", ""),
+            "secret": os.environ.get("PEILING_OIDC_CLIENT_SECRET", ""),
+            "settings": {"server_url": os.environ["PEILING_OIDC_SERVER_URL"]},
+        }],
+    }
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_ONLY = False
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("peiling.fieldwork.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("allauth.urls")),
     path("", include("peiling.web.urls")),
     path("vragenlijsten/", include("peiling.questionnaires.urls")),
     path("panel/", include("peiling.panel.urls")),

@@ -15,6 +15,7 @@ import pyreadstat
 import pytest
 from django.utils import timezone
 
+from peiling.accounts.services import organisation_default
 from peiling.cli import main
 from peiling.exchange import services
 from peiling.exchange.writers import FORMATS, get_writer
@@ -144,7 +145,7 @@ def test_no_contact_data_in_any_export(fieldwork: Fieldwork, tmp_path: Path) -> 
     them, appear in no export of any format; nor does the respondent key."""
     from peiling.panel.models import Member, Panel
 
-    panel = Panel.objects.create(slug="ambtenaren", name="Ambtenarenpanel",
+    panel = Panel.objects.create(organisation=organisation_default(), slug="ambtenaren", name="Ambtenarenpanel",
                                  profile=fieldwork.form_version)  # fmt: skip
     Member.objects.create(panel=panel, email=EMAIL, name=NAME, status_changed_at=timezone.now(),
                           profile={"org": "gemeente"})  # fmt: skip

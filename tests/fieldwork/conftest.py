@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from peiling.accounts.services import organisation_default
 from peiling.fieldwork import services
 from peiling.fieldwork.flow import Flow
 from peiling.forms.xlsform import read_xlsform
@@ -36,7 +37,7 @@ def example_version(db, example_form):
 
 def version_of(form, source: bytes = b"") -> FormVersion:
     questionnaire, _ = Questionnaire.objects.get_or_create(
-        form_id=form.form_id, defaults={"title": form.title})
+        organisation=organisation_default(), form_id=form.form_id, defaults={"title": form.title})
     return FormVersion.objects.create(
         questionnaire=questionnaire, number=questionnaire.versions.count() + 1,
         version=form.version, content_hash=form.content_hash(), definition=form.to_dict(),

@@ -329,21 +329,19 @@ def test_every_widget_passes_axe_with_and_without_errors(live_server, launch, ma
     assert Response.objects.get().answers == {}
 
 
-def test_the_report_page_shows_its_charts_and_passes_axe(live_server, launch,
+def test_the_report_page_shows_its_charts_and_passes_axe(live_server, launch, make_user,
+                                                         organisation,
                                                          example_fieldwork) -> None:
     """The report of issue 6 in the browser: tables and SVG charts present, axe clean."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Permission
+    from tests.conftest import PASSWORD
 
     services.responses_simulate(fieldwork=example_fieldwork, n=60, seed=6, source="panel")
-    user = get_user_model().objects.create_user("onderzoeker", password="geheim-" + "x" * 12,
-                                                is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_report"))
+    user = make_user("analist", organisation)
     page = launch().new_page()
-    page.goto(f"{live_server.url}/admin/login/?next=/rapporten/{example_fieldwork.slug}/")
-    page.fill("#id_username", "onderzoeker")
-    page.fill("#id_password", "geheim-" + "x" * 12)
-    press(page.locator("input[type=submit]"))
+    page.goto(f"{live_server.url}/account/login/?next=/rapporten/{example_fieldwork.slug}/")
+    page.fill("#id_login", user.email)
+    page.fill("#id_password", PASSWORD)
+    press(page.locator("button[type=submit]"))
     assert page.locator("h1").first.inner_text().startswith("Hoe beoordelen ambtenaren")
     charts = page.locator("figure .chart img[alt]")
     assert charts.count() >= 3

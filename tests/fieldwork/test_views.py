@@ -11,7 +11,6 @@ import re
 from email.utils import parsedate_to_datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.views.decorators.cache import never_cache
@@ -412,14 +411,16 @@ def test_no_post_gives_a_500(client, all_types, data):
 
 
 def test_preview_needs_a_login_and_stores_nothing(client, example_version, django_user_model,
-                                                  example_flow):
+                                                  example_flow, make_user, organisation,
+                                                  other_organisation):
     url = f"/s/voorbeeld/{example_version.pk}/"
     assert client.get(url).status_code == 302
     user = django_user_model.objects.create_user("onderzoeker", password="x" * 12)
     client.force_login(user)
-    assert client.get(url).status_code == 403  # logged in, but may not see questionnaires
-    user.user_permissions.add(Permission.objects.get(codename="view_formversion"))
-    client.force_login(user)
+    assert client.get(url).status_code == 403  # logged in, but in no organisation
+    client.force_login(make_user("analist", other_organisation))
+    assert client.get(url).status_code == 404  # another organisation's questionnaire
+    client.force_login(make_user("analist", organisation))
     page = client.get(url)
     assert page.status_code == 200 and "Voorbeeld" in page.content.decode()
     answers = {"org_type": "rijk", "domain": "ict", "function": "beleid"}

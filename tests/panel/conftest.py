@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from peiling.accounts.services import organisation_default
 from peiling.fieldwork import services as fieldwork_services
 from peiling.forms.xlsform import read_xlsform
 from peiling.panel.models import Member, Panel
@@ -59,7 +60,7 @@ def stored_version(markdown: str, directory: Path) -> FormVersion:
         source = workbook_bytes(markdown, directory)
         _PARSED[markdown] = (read_xlsform(source), source)
     form, source = _PARSED[markdown]
-    questionnaire, _ = Questionnaire.objects.get_or_create(form_id=form.form_id,
+    questionnaire, _ = Questionnaire.objects.get_or_create(organisation=organisation_default(), form_id=form.form_id,
                                                            defaults={"title": form.title})
     existing = questionnaire.versions.filter(content_hash=form.content_hash()).first()
     if existing is not None:
@@ -72,7 +73,7 @@ def stored_version(markdown: str, directory: Path) -> FormVersion:
 
 @pytest.fixture
 def panel(db, tmp_path) -> Panel:
-    return Panel.objects.create(slug="testpanel", name="Testpanel",
+    return Panel.objects.create(organisation=organisation_default(), slug="testpanel", name="Testpanel",
                                 profile=stored_version(PROFILE, tmp_path),
                                 max_invitations_per_30_days=2, min_days_between_invitations=7)
 

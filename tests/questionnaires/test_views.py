@@ -33,12 +33,8 @@ FORM = """
 
 
 @pytest.fixture
-def researcher(client: Client) -> Client:
-    user = get_user_model().objects.create_user(
-        "onderzoeker", password="x" * 16, is_staff=True, is_superuser=True
-    )
-    client.force_login(user)
-    return client
+def researcher(login_as) -> Client:
+    return login_as("analist")  # the role with the fewest rights that reads questionnaires
 
 
 @pytest.fixture
@@ -50,11 +46,10 @@ def version(tmp_path: Path) -> FormVersion:
 
 def test_pages_need_login(client: Client, version: FormVersion) -> None:
     for url in (
-        reverse("questionnaires:list"),
         reverse("questionnaires:detail", args=[version.pk]),
     ):
         response = client.get(url)
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert response.status_code == 302 and "/account/login/" in response["Location"]
 
 
 def test_detail_shows_the_form_escaped(researcher: Client, version: FormVersion) -> None:
@@ -81,19 +76,25 @@ def test_xlsform_download_reads_back(researcher: Client, version: FormVersion) -
     assert read_xlsform(response.content) == version.form
 
 
-def test_admin_upload_imports(researcher: Client, tmp_path: Path) -> None:
+@pytest.fixture
+def back_office(client: Client) -> Client:
+    client.force_login(get_user_model().objects.create_superuser("kantoor", password="y" * 16))
+    return client
+
+
+def test_admin_upload_imports(back_office: Client, tmp_path: Path) -> None:
     path = write_workbook(FORM, tmp_path / "f.xlsx")
     url = reverse("admin:questionnaires_formversion_upload")
     with path.open("rb") as handle:
-        response = researcher.post(url, {"file": handle})
+        response = back_office.post(url, {"file": handle})
     assert response.status_code == 302
     assert FormVersion.objects.get().form == read_xlsform(path)
 
 
-def test_admin_upload_lists_every_problem_and_stores_nothing(researcher: Client) -> None:
+def test_admin_upload_lists_every_problem_and_stores_nothing(back_office: Client) -> None:
     upload = io.BytesIO(b"type,name,label\n")
     upload.name = "vragen.csv"
-    response = researcher.post(reverse("admin:questionnaires_formversion_upload"), {"file": upload})
+    response = back_office.post(reverse("admin:questionnaires_formversion_upload"), {"file": upload})
     assert response.status_code == 200
     assert "this is a text or CSV file" in response.content.decode()
     assert FormVersion.objects.count() == 0
@@ -107,17 +108,18 @@ def test_admin_upload_needs_csrf(version: FormVersion) -> None:
     assert response.status_code == 403
 
 
-def test_versions_cannot_be_edited_in_admin(researcher: Client, version: FormVersion) -> None:
+def test_versions_cannot_be_edited_in_admin(client: Client, version: FormVersion) -> None:
+    client.force_login(get_user_model().objects.create_superuser("a", password="y" * 16))
     url = reverse("admin:questionnaires_formversion_change", args=[version.pk])
-    response = researcher.post(url, {"version": "hacked"})
+    response = client.post(url, {"version": "hacked"})
     assert response.status_code == 403
     version.refresh_from_db()
     assert version.version == ""
 
 
 def test_pages_are_dutch_by_default_and_english_on_request(researcher: Client) -> None:
-    dutch = researcher.get(reverse("questionnaires:list")).content.decode()
-    assert "<h1>Vragenlijsten</h1>" in dutch and 'lang="nl"' in dutch
+    dutch = researcher.get(reverse("web:studies")).content.decode()
+    assert '<h1 class="utrecht-heading-1">Onderzoeken</h1>' in dutch and 'lang="nl"' in dutch
     researcher.post(reverse("set_language"), {"language": "en", "next": "/"})
-    english = researcher.get(reverse("questionnaires:list")).content.decode()
-    assert "<h1>Questionnaires</h1>" in english and 'lang="en"' in english
+    english = researcher.get(reverse("web:studies")).content.decode()
+    assert '<h1 class="utrecht-heading-1">Studies</h1>' in english and 'lang="en"' in english

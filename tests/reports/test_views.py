@@ -7,11 +7,10 @@ import io
 import zoneinfo
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from peiling.accounts.services import organisation_default
 from peiling.fieldwork import services
 from peiling.questionnaires.models import FormVersion, Questionnaire
 from peiling.reports import selectors
@@ -23,7 +22,7 @@ AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
 
 @pytest.fixture
 def fieldwork(form):
-    questionnaire = Questionnaire.objects.create(form_id=form.form_id, title=form.title)
+    questionnaire = Questionnaire.objects.create(organisation=organisation_default(), form_id=form.form_id, title=form.title)
     version = FormVersion.objects.create(
         questionnaire=questionnaire, number=1, version=form.version,
         content_hash=form.content_hash(), definition=form.to_dict(), source=EXAMPLE.read_bytes(),
@@ -40,12 +39,8 @@ def fieldwork(form):
 
 
 @pytest.fixture
-def researcher(client: Client) -> Client:
-    user = get_user_model().objects.create_user("onderzoeker", password="x" * 16, is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(
-        codename__in=["view_report", "view_response"]))
-    client.force_login(user)
-    return client
+def researcher(login_as) -> Client:
+    return login_as("analist")  # results, reports and anonymous exports: the analist's work
 
 
 def test_facts_come_from_the_fieldwork(fieldwork) -> None:
@@ -82,7 +77,7 @@ def test_pages_need_login(client: Client, fieldwork) -> None:
     for url in (reverse("reports:page", args=[fieldwork.slug]),
                 reverse("reports:download", args=[fieldwork.slug, "docx"])):  # fmt: skip
         response = client.get(url)
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert response.status_code == 302 and "/account/login/" in response["Location"]
 
 
 def test_the_page_shows_the_report_and_every_download(researcher: Client, fieldwork) -> None:

@@ -22,7 +22,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     smtp_port = _demo_mail_environment(args.address)
     setup_django()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
     from peiling.forms.errors import FormError
@@ -31,35 +30,62 @@ def run(args: argparse.Namespace) -> int:
     if not args.example.is_file():
         raise CommandError(f"example questionnaire not found: {args.example}")
     call_command("migrate", interactive=False, verbosity=0)
+    organisation = _demo_organisation()
     try:
         result = form_version_import(
-            source=args.example.read_bytes(), source_name=args.example.name
+            source=args.example.read_bytes(), source_name=args.example.name,
+            organisation=organisation,
         )
     except FormError as error:
         raise CommandError(f"the example does not import: {error.problems[0]}") from None
-    password = secrets.token_urlsafe(12)
-    user, _ = get_user_model().objects.get_or_create(
-        username="demo", defaults={"is_staff": True, "is_superuser": True}
-    )
-    user.set_password(password)
-    user.save()
+    email, password = _demo_researcher(organisation)
     base = f"http://{args.address}"
     open_url, personal_url, preview_url = _demo_fieldwork(result.version)
     print("peiling demo is ready.")
-    print(f"  Questionnaire:  {base}/vragenlijsten/versie/{result.version.pk}/")
+    print(f"  Study:          {base}/onderzoeken/{result.version.questionnaire_id}/")
     print(f"  Open link:      {base}{open_url}")
     print(f"  Personal link:  {base}{personal_url}")
     print(f"  Preview:        {base}{preview_url}  (log in first)")
-    print(f"  Admin:          {base}/admin/")
     print(f"  Report:         {base}{_demo_report()}  (log in first)")
-    print(f"  Log in as:      demo / {password}")
-    for line in _demo_panel(result.version, smtp_port, base):
+    for line in _demo_panel(result.version, smtp_port, base, organisation):
         print(line)
+    print("Log in as the demo researcher (onderzoeker of the organisation Demobureau):")
+    print(f"login: {base}/account/login/")
+    print(f"user: {email}")
+    print(f"password: {password}")
     if args.serve:
         call_command("collectstatic", interactive=False, verbosity=0)
         print(f"Serving on {base} — press Ctrl-C to stop.", flush=True)
         call_command("runserver", args.address, use_reloader=False, use_threading=True)
     return 0
+
+
+DEMO_EMAIL = "onderzoeker@demobureau.nl"
+
+
+def _demo_organisation():
+    from peiling.accounts.models import Organisation
+
+    organisation, _created = Organisation.objects.get_or_create(
+        slug="demobureau", defaults={"name": "Demobureau"})
+    return organisation
+
+
+def _demo_researcher(organisation) -> tuple[str, str]:
+    """Make (or find) the demo researcher and give it a new password; return both."""
+    from django.contrib.auth import get_user_model
+
+    from peiling.accounts.services import user_create
+
+    password = secrets.token_urlsafe(12)
+    user = get_user_model().objects.filter(email=DEMO_EMAIL).first()
+    if user is None:
+        user = user_create(organisation=organisation, email=DEMO_EMAIL, role="onderzoeker",
+                           name="Demo Onderzoeker")
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    return DEMO_EMAIL, password
 
 
 def _demo_fieldwork(version) -> tuple[str, str, str]:
@@ -137,7 +163,7 @@ def _demo_mail_environment(address: str) -> int | None:
     return port
 
 
-def _demo_panel(version, smtp_port: int | None, base: str) -> list[str]:
+def _demo_panel(version, smtp_port: int | None, base: str, organisation) -> list[str]:
     """Create the demo panel (1,415 members shaped like Tabel 4.1/4.2 of the example report),
     draw a stratified sample for a panel fieldwork, send the invitations into the local mail
     sink, and return what to open."""
@@ -159,7 +185,7 @@ def _demo_panel(version, smtp_port: int | None, base: str) -> list[str]:
         sink = MailSink(port=smtp_port, maildir=settings.VAR_DIR / "demo-mail").start()
     panel = Panel.objects.filter(slug="demo").first() or services.panel_create(
         slug="demo", name="Demopanel", profile_source=PANEL_PROFILE.read_bytes(),
-        profile_name=PANEL_PROFILE.name)
+        profile_name=PANEL_PROFILE.name, organisation=organisation)
     report = services.members_import(panel=panel, data=demo_members_csv(seed=2018).encode(),
                                      name="demo-panel.csv")
     now = timezone.now()
@@ -177,8 +203,17 @@ def _demo_panel(version, smtp_port: int | None, base: str) -> list[str]:
                               seed=2018)
         sample_commit(plan=sample_preview(panel=panel, fieldwork=fieldwork, design=design))
     queued = mailing.invitations_queue(fieldwork=fieldwork)
+    if not fieldwork.quotas.exists():
+        fieldwork_services.quota_create(fieldwork=fieldwork, name="Gemeenten",
+                                        condition="${org_type} = 'gemeente'", target=40)
+        fieldwork_services.quota_create(fieldwork=fieldwork, name="Provincies",
+                                        condition="${org_type} = 'provincie'", target=15)
+    if not fieldwork.responses.exists():  # a fieldwork under way: some have answered
+        fieldwork_services.responses_simulate(fieldwork=fieldwork, n=60, seed=2026,
+                                              source="panel")
     lines = [
-        f"  Panel:          {base}/admin/panel/member/  (1415 members: {report.summary})",
+        f"  Panel:          {base}/panels/demo/  (1415 members: {report.summary})",
+        f"  Monitor:        {base}/veldwerk/demo-panel/monitor/",
         f"  Sample:         200 members, stratified on org_type, seed 2018, for fieldwork "
         f"demo-panel; {queued.messages} invitations sent now",
     ]

@@ -120,6 +120,20 @@ def warn(command: str, lines: Iterable[str]) -> None:
         print(f"peiling {command}: warning: {line}", file=sys.stderr)
 
 
+def _audit(reference: str, output: Path) -> None:
+    """Log the microdata export in the audit log, with the account running the command."""
+    import getpass
+
+    from peiling.accounts.services import audit_record
+    from peiling.fieldwork.selectors import fieldwork_get
+
+    fieldwork = fieldwork_get(reference=reference)
+    audit_record(user=f"{getpass.getuser()} (command line)", action="responses.exported",
+                 target_type="fieldwork", target_id=fieldwork.pk,
+                 organisation=fieldwork.form_version.questionnaire.organisation,
+                 detail=output.suffix.lstrip("."), channel="command")
+
+
 def run(args: argparse.Namespace) -> int:
     format = resolve_format(args.format, args.output)
     options = write_options(args)
@@ -148,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
             f"database: {one_line(str(error))} (is it set up? 'peiling manage migrate')",
             EXIT_OUTPUT,
         ) from None
+    _audit(args.fieldwork, output)
     warn("export", (str(problem) for problem in result.problems))
     warn("export", result.report.lines())
     report = result.report

@@ -198,9 +198,11 @@ def run_export(args: argparse.Namespace) -> int:
 
     from peiling.panel import selectors
 
-    member = _member(_panel(args.slug), args.email)
+    panel = _panel(args.slug)
+    member = _member(panel, args.email)
     text = json.dumps(selectors.member_export(member=member), cls=DjangoJSONEncoder, indent=2,
                       ensure_ascii=False)
+    _audit("member.exported", member.pk, panel)
     if args.output is None:
         print(text)
         return 0
@@ -212,11 +214,25 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(action: str, member_id: int, panel) -> None:
+    """Log the access in the audit log: the command line's user is the account running it."""
+    import getpass
+
+    from peiling.accounts.services import audit_record
+
+    audit_record(user=f"{getpass.getuser()} (command line)", action=action,
+                 target_type="member", target_id=member_id, organisation=panel.organisation,
+                 detail=panel.slug, channel="command")
+
+
 def run_erase(args: argparse.Namespace) -> int:
     setup_django()
     from peiling.panel import services
 
-    record = services.member_erase(member=_member(_panel(args.slug), args.email))
+    panel = _panel(args.slug)
+    member = _member(panel, args.email)
+    record = services.member_erase(member=member)
+    _audit("member.erased", member.pk, panel)
     print(f"erased {args.email}: {record.invitations_unlinked} invitations unlinked, "
           f"{record.consents_deleted} consent records deleted; the answers stay, anonymous")
     return 0

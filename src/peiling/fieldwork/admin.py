@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from peiling.fieldwork import selectors, services
-from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Response
+from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Quota, Response
 
 _TEXT_FIELDS = ("intro", "thank_you")
 
@@ -56,6 +56,29 @@ class OpenLinkInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, url)
 
 
+class QuotaInline(admin.TabularInline):
+    """The fieldwork's quotas, read-only: they are made and changed through
+    ``services.quota_create``/``quota_update``, which check the condition."""
+
+    model = Quota
+    fields = ("name", "condition", "target", "is_active", "completes")
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("completes"))
+    def completes(self, quota: Quota) -> int:
+        return quota.hits.filter(counted=True).count()
+
+
 @admin.register(Fieldwork)
 class FieldworkAdmin(admin.ModelAdmin):
     form = FieldworkForm
@@ -65,6 +88,9 @@ class FieldworkAdmin(admin.ModelAdmin):
     readonly_fields = ("preview",)
     inlines = [OpenLinkInline]
     prepopulated_fields = {"slug": ("name",)}
+
+    def get_inlines(self, request, obj=None):
+        return [OpenLinkInline, QuotaInline] if obj is not None else [OpenLinkInline]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # The per-language text boxes are made by FieldworkForm itself, not by the admin.

@@ -505,6 +505,15 @@ class Flow:
                 return False
         return True
 
+    def holds(self, condition: str, values: Mapping[str, Answer]) -> bool:
+        """Return whether expression ``condition`` is true for ``values`` (a quota's, say);
+        false, logged, when it cannot be evaluated against them."""
+        try:
+            return parse(condition).evaluate_bool(self._env(values))
+        except ExpressionError as error:
+            logger.warning("condition %r fails: %s", condition, error)
+            return False
+
     def is_required(self, question: Question, values: Mapping[str, Answer]) -> bool:
         """Return whether ``question`` must be answered, given ``values``."""
         if question.required is None:

@@ -6,6 +6,7 @@ State only: the operations live in ``services.py``, the queries in ``selectors.p
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,9 @@ class Fieldwork(models.Model):
                              help_text=_('Per language code, e.g. {"nl": "...", "en": "..."}.'))
     thank_you = models.JSONField(_("thank-you text"), default=dict, blank=True,
                                  help_text=_('Per language code, e.g. {"nl": "..."}.'))
+    # Kept by the quota services: a respondent request reads it with the fieldwork and looks
+    # the quotas up only when there are any, so fieldwork without quotas pays no query.
+    has_quotas = models.BooleanField(_("has quotas"), default=False, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -82,6 +86,8 @@ class Response(models.Model):
         STARTED = "started", _("started")
         COMPLETED = "completed", _("completed")
         SCREENED_OUT = "screened_out", _("screened out")
+        #: Ended because a quota cell the respondent is in was full (AAPOR 4.80, not eligible).
+        QUOTA_FULL = "quota_full", _("quota full")
 
     class Device(models.TextChoices):
         MOBILE = "mobile", _("mobile")
@@ -156,3 +162,70 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fieldwork.slug}: {self.token_hash[:8]}"
+
+
+class Quota(models.Model):
+    """A target number of completes for the respondents whose answers or profile snapshot
+    satisfy ``condition`` (an XLSForm expression, e.g. ``${org_type} = 'gemeente'``).
+
+    Which quotas a response counted in is stored as ``QuotaHit`` rows, written when the
+    response finishes (``peiling.fieldwork.services``); counting completes is one query.
+    """
+
+    fieldwork = models.ForeignKey(Fieldwork, on_delete=models.CASCADE, related_name="quotas",
+                                  verbose_name=_("fieldwork period"))
+    name = models.CharField(_("name"), max_length=200,
+                            help_text=_("Shown to researchers, e.g. Gemeenten."))
+    condition = models.TextField(
+        _("condition"), help_text=_("Who counts in this quota, as an XLSForm expression over "
+                                    "answers and profile variables, e.g. "
+                                    "${org_type} = 'gemeente'."))
+    target = models.PositiveIntegerField(_("target"), validators=[MinValueValidator(1)],
+                                         help_text=_("Completes wanted in this quota."))
+    text = models.JSONField(
+        _("quota-full text"), default=dict, blank=True,
+        help_text=_('Shown to a respondent screened out by this quota, per language code, '
+                    'e.g. {"nl": "..."}; empty: a standard text.'))
+    is_active = models.BooleanField(_("active"), default=True,
+                                    help_text=_("Only active quotas screen respondents out."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        ordering = ["fieldwork_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["fieldwork", "name"], name="quota_name_unique"),
+            models.CheckConstraint(condition=models.Q(target__gte=1),
+                                   name="quota_target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.target})"
+
+
+class QuotaHit(models.Model):
+    """A finished response that is in a quota's cell: ``counted`` (it completed) or turned
+    away by the quota (status ``quota_full``). Written with the response's final status,
+    which never changes after, so counting needs no look at the responses."""
+
+    # The unique constraint's index (quota first) and ``quota_hit_counted`` serve the
+    # lookups by quota, so it needs no index of its own; the response's serves the quota-full
+    # page and deleting responses.
+    quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="hits",
+                              verbose_name=_("quota"), db_index=False)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="quota_hits",
+                                 verbose_name=_("response"))
+    counted = models.BooleanField(_("counted"), help_text=_("The response completed."))
+
+    class Meta:
+        verbose_name = _("quota hit")
+        verbose_name_plural = _("quota hits")
+        constraints = [models.UniqueConstraint(fields=["quota", "response"],
+                                               name="quota_hit_unique")]
+        # Counting completes per quota reads this index alone.
+        indexes = [models.Index(fields=["quota"], condition=models.Q(counted=True),
+                                name="quota_hit_counted")]
+
+    def __str__(self) -> str:
+        return f"{self.quota_id}: {self.response_id}"

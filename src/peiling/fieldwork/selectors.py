@@ -6,14 +6,14 @@ import datetime as dt
 import functools
 import itertools
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Field, QuerySet, TextField
+from django.db.models import Count, Field, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from numpy.typing import NDArray
@@ -22,9 +22,10 @@ from peiling.background import InBackground
 from peiling.fieldwork.encoding import AnswerEncoder, ArrowEncoder, EncodedAnswers, NotColumnar
 from peiling.fieldwork.errors import LinkUnknown
 from peiling.fieldwork.flow import Flow
-from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Response
+from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Quota, QuotaHit, Response
+from peiling.fieldwork.quotas import DEFAULT_TEXT, QuotaRule
 from peiling.fieldwork.tokens import token_hash, well_formed
-from peiling.forms.model import Form, Question, language_code
+from peiling.forms.model import Form, Question, language_code, text_in
 from peiling.questionnaires.models import FormVersion
 
 Window = Literal["before", "open", "after"]
@@ -193,6 +194,64 @@ def response_counts(*, fieldwork: Fieldwork) -> dict[tuple[str, str], int]:
     return dict(Counter(rows))
 
 
+# -- quotas ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaCount:
+    """A quota and the completes counted in it so far."""
+
+    quota_id: int
+    name: str
+    target: int
+    is_active: bool
+    completes: int
+    condition: str = ""
+
+    @property
+    def full(self) -> bool:
+        return self.completes >= self.target
+
+    @property
+    def percentage(self) -> float:
+        """Completes as a percentage of the target (over 100 when overshot)."""
+        return 100.0 * self.completes / self.target
+
+
+def quota_counts(*, fieldwork: Fieldwork) -> list[QuotaCount]:
+    """Return every quota of the fieldwork with its completes, in the order made; one query.
+
+    A completed response counts in the quotas whose ``QuotaHit`` rows it got when it
+    completed (``screening``), so this is a count per quota, never an evaluation of answers.
+    """
+    rows = (Quota.objects.filter(fieldwork=fieldwork).order_by("pk")
+            .annotate(completes=Count("hits", filter=Q(hits__counted=True)))
+            .values_list("pk", "name", "target", "is_active", "completes", "condition"))
+    return [QuotaCount(*row) for row in rows]
+
+
+def quota_completes(*, quota_ids: Collection[int]) -> dict[int, int]:
+    """Return the completes counted in each of these quotas (0 for none); one query."""
+    rows = (QuotaHit.objects.filter(quota_id__in=quota_ids, counted=True)
+            .values("quota_id").annotate(n=Count("pk")).values_list("quota_id", "n"))
+    return {**dict.fromkeys(quota_ids, 0), **dict(rows)}
+
+
+def quota_rules(*, fieldwork: Fieldwork) -> tuple[QuotaRule, ...]:
+    """Return the fieldwork's quotas as screening reads them; one query."""
+    rows = (Quota.objects.filter(fieldwork=fieldwork).order_by("pk")
+            .values_list("pk", "condition", "target", "is_active"))
+    return tuple(QuotaRule(*row) for row in rows)
+
+
+def quota_full_text(*, response: Response, language: str) -> str:
+    """Return the text for a respondent turned away by a full quota: the text of the (first)
+    quota that did it in ``language``, else the standard text."""
+    texts = (Quota.objects.filter(hits__response=response).order_by("pk")
+             .values_list("text", flat=True).first())
+    return text_in(texts or {}, language) or text_in(DEFAULT_TEXT, language, "nl")
+
+
 def respondent_languages(*, form: Form) -> list[tuple[str, str]]:
     """Return the (code, name) pairs a respondent can switch between: the form's languages
     that the site is translated into, the form's default first."""
@@ -285,3 +344,16 @@ def _positions(read: list[int], order: list[int]) -> NDArray[np.intp]:
     if len(read) != len(order) or (len(read) and not np.array_equal(read_ids[position], wanted)):
         raise RuntimeError("responses changed while their answers were read; try again")
     return position
+
+
+# -- researcher overviews -------------------------------------------------------------------
+
+
+def fieldworks_overview(*, fieldworks: QuerySet[Fieldwork]) -> QuerySet[Fieldwork]:
+    """Annotate each fieldwork with ``started`` and ``completes`` (one query), newest first."""
+    return (fieldworks.select_related("form_version")
+            .defer("form_version__definition", "form_version__source")
+            .annotate(started=Count("responses"),
+                      completes=Count("responses",
+                                      filter=Q(responses__status=Response.Status.COMPLETED)))
+            .order_by("-opens_at", "name"))

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
-from peiling.accounts.permissions import researcher_page
-from peiling.fieldwork import selectors, services
+from peiling.accounts.permissions import researcher_page, scoped
+from peiling.fieldwork import quotas, selectors, services
 from peiling.fieldwork.answers import TamperedSubmit, answers_from_json, answers_to_json
 from peiling.fieldwork.errors import (
     Closed,
@@ -44,7 +44,7 @@ from peiling.fieldwork.models import Fieldwork, Invitation, Response
 from peiling.fieldwork.presentation import page_view
 from peiling.fieldwork.tokens import new_respondent_key
 from peiling.forms.model import text_in
-from peiling.questionnaires.selectors import form_version_get
+from peiling.questionnaires.models import FormVersion
 
 logger = logging.getLogger(__name__)
 
@@ -139,13 +139,14 @@ def open_link_thanks(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @_never_cached
-@researcher_page("questionnaire.view")
+@researcher_page("study.view")
 @require_http_methods(["GET", "HEAD", "POST"])
 def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     """Walk a questionnaire version as a respondent, routing included; nothing is stored:
     the answers travel in a signed field of the page itself."""
-    try:
-        version = form_version_get(version_id=version_id)
+    try:  # only a version of the user's own organisation
+        version = scoped(request.user, "study.view", FormVersion.objects.filter(
+            pk=version_id)).select_related("questionnaire").get()
     except ObjectDoesNotExist:
         return _refuse(request, LinkUnknown("no such version"))
     flow = selectors.flow_for(form_version=version)
@@ -207,7 +208,8 @@ def _dispatch(request: HttpRequest, entry: _Entry, flow: Flow, language: str) ->
             user_agent=request.headers.get("User-Agent", ""),
             invitation=entry.invitation,
         )
-        redirect = _redirect(entry.url, request)
+        # A personal link's profile may put the respondent in a full quota at once.
+        redirect = _redirect(entry.thanks_url if response.is_finished else entry.url, request)
         if entry.cookie:
             redirect.set_signed_cookie(
                 entry.cookie, response.respondent_key, salt=COOKIE_SALT,
@@ -226,7 +228,7 @@ def _dispatch(request: HttpRequest, entry: _Entry, flow: Flow, language: str) ->
 
 def _after_step(request: HttpRequest, entry: _Entry, flow: Flow, language: str,
                 response: Response, step: Step) -> HttpResponse:
-    if step.finished:
+    if step.finished or response.is_finished:  # the latter: a full quota
         return _redirect(entry.thanks_url, request)
     if step.outcome in ("invalid", "more"):
         return _render_page(request, flow, response.respondent_key, language,
@@ -257,6 +259,11 @@ def _thanks(request: HttpRequest, fieldwork: Fieldwork, response: Response | Non
     flow = selectors.flow_for(form_version=fieldwork.form_version)
     language = _language(request, flow, response)
     with translation.override(language):
+        if response.status == Response.Status.QUOTA_FULL:
+            return _render(request, "fieldwork/quota_full.html", flow, language, {
+                "title": text_in(quotas.TITLE, language, "nl"),
+                "text": selectors.quota_full_text(response=response, language=language),
+            })
         return _render(request, "fieldwork/thanks.html", flow, language, {
             "thank_you": text_in(fieldwork.thank_you, language),
             "screened_out": response.status == Response.Status.SCREENED_OUT,

@@ -15,7 +15,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from peiling.accounts.permissions import user_may
+from peiling.accounts.models import AuditEvent
+from peiling.accounts.services import audit_record
 from peiling.panel import mailing, selectors, services
 from peiling.panel.emails import email_normalise
 from peiling.panel.errors import PanelError
@@ -91,12 +92,13 @@ class MemberAdmin(admin.ModelAdmin):
         return False  # erasure keeps the answers and an audit record; deleting would not
 
     # Each action names the permission it needs: Django offers (and runs) an action only for a
-    # user who has it; a user who may only view members gets none of them.
+    # user who has it; a user who may only view members gets none of them. The admin is the
+    # back office: Django's model permissions apply here, not the organisation roles.
     def has_export_permission(self, request: HttpRequest) -> bool:
-        return user_may(request.user, "member.export")
+        return request.user.has_perm("panel.export_member")
 
     def has_erase_permission(self, request: HttpRequest) -> bool:
-        return user_may(request.user, "member.erase")
+        return request.user.has_perm("panel.erase_member")
 
     @admin.display(description=_("profile"))
     def profile_table(self, member: Member):
@@ -125,7 +127,7 @@ class MemberAdmin(admin.ModelAdmin):
     @admin.action(permissions=["change"],
                   description=_("Record a bounce for the selected members"))
     def record_bounce(self, request: HttpRequest, queryset: QuerySet[Member]):
-        members = list(queryset.exclude(status=Member.Status.ERASED))
+        members = list(queryset.exclude(status=Member.Status.ERASED).select_related("panel"))
         for member in members:
             services.member_bounce(member=member)
         self.message_user(request, ngettext("Bounce recorded for %(n)d member.",
@@ -157,7 +159,12 @@ class MemberAdmin(admin.ModelAdmin):
             self.message_user(request, _("Select exactly one member to export."),
                               messages.WARNING)
             return None
-        data = selectors.member_export(member=queryset.get())
+        member = queryset.select_related("panel").get()
+        data = selectors.member_export(member=member)
+        audit_record(user=request.user, action=AuditEvent.Action.MEMBER_EXPORTED,
+                     target_type="member", target_id=member.pk,
+                     organisation=member.panel.organisation, detail=member.panel.slug,
+                     channel="admin")
         response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2,
                                            ensure_ascii=False),
                                 content_type="application/json; charset=utf-8")
@@ -167,7 +174,7 @@ class MemberAdmin(admin.ModelAdmin):
     @admin.action(permissions=["erase"],
                   description=_("Erase the selected members (cannot be undone)"))
     def erase(self, request: HttpRequest, queryset: QuerySet[Member]):
-        members = list(queryset.exclude(status=Member.Status.ERASED))
+        members = list(queryset.exclude(status=Member.Status.ERASED).select_related("panel"))
         if request.POST.get("confirm") != "yes":
             context = {**self.admin_site.each_context(request), "members": members,
                        "opts": self.model._meta, "title": _("Erase members"),
@@ -175,6 +182,10 @@ class MemberAdmin(admin.ModelAdmin):
             return TemplateResponse(request, "panel/admin/erase_confirm.html", context)
         for member in members:
             services.member_erase(member=member, user=request.user)
+            audit_record(user=request.user, action=AuditEvent.Action.MEMBER_ERASED,
+                         target_type="member", target_id=member.pk,
+                         organisation=member.panel.organisation, detail=member.panel.slug,
+                         channel="admin")
         self.message_user(request, ngettext("%(n)d member erased.", "%(n)d members erased.",
                                             len(members)) % {"n": len(members)})
         return None

@@ -22,6 +22,10 @@ from peiling.questionnaires.models import FormVersion
 class Panel(models.Model):
     """A list of people who agreed to be asked, with a profile defined by an XLSForm."""
 
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="panels",
+        verbose_name=_("organisation"),
+    )
     slug = models.SlugField(_("short name"), max_length=100, unique=True,
                             help_text=_("Used on the command line, e.g. ambtenarenpanel."))
     name = models.CharField(_("name"), max_length=300)

@@ -8,12 +8,18 @@ what peiling knows                     disposition                AAPOR category
 =====================================  =========================  ==============================
 response ``completed``                 ``completed``              I   complete
 response ``screened_out``              ``screened_out``           NE  not eligible (screened out)
+response ``quota_full``                ``quota_full``             NE  not eligible (quota filled)
 response ``started``, not finished     ``started``                P   partial (no threshold)
 unsubscribed through this invitation   ``unsubscribed``           R   refusal (explicit)
 e-mail bounced                         ``bounced``                UO  invitation undelivered
 e-mail never sent                      ``not_sent``               UO  no invitation sent
 e-mail delivered, nothing since        ``no_response``            UO  nothing ever returned
 =====================================  =========================  ==============================
+
+A respondent turned away because their quota cell was full is disposition 4.80 "quota
+filled", one of the not-eligible codes (4.0) of AAPOR's final dispositions for internet surveys
+of specifically named persons: like a screen-out it is left out of every rate's denominator,
+and it is counted apart so that a report can say how many there were.
 
 Non-contact (NC), other (O) and household-level unknown (UH) never occur: peiling cannot
 observe them for e-mail invitations to named panel members. ``docs/methods.md`` gives the
@@ -34,7 +40,8 @@ __all__ = ["DISPOSITIONS", "Outcomes", "Rates", "outcome_rates"]
 
 #: Final dispositions in precedence order (see the module docstring).
 DISPOSITIONS = (
-    "completed", "screened_out", "started", "unsubscribed", "bounced", "not_sent", "no_response",
+    "completed", "screened_out", "quota_full", "started", "unsubscribed", "bounced", "not_sent",
+    "no_response",
 )
 
 
@@ -44,6 +51,8 @@ class Outcomes:
 
     completed: int = 0
     screened_out: int = 0
+    #: AAPOR 4.80 "quota filled": not eligible, in no denominator (AAPOR 2023, see above).
+    quota_full: int = 0
     started: int = 0
     unsubscribed: int = 0
     bounced: int = 0
@@ -87,7 +96,10 @@ class Rates:
 
 
 def outcome_rates(outcomes: Outcomes) -> Rates:
-    """Return RR1, RR2, COOP1, REF1 and CON1 of ``outcomes`` (formulas: AAPOR 2023, §4)."""
+    """Return RR1, RR2, COOP1, REF1 and CON1 of ``outcomes`` (formulas: AAPOR 2023, §4).
+
+    Not-eligible cases (``screened_out``, ``quota_full``) are in no formula.
+    """
     i, p, r = outcomes.completed, outcomes.started, outcomes.unsubscribed
     nc = o = uh = 0
     uo = outcomes.bounced + outcomes.not_sent + outcomes.no_response

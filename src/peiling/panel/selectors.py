@@ -10,16 +10,29 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import F, Func, IntegerField, Max, Q, QuerySet, TextField, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.fields.json import KT, KeyTextTransform
 from django.utils import timezone
 from numpy.typing import NDArray
 
+from peiling.fieldwork import monitor as fieldwork_monitors
 from peiling.fieldwork import selectors as fieldwork_selectors
 from peiling.fieldwork.models import Fieldwork, Response
 from peiling.fieldwork.services import PANEL_SOURCE
@@ -32,7 +45,7 @@ from peiling.panel.models import (
     Sample,
 )
 from peiling.panel.profile import ProfileVariable, profile_variables
-from peiling.panel.rates import Outcomes
+from peiling.panel.rates import Outcomes, outcome_rates
 
 CONTACT_WINDOW = dt.timedelta(days=30)
 
@@ -369,6 +382,44 @@ def fieldwork_outcomes(*, fieldwork: Fieldwork,
             for key in sorted(counts, key=lambda k: (order.get(k, len(order)), k))}
 
 
+#: The dispositions a response's status gives (``rates`` module docstring).
+_RESPONSE_DISPOSITIONS = ("completed", "screened_out", "quota_full", "started")
+
+
+def fieldwork_outcome_totals(*, fieldwork: Fieldwork) -> Outcomes:
+    """Return the outcomes of all the fieldwork's panel invitations together: the
+    dispositions of ``fieldwork_outcomes``, counted by the database in one query."""
+    unanswered = Q(invitation__response__isnull=True)
+    quiet = unanswered & Q(unsubscribed_at__isnull=True, bounced_at__isnull=True)
+    sent = Delivery.objects.filter(panel_invitation=OuterRef("pk"), number=0,
+                                   state=Delivery.State.SENT)
+    counts = (PanelInvitation.objects.filter(fieldwork=fieldwork).annotate(sent=Exists(sent))
+              .aggregate(
+                  **{name: Count("pk", filter=Q(invitation__response__status=name))
+                     for name in _RESPONSE_DISPOSITIONS},
+                  unsubscribed=Count("pk", filter=unanswered & Q(unsubscribed_at__isnull=False)),
+                  bounced=Count("pk", filter=unanswered & Q(unsubscribed_at__isnull=True,
+                                                            bounced_at__isnull=False)),
+                  no_response=Count("pk", filter=quiet & Q(sent=True)),
+                  not_sent=Count("pk", filter=quiet & Q(sent=False)),
+              ))
+    return Outcomes.from_counts(counts)
+
+
+def fieldwork_monitor(*, fieldwork: Fieldwork,
+                      now: dt.datetime) -> fieldwork_monitors.Monitor:
+    """Return ``peiling.fieldwork.monitor.fieldwork_monitor`` with the AAPOR RR1 and COOP1 of
+    the panel invitations so far in ``rates`` (None without panel invitations); a constant
+    number of queries."""
+    monitor = fieldwork_monitors.fieldwork_monitor(fieldwork=fieldwork, now=now)
+    total = fieldwork_outcome_totals(fieldwork=fieldwork)
+    if not total.sampled:
+        return monitor
+    rates = outcome_rates(total)
+    return replace(monitor, rates=fieldwork_monitors.PanelRates(
+        invited=total.invited, rr1=rates.rr1, coop1=rates.coop1))
+
+
 def _group_order(*, fieldwork: Fieldwork, by: str | None) -> dict[str, int]:
     """Return the position of each group in the order of the choice lists (as tables show
     them), from the fieldwork's samples."""
@@ -401,3 +452,117 @@ def member_for_unsubscribe(*, member_id: int) -> Member | None:
     """Return the member an unsubscribe link names, or ``None`` once erased or gone."""
     return (Member.objects.select_related("panel").filter(pk=member_id)
             .exclude(status=Member.Status.ERASED).first())
+
+
+# -- the researcher web app ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelOverview:
+    """A panel with how many members it has in each status (``Member.Status`` order)."""
+
+    panel: Panel
+    counts: tuple[tuple[str, int], ...]
+    total: int
+
+
+def panels_overview(*, panels: QuerySet[Panel]) -> list[PanelOverview]:
+    """Return ``panels`` by name with their member counts per status, in one query."""
+    statuses = Member.Status.values
+    rows = panels.annotate(
+        members_total=Count("members"),
+        **{f"members_{status}": Count("members", filter=Q(members__status=status))
+           for status in statuses},
+    ).order_by("name", "pk")
+    return [PanelOverview(panel=panel,
+                          counts=tuple((status, getattr(panel, f"members_{status}"))
+                                       for status in statuses),
+                          total=panel.members_total)
+            for panel in rows]
+
+
+def profile_choice_labels(*, panel: Panel) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Return, per select profile variable (form order), its choices as (name, label)."""
+    from peiling.forms.model import text_in
+
+    form = panel.profile.form
+    labels: dict[str, tuple[tuple[str, str], ...]] = {}
+    for variable in profile_variables(form):
+        if variable.type in ("select_one", "select_multiple"):
+            labels[variable.name] = tuple(
+                (choice.name, text_in(choice.label, form.default_language) or choice.name)
+                for choice in form.choices(variable.name))
+    return labels
+
+
+def members_filter(*, panel: Panel, search: str = "", status: str = "",
+                   profile: dict[str, str] | None = None) -> QuerySet[Member]:
+    """Return the panel's members by e-mail address (erased ones last): those whose address or
+    name contains ``search`` (any case), in ``status``, and holding each choice in
+    ``profile`` (variable name -> choice name; for ``select_multiple`` one of the choices)."""
+    import re
+
+    members = Member.objects.filter(panel=panel)
+    if search:
+        members = members.filter(Q(email__icontains=search) | Q(name__icontains=search))
+    if status:
+        members = members.filter(status=status)
+    if profile:
+        types = {variable.name: variable.type for variable in panel_variables(panel=panel)}
+        for name, value in sorted(profile.items()):
+            if types.get(name) == "select_multiple":  # space-separated choice names
+                members = members.filter(
+                    **{f"profile__{name}__regex": rf"(^| ){re.escape(value)}( |$)"})
+            else:
+                members = members.filter(**{f"profile__{name}": value})
+    return members.order_by(F("email").asc(nulls_last=True), "pk")
+
+
+def member_consents(*, member: Member) -> QuerySet[Any]:
+    """Return the member's consent records, oldest first."""
+    return member.consents.order_by("given_at", "pk")
+
+
+@dataclass(frozen=True)
+class ContactState:
+    """Where a member stands against the panel's contact rules at ``now``.
+
+    ``eligible_from`` is the first moment one more invitation is allowed, ``None`` when it
+    is allowed now (the rules of ``contact_rule_blocked``).
+    """
+
+    invitations_30_days: int
+    max_invitations_per_30_days: int
+    last_drawn_at: dt.datetime | None
+    days_since_last: int | None
+    min_days_between_invitations: int
+    eligible_from: dt.datetime | None
+
+    @property
+    def blocked(self) -> bool:
+        return self.eligible_from is not None
+
+
+def member_contact_state(*, member: Member, now: dt.datetime) -> ContactState:
+    """Return the member's invitations in the last 30 days and days since the last one,
+    against the panel's maximum and minimum; one query."""
+    panel = member.panel
+    drawn = sorted(PanelInvitation.objects.filter(member=member)
+                   .values_list("drawn_at", flat=True), reverse=True)
+    recent = [at for at in drawn if at > now - CONTACT_WINDOW]
+    last = drawn[0] if drawn else None
+    candidates = []
+    if len(recent) >= panel.max_invitations_per_30_days:
+        candidates.append(recent[panel.max_invitations_per_30_days - 1] + CONTACT_WINDOW)
+    if last is not None:
+        candidates.append(last + dt.timedelta(days=panel.min_days_between_invitations))
+    eligible_from = max(candidates, default=None)
+    return ContactState(
+        invitations_30_days=len(recent),
+        max_invitations_per_30_days=panel.max_invitations_per_30_days,
+        last_drawn_at=last,
+        days_since_last=None if last is None else (now - last).days,
+        min_days_between_invitations=panel.min_days_between_invitations,
+        eligible_from=eligible_from if eligible_from is not None and eligible_from > now
+        else None,
+    )

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from peiling.accounts.models import Organisation
+from peiling.accounts.services import organisation_default
 from peiling.fieldwork import services as fieldwork_services
 from peiling.panel import selectors
 from peiling.panel.emails import email_normalise
@@ -40,9 +42,10 @@ Action = Literal["created", "updated", "unchanged", "refused"]
 @transaction.atomic
 def panel_create(*, slug: str, profile_source: bytes, profile_name: str, name: str = "",
                  user: Any = None, max_invitations_per_30_days: int = 2,
-                 min_days_between_invitations: int = 7) -> Panel:
-    """Create a panel whose profile is the XLSForm in ``profile_source`` (stored as a
-    questionnaire version).
+                 min_days_between_invitations: int = 7,
+                 organisation: Organisation | None = None) -> Panel:
+    """Create a panel of ``organisation`` (else the default one) whose profile is the XLSForm
+    in ``profile_source`` (stored as a questionnaire version of the same organisation).
 
     Raises
     ------
@@ -62,12 +65,14 @@ def panel_create(*, slug: str, profile_source: bytes, profile_name: str, name: s
         problems.append("invitations per 30 days must be 1 or more")
     if problems:
         raise PanelError(problems)
+    if organisation is None:
+        organisation = organisation_default()
     version = form_version_import(source=profile_source, source_name=profile_name,
-                                  user=user).version
+                                  user=user, organisation=organisation).version
     problems = profile_problems(version.form)
     if problems:
         raise ProfileError([f"{profile_name}: {problem}" for problem in problems])
-    panel = Panel(slug=slug, name=name or slug, profile=version,
+    panel = Panel(organisation=organisation, slug=slug, name=name or slug, profile=version,
                   max_invitations_per_30_days=max_invitations_per_30_days,
                   min_days_between_invitations=min_days_between_invitations)
     panel.full_clean()

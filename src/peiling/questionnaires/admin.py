@@ -9,7 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from peiling.forms.errors import FormError
+from peiling.accounts.services import OrganisationError
+from peiling.forms.errors import FormError, Problem
 from peiling.forms.xlsform import MAX_FILE_BYTES
 from peiling.questionnaires import services
 from peiling.questionnaires.models import FormVersion, Questionnaire
@@ -101,6 +102,8 @@ class FormVersionAdmin(admin.ModelAdmin):
                 )
             except FormError as error:
                 problems = error.problems
+            except OrganisationError as error:
+                problems = [Problem(str(error))]
             else:
                 text = (
                     _("Imported as version %(number)s.")

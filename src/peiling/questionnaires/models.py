@@ -12,7 +12,11 @@ from peiling.forms.model import Form
 class Questionnaire(models.Model):
     """A questionnaire, identified by its XLSForm ``form_id``; its versions hold the content."""
 
-    form_id = models.SlugField(_("form id"), max_length=100, unique=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="questionnaires",
+        verbose_name=_("organisation"),
+    )
+    form_id = models.SlugField(_("form id"), max_length=100)
     title = models.CharField(_("title"), max_length=500)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -20,6 +24,10 @@ class Questionnaire(models.Model):
         verbose_name = _("questionnaire")
         verbose_name_plural = _("questionnaires")
         ordering = ["form_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "form_id"],
+                                    name="questionnaire_form_id_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.form_id})"

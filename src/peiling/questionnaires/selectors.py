@@ -1,14 +1,11 @@
-"""Queries on questionnaires."""
+"""Queries on questionnaires (a study is a questionnaire with its versions and fieldwork)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from peiling.questionnaires.models import FormVersion, Questionnaire
-
-
-def questionnaire_list() -> QuerySet[Questionnaire]:
-    return Questionnaire.objects.prefetch_related("versions").order_by("title")
 
 
 def form_version_get(*, version_id: int) -> FormVersion:
@@ -23,3 +20,33 @@ def form_version_latest(*, form_id: str) -> FormVersion | None:
         .order_by("-number")
         .first()
     )
+
+
+def studies_overview(*, questionnaires: QuerySet[Questionnaire]) -> QuerySet[Questionnaire]:
+    """Annotate each study with its versions, fieldwork window and completes (one query).
+
+    ``version_count``, ``fieldwork_count``, ``first_opens``, ``last_closes`` and ``completes``
+    (completed responses over all its fieldwork).
+    """
+    from peiling.fieldwork.models import Response
+
+    completes = (
+        Response.objects.filter(form_version__questionnaire=OuterRef("pk"), status="completed")
+        .order_by().values("form_version__questionnaire")
+        .annotate(n=Count("pk")).values("n")
+    )
+    return (
+        questionnaires.annotate(
+            version_count=Count("versions", distinct=True),
+            fieldwork_count=Count("versions__fieldworks", distinct=True),
+            first_opens=Min("versions__fieldworks__opens_at"),
+            last_closes=Max("versions__fieldworks__closes_at"),
+            completes=Coalesce(Subquery(completes, output_field=IntegerField()), 0),
+        )
+        .order_by("-created_at", "title")
+    )
+
+
+def study_versions(*, questionnaire: Questionnaire) -> QuerySet[FormVersion]:
+    """The study's versions, newest first, without the stored files."""
+    return questionnaire.versions.defer("source", "definition").order_by("-number")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from peiling.accounts.models import Organisation
+from peiling.accounts.services import organisation_default
 from peiling.forms.errors import FormError, Problem
-from peiling.forms.xlsform import check_xlsform
+from peiling.forms.xlsform import CheckedForm, check_xlsform
 from peiling.questionnaires.models import FormVersion, Questionnaire
 
 
@@ -21,9 +24,12 @@ class ImportResult:
 
 
 @transaction.atomic
-def form_version_import(*, source: bytes, source_name: str = "", user=None) -> ImportResult:
+def form_version_import(*, source: bytes, source_name: str = "", user=None,
+                        organisation: Organisation | None = None) -> ImportResult:
     """Store the XLSForm in ``source`` as a new version of its questionnaire.
 
+    The questionnaire is the organisation's with the form's ``form_id`` (made when new);
+    without ``organisation``, the default one (``accounts.services.organisation_default``).
     Importing a form equal to an existing version returns that version (``created=False``).
 
     Raises
@@ -34,10 +40,15 @@ def form_version_import(*, source: bytes, source_name: str = "", user=None) -> I
     checked = check_xlsform(source)
     if checked.problems:
         raise FormError(checked.problems)
+    return _store(checked, source, source_name, user, organisation or organisation_default())
+
+
+def _store(checked: CheckedForm, source: bytes, source_name: str, user,
+           organisation: Organisation) -> ImportResult:
     form = checked.form
     assert form is not None
     questionnaire, _ = Questionnaire.objects.select_for_update().get_or_create(
-        form_id=form.form_id, defaults={"title": form.title}
+        organisation=organisation, form_id=form.form_id, defaults={"title": form.title}
     )
     content_hash = form.content_hash()
     existing = questionnaire.versions.filter(content_hash=content_hash).first()
@@ -62,3 +73,34 @@ def form_version_import(*, source: bytes, source_name: str = "", user=None) -> I
     version.full_clean(exclude=["source"])
     version.save()
     return ImportResult(version, created=True, warnings=checked.warnings)
+
+
+class UploadError(Exception):
+    """An upload that is not a form of this study; the message says why (nothing stored)."""
+
+
+@transaction.atomic
+def form_version_upload(*, source: bytes, source_name: str, organisation: Organisation,
+                        questionnaire: Questionnaire | None = None, user=None) -> ImportResult:
+    """Store an uploaded XLSForm: a new study, or (with ``questionnaire``) its next version.
+
+    Raises ``FormError`` for a file that fails the form check and ``UploadError`` for a form
+    whose ``form_id`` is not the study's; nothing is stored then.
+    """
+    checked = check_xlsform(source)
+    if checked.problems:
+        raise FormError(checked.problems)
+    form = checked.form
+    assert form is not None
+    if questionnaire is not None and form.form_id != questionnaire.form_id:
+        raise UploadError(
+            _("This form has form_id %(got)s; the study's questionnaire has form_id %(expected)s. "
+              "Set form_id on the settings sheet to %(expected)s, or upload it as a new study.")
+            % {"got": form.form_id, "expected": questionnaire.form_id})
+    if questionnaire is None and Questionnaire.objects.filter(
+            organisation=organisation, form_id=form.form_id).exists():
+        raise UploadError(
+            _("There already is a study with form_id %(form_id)s; upload the form on that "
+              "study's page to make a new version, or change form_id on the settings sheet.")
+            % {"form_id": form.form_id})
+    return _store(checked, source, source_name, user, organisation)

@@ -11,7 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from peiling.accounts.permissions import researcher_page
+from peiling.accounts.models import AuditEvent
+from peiling.accounts.permissions import object_for, researcher_page
+from peiling.accounts.services import audit_record
+from peiling.fieldwork.models import Fieldwork
 from peiling.reports import selectors
 from peiling.reports.renderers import RENDERERS, Assets, RenderError, renderer_for
 from peiling.reports.renderers.html import report_context
@@ -35,16 +38,22 @@ DATA_DOWNLOADS = {
 }
 
 
-def _report(reference: str):
-    try:
-        return selectors.report_for_fieldwork(reference=reference)
+def _fieldwork(request: HttpRequest, reference: str, action: str) -> Fieldwork:
+    """The fieldwork of the address, if it is the user's organisation's (else 404)."""
+    return object_for(request.user, action, Fieldwork.objects.all(), slug=reference)
+
+
+def _report(request: HttpRequest, reference: str):
+    fieldwork = _fieldwork(request, reference, "report.view")
+    try:  # by id: a slug of digits would name another fieldwork's id
+        return selectors.report_for_fieldwork(reference=str(fieldwork.pk))
     except selectors.ReportSourceError as error:
         raise Http404(str(error)) from None
 
 
 @researcher_page("report.view")
 def report_page(request: HttpRequest, reference: str) -> HttpResponse:
-    report = _report(reference)
+    report = _report(request, reference)
     downloads = [
         {"url": reverse("reports:download", args=[reference, fmt]), "label": FORMAT_LABELS[fmt]}
         for fmt in FORMAT_LABELS
@@ -64,7 +73,7 @@ def report_download(request: HttpRequest, reference: str, format: str) -> HttpRe
     if format not in RENDERERS:
         raise Http404(_("unknown report format"))
     renderer = renderer_for(format)
-    report = _report(reference)
+    report = _report(request, reference)
     try:
         data = renderer.render(report)
     except RenderError as error:
@@ -82,18 +91,21 @@ def data_download(request: HttpRequest, reference: str, name: str) -> HttpRespon
     from peiling.exchange import services
     from peiling.exchange.writers import ExportError, get_writer
 
+    fieldwork = _fieldwork(request, reference, "responses.export")
     format = next((fmt for fmt, (_label, file) in DATA_DOWNLOADS.items() if file == name), None)
     if format is None:
         raise Http404(_("unknown data format"))
     with tempfile.TemporaryDirectory(prefix="peiling-export-") as folder:
         path = Path(folder) / name
         try:
-            services.fieldwork_export(reference=reference, format=format, path=path)
+            services.fieldwork_export(reference=str(fieldwork.pk), format=format, path=path)
         except services.FieldworkNotFound:
             raise Http404(_("no such fieldwork")) from None
         except ExportError as error:
             return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
         data = path.read_bytes()
+    audit_record(user=request.user, action=AuditEvent.Action.RESPONSES_EXPORTED,
+                 target_type="fieldwork", target_id=fieldwork.pk, detail=name)
     response = HttpResponse(data, content_type=get_writer(format).media_type)
     response["Content-Disposition"] = f'attachment; filename="{reference}-{name}"'
     return response

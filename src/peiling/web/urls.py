@@ -1,6 +1,14 @@
+"""The researcher web app's addresses: one list per area, each in its own module."""
+
 from django.urls import path
 
-from peiling.web import views
+from peiling.web import fieldworks, organisation, panels, studies, views
 
 app_name = "web"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    *studies.urlpatterns,
+    *fieldworks.urlpatterns,
+    *organisation.urlpatterns,
+    *panels.urlpatterns,
+]

@@ -1,0 +1,394 @@
+"""Panels: the list, the members (search and filters), a member's page with their history,
+member imports with a dry run, and the AVG rights: export (art. 15) and erasure (art. 17).
+
+Views parse, ask ``accounts.permissions``, call one service or selector of ``panel``, and
+render. Every view that shows or hands out contact data writes an audit event; its detail
+names the panel and what was asked, never an address or a name.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods
+
+from peiling.accounts.models import AuditEvent
+from peiling.accounts.permissions import object_for, researcher_page, scoped, user_may
+from peiling.accounts.services import audit_record
+from peiling.panel import selectors, services
+from peiling.panel.errors import MemberFileError, PanelError
+from peiling.panel.models import Member, Panel
+from peiling.panel.profile import ProfileVariable
+from peiling.panel.rows import MAX_FILE_BYTES
+
+MEMBERS_PAGE_SIZE = 50
+#: Files up to this size are kept in the session between the dry run and the import; a
+#: larger one is chosen again to confirm (its hash must match the checked file).
+SESSION_FILE_BYTES = 5 * 1024 * 1024
+#: The largest member file the web app takes (what ``panel.rows`` reads at most).
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
+#: How many rows of a dry run the page lists; the counts cover every row.
+ROWS_SHOWN = 500
+IMPORT_SESSION_KEY = "peiling.web.panel_import"
+#: Field ids of the confirmation form's file field (the upload form on the same page has its own).
+CONFIRM_ID = "confirm_%s"
+IMPORT_SUFFIXES = (".csv", ".txt", ".xlsx")
+#: Query parameters of the member list that a profile variable may not take as its name.
+RESERVED_PARAMETERS = frozenset({"q", "status", "pagina"})
+
+DISPOSITION_LABELS = {
+    "completed": _lazy("completed"),
+    "screened_out": _lazy("screened out"),
+    "quota_full": _lazy("quota full"),
+    "started": _lazy("started, not finished"),
+    "unsubscribed": _lazy("unsubscribed"),
+    "bounced": _lazy("e-mail bounced"),
+    "not_sent": _lazy("invitation not sent yet"),
+    "no_response": _lazy("no response"),
+}
+#: What a dry run says it would do with a row, and what an import did.
+IMPORT_ACTION_LABELS = {
+    "created": _lazy("add"),
+    "updated": _lazy("update"),
+    "unchanged": _lazy("no change"),
+    "refused": _lazy("refuse"),
+}
+
+
+# -- forms ----------------------------------------------------------------------------------
+
+
+class MemberFilter(forms.Form):
+    """The member list's filters: a search term, a status and one choice per select variable."""
+
+    q = forms.CharField(label=_lazy("Search"), required=False, max_length=254,
+                        help_text=_lazy("Part of an e-mail address or a name."),
+                        widget=forms.TextInput(attrs={"class": "utrecht-textbox",
+                                                      "type": "search"}))
+    status = forms.ChoiceField(label=_lazy("Status"), required=False,
+                               widget=forms.Select(attrs={"class": "utrecht-select"}))
+
+    def __init__(self, *args: Any, variables: tuple[ProfileVariable, ...],
+                 choices: dict[str, tuple[tuple[str, str], ...]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("all")), *Member.Status.choices]
+        #: form field name -> profile variable name
+        self.profile_fields: dict[str, str] = {}
+        for variable in variables:
+            if variable.name not in choices:
+                continue
+            field_name = (f"profiel_{variable.name}" if variable.name in RESERVED_PARAMETERS
+                          else variable.name)
+            self.fields[field_name] = forms.ChoiceField(
+                label=variable.label or variable.name, required=False,
+                choices=[("", _("all")), *choices[variable.name]],
+                widget=forms.Select(attrs={"class": "utrecht-select"}))
+            self.profile_fields[field_name] = variable.name
+
+    def filters(self) -> dict[str, Any]:
+        """The keyword arguments of ``selectors.members_filter`` for the valid filters set."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = self.cleaned_data
+        profile = {variable: data[field] for field, variable in self.profile_fields.items()
+                   if data.get(field)}
+        return {"search": (data.get("q") or "").strip(), "status": data.get("status") or "",
+                "profile": profile}
+
+    def names_used(self) -> list[str]:
+        """The filters set, by name only: the search term is "zoekterm", never its text."""
+        filters = self.filters()
+        names = ["zoekterm"] if filters.get("search") else []
+        if filters.get("status"):
+            names.append("status")
+        names += sorted(filters.get("profile", {}))
+        return names
+
+
+class MemberFileUpload(forms.Form):
+    file = forms.FileField(
+        label=_lazy("Member file (.csv or .xlsx)"),
+        help_text=_lazy("The first row names the columns: email, optionally name, language, "
+                        "recruitment_source, recruited_on, and the profile variables."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    consent_version = forms.CharField(
+        label=_lazy("Version of the consent text"), required=False, max_length=50,
+        help_text=_lazy("New members get a consent record for panel membership under this "
+                        "version, e.g. 2024-1. Leave empty to record no consent."),
+        widget=forms.TextInput(attrs={"class": "utrecht-textbox"}))
+
+    def clean_file(self) -> tuple[str, bytes]:
+        upload = self.cleaned_data["file"]
+        if PurePath(upload.name).suffix.lower() not in IMPORT_SUFFIXES:
+            raise forms.ValidationError(
+                _("%(name)s is not a CSV or Excel (.xlsx) file; save the member list as "
+                  "CSV UTF-8 or as an Excel workbook (.xlsx).") % {"name": upload.name})
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size).1f MB; member files over %(limit)d MB are refused. "
+                  "Split the list into smaller files.")
+                % {"size": upload.size / 1024 / 1024, "limit": MAX_UPLOAD_BYTES // 1024 // 1024})
+        return upload.name, upload.read()
+
+
+class EraseForm(forms.Form):
+    understood = forms.BooleanField(
+        label=_lazy("I understand that the erasure cannot be undone"),
+        error_messages={"required": _lazy("Tick the box to confirm that you understand.")})
+
+
+# -- views ----------------------------------------------------------------------------------
+
+
+def _panel(request: HttpRequest, slug: str, action: str = "panel.view") -> Panel:
+    return object_for(request.user, action,
+                      Panel.objects.select_related("profile", "organisation"), slug=slug)
+
+
+def _member(request: HttpRequest, panel: Panel, member_id: int,
+            action: str = "panel.view") -> Member:
+    member = object_for(request.user, action, Member.objects.filter(panel=panel), pk=member_id)
+    member.panel = panel
+    return member
+
+
+def _audit(request: HttpRequest, action: str, target: Panel | Member, panel: Panel,
+           detail: str) -> None:
+    audit_record(user=request.user, action=action, target_type=target._meta.model_name,
+                 target_id=target.pk, organisation=panel.organisation, detail=detail)
+
+
+@researcher_page("panel.view")
+@require_http_methods(["GET", "HEAD"])
+def panel_list(request: HttpRequest) -> HttpResponse:
+    panels = selectors.panels_overview(
+        panels=scoped(request.user, "panel.view", Panel.objects.all()))
+    return render(request, "web/panel/list.html", {
+        "panels": panels, "statuses": Member.Status.choices})
+
+
+@researcher_page("panel.view")
+@require_http_methods(["GET", "HEAD"])
+def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The members, filtered and paginated; a constant number of queries."""
+    panel = _panel(request, slug)
+    variables = selectors.panel_variables(panel=panel)
+    choices = selectors.profile_choice_labels(panel=panel)
+    filters = MemberFilter(request.GET or None, variables=variables, choices=choices)
+    members = selectors.members_filter(panel=panel, **filters.filters())
+    page = Paginator(members, MEMBERS_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    shown = [variable for variable in variables if variable.name in choices]
+    labels = {name: dict(options) for name, options in choices.items()}
+    rows = [{"member": member,
+             "values": [_value(member.profile.get(variable.name), labels[variable.name])
+                        for variable in shown]}
+            for member in page.object_list]
+    used = filters.names_used()
+    _audit(request, AuditEvent.Action.MEMBERS_SEARCHED, panel, panel,
+           f"{panel.slug}; filter: {', '.join(used)}" if used else panel.slug)
+    return render(request, "web/panel/page.html", {
+        "panel": panel, "filters": filters, "page": page, "rows": rows, "shown": shown,
+        "query": query.urlencode(), "filtered": bool(used),
+        "may_manage": user_may(request.user, "panel.manage")},
+        status=400 if filters.errors else 200)
+
+
+def _value(value: Any, labels: dict[str, str] | None = None) -> str:
+    """A profile value as the page shows it: choice labels for selects, "—" when unknown."""
+    if value is None or value == "":
+        return "—"
+    if labels:
+        return ", ".join(labels.get(name, name) for name in str(value).split())
+    return str(value)
+
+
+@researcher_page("panel.view")
+@require_http_methods(["GET", "HEAD"])
+def member_page(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """Contact data, status, profile and history: invitations, consent, contact rules."""
+    panel = _panel(request, slug)
+    member = _member(request, panel, member_id)
+    choices = selectors.profile_choice_labels(panel=panel)
+    profile = [{"variable": variable, "value": _value(member.profile.get(variable.name),
+                                                      dict(choices.get(variable.name, ()))),
+                "updated": member.profile_updated.get(variable.name)}
+               for variable in selectors.panel_variables(panel=panel)]
+    history = [{"item": item, "disposition": DISPOSITION_LABELS.get(item.status, item.status)}
+               for item in selectors.member_participation(member=member)]
+    _audit(request, AuditEvent.Action.MEMBER_VIEWED, member, panel, panel.slug)
+    return render(request, "web/panel/member.html", {
+        "panel": panel, "member": member, "profile": profile, "history": history,
+        "consents": selectors.member_consents(member=member),
+        "contact": selectors.member_contact_state(member=member, now=timezone.now()),
+        "erased": member.status == Member.Status.ERASED,
+        "may_export": user_may(request.user, "member.export"),
+        "may_erase": user_may(request.user, "member.erase")})
+
+
+@researcher_page("member.export")
+@require_http_methods(["GET", "HEAD", "POST"])
+def member_export(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """GET: what the export holds and a button; POST: the member's data as a JSON file."""
+    panel = _panel(request, slug, "member.export")
+    member = _member(request, panel, member_id, "member.export")
+    if request.method != "POST":
+        return render(request, "web/panel/export.html", {"panel": panel, "member": member})
+    data = selectors.member_export(member=member)
+    _audit(request, AuditEvent.Action.MEMBER_EXPORTED, member, panel, panel.slug)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{panel.slug}-lid-{member.pk}.json"')
+    return response
+
+
+@researcher_page("member.erase")
+@require_http_methods(["GET", "HEAD", "POST"])
+def member_erase(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
+    """GET: what erasure does, and the confirmation; POST (box ticked): erase."""
+    panel = _panel(request, slug, "member.erase")
+    member = _member(request, panel, member_id, "member.erase")
+    form = EraseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_erase(member=member, user=request.user)
+        except PanelError as error:
+            messages.error(request, " ".join(error.problems))
+            return redirect("web:member", panel.slug, member.pk)
+        _audit(request, AuditEvent.Action.MEMBER_ERASED, member, panel, panel.slug)
+        messages.success(request, _("Member %(id)d was erased: contact data, profile and "
+                                    "consent records are gone, personal links no longer "
+                                    "work; the answers stay, anonymous.") % {"id": member.pk})
+        return redirect("web:panel", panel.slug)
+    return render(request, "web/panel/erase.html", {
+        "panel": panel, "member": member, "form": form,
+        "erased": member.status == Member.Status.ERASED},
+        status=400 if form.errors else 200)
+
+
+@researcher_page("panel.manage")
+@require_http_methods(["GET", "HEAD", "POST"])
+def member_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Import members in two steps: a dry run that stores nothing and shows what would happen
+    per row; then, confirmed, the import of the same file (kept in the session meanwhile)."""
+    panel = _panel(request, slug, "panel.manage")
+    if request.method != "POST":
+        return _import_page(request, panel, MemberFileUpload())
+    if request.POST.get("confirm") == "1":
+        return _import_confirmed(request, panel)
+    upload = MemberFileUpload(request.POST, request.FILES)
+    if not upload.is_valid():
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        return _import_page(request, panel, upload, status=400)
+    name, data = upload.cleaned_data["file"]
+    return _dry_run(request, panel, name, data, upload.cleaned_data["consent_version"])
+
+
+def _dry_run(request: HttpRequest, panel: Panel, name: str, data: bytes,
+             consent_version: str) -> HttpResponse:
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    try:
+        report = services.members_import(panel=panel, data=data, name=name, dry_run=True,
+                                         consent_version=consent_version)
+    except MemberFileError as error:
+        return _import_page(request, panel, MemberFileUpload(), problems=error.problems,
+                            status=400)
+    pending = None
+    if report.count("created") or report.count("updated"):
+        pending = {"panel": panel.pk, "name": name, "size": len(data),
+                   "sha256": hashlib.sha256(data).hexdigest(),
+                   "consent_version": consent_version}
+        if len(data) <= SESSION_FILE_BYTES:
+            pending["data"] = base64.b64encode(data).decode("ascii")
+        request.session[IMPORT_SESSION_KEY] = pending
+    return _import_page(request, panel, MemberFileUpload(), report=report, pending=pending)
+
+
+def _import_confirmed(request: HttpRequest, panel: Panel) -> HttpResponse:
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not pending or pending.get("panel") != panel.pk:
+        return _import_page(request, panel, MemberFileUpload(), problems=[
+            _("There is no checked file to import (any more). Upload the file again to check "
+              "it first.")], status=400)
+    if "data" in pending:
+        try:
+            data = base64.b64decode(pending["data"], validate=True)
+        except (binascii.Error, ValueError):
+            request.session.pop(IMPORT_SESSION_KEY, None)
+            return _import_page(request, panel, MemberFileUpload(), problems=[
+                _("The checked file could not be read back; upload it again.")], status=400)
+        name = pending["name"]
+    else:
+        upload = MemberFileUpload(request.POST, request.FILES, auto_id=CONFIRM_ID)
+        if not upload.is_valid():
+            return _import_page(request, panel, MemberFileUpload(), confirm_upload=upload,
+                                pending=pending, status=400)
+        name, data = upload.cleaned_data["file"]
+        if hashlib.sha256(data).hexdigest() != pending["sha256"]:
+            messages.warning(request, _("This is not the file you checked before. Here is what "
+                                        "importing it would do; confirm again to import it."))
+            return _dry_run(request, panel, name, data, pending["consent_version"])
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    try:
+        report = services.members_import(panel=panel, data=data, name=name,
+                                         consent_version=pending["consent_version"])
+    except MemberFileError as error:
+        return _import_page(request, panel, MemberFileUpload(), problems=error.problems,
+                            status=400)
+    messages.success(request, _("The import is done: %(created)d added, %(updated)d updated, "
+                                "%(unchanged)d unchanged, %(refused)d refused.") % {
+        action: report.count(action) for action in IMPORT_ACTION_LABELS})
+    return redirect("web:panel", panel.slug)
+
+
+def _import_page(request: HttpRequest, panel: Panel, upload: MemberFileUpload, *,
+                 problems: Any = (), report: services.ImportReport | None = None,
+                 pending: dict[str, Any] | None = None,
+                 confirm_upload: MemberFileUpload | None = None,
+                 status: int = 200) -> HttpResponse:
+    context: dict[str, Any] = {"panel": panel, "upload": upload, "problems": problems,
+                               "pending": pending,
+                               "confirm_upload": confirm_upload or MemberFileUpload(
+                                   auto_id=CONFIRM_ID),
+                               "reupload": pending is not None and "data" not in pending,
+                               "session_limit": SESSION_FILE_BYTES // 1024 // 1024}
+    if report is not None:
+        context["report"] = {
+            "counts": [(IMPORT_ACTION_LABELS[action], report.count(action))
+                       for action in IMPORT_ACTION_LABELS],
+            "rows": [{"outcome": outcome, "action": IMPORT_ACTION_LABELS[outcome.action]}
+                     for outcome in report.rows[:ROWS_SHOWN]],
+            "total": len(report.rows), "cut": len(report.rows) > ROWS_SHOWN,
+            "shown": ROWS_SHOWN}
+    return render(request, "web/panel/import.html", context, status=status)
+
+
+urlpatterns = [
+    path("panels/", panel_list, name="panels"),
+    path("panels/<slug:slug>/", panel_page, name="panel"),
+    path("panels/<slug:slug>/import/", member_import, name="member_import"),
+    path("panels/<slug:slug>/leden/<int:member_id>/", member_page, name="member"),
+    path("panels/<slug:slug>/leden/<int:member_id>/export/", member_export,
+         name="member_export"),
+    path("panels/<slug:slug>/leden/<int:member_id>/wissen/", member_erase, name="member_erase"),
+]
