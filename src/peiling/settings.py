@@ -201,6 +201,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 #: outermost proxy added to X-Forwarded-For (peiling.accounts.network).
 PEILING_PROXY_COUNT = int(os.environ.get("PEILING_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "peiling.accounts.network.client_ip"
+AXES_USERNAME_CALLABLE = "peiling.accounts.network.attempted_username"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -224,13 +225,17 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "peiling.accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "peiling.accounts.adapters.SocialAccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[peiling] "
+# A reset for an unknown address sends nothing (the page answers alike, revealing nothing):
+# there is no sign-up to invite anyone to, and peiling mails no address on a stranger's word.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-# allauth's own limits stack on django-axes: wrong passwords per address and per account.
+# allauth's own limits stack on django-axes, per address only: a limit per account would let
+# anyone who knows a researcher's e-mail address lock that researcher out from everywhere.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "10/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }

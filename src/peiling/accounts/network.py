@@ -26,3 +26,14 @@ def client_ip(request: HttpRequest) -> str | None:
     if len(hops) < proxies:  # not through the proxies: a request to the app server itself
         return request.META.get("REMOTE_ADDR")
     return hops[-proxies]
+
+
+def attempted_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """Return the account a log-in tried, for django-axes' log: the admin posts ``username``,
+    the researcher log-in (allauth) authenticates with ``email`` from its ``login`` field."""
+    credentials = credentials or {}
+    for key in ("email", "username"):
+        if credentials.get(key):
+            return str(credentials[key])
+    data = getattr(request, "POST", {}) or {}
+    return data.get("login") or data.get("username") or None

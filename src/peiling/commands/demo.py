@@ -176,7 +176,7 @@ def _demo_panel(version, smtp_port: int | None, base: str, organisation) -> list
     from peiling.fieldwork.models import Fieldwork
     from peiling.panel import mailing, services
     from peiling.panel.demo import demo_members_csv
-    from peiling.panel.models import Panel, Sample
+    from peiling.panel.models import Panel, PanelInvitation, Sample
     from peiling.panel.samples import SampleDesign, sample_commit, sample_preview
     from peiling.panel.sink import MailSink
 
@@ -206,11 +206,13 @@ def _demo_panel(version, smtp_port: int | None, base: str, organisation) -> list
     if not fieldwork.quotas.exists():
         fieldwork_services.quota_create(fieldwork=fieldwork, name="Gemeenten",
                                         condition="${org_type} = 'gemeente'", target=40)
-        fieldwork_services.quota_create(fieldwork=fieldwork, name="Provincies",
-                                        condition="${org_type} = 'provincie'", target=15)
+        fieldwork_services.quota_create(fieldwork=fieldwork, name="Provincies en waterschappen",
+                                        condition="${org_type} = 'provincie_waterschap'", target=3)
     if not fieldwork.responses.exists():  # a fieldwork under way: some have answered
-        fieldwork_services.responses_simulate(fieldwork=fieldwork, n=60, seed=2026,
-                                              source="panel")
+        invited = [item.invitation for item in PanelInvitation.objects.filter(
+            fieldwork=fieldwork).select_related("invitation").order_by("pk")[:70]]
+        fieldwork_services.invitations_simulate(fieldwork=fieldwork, invitations=invited,
+                                                seed=2026)
     lines = [
         f"  Panel:          {base}/panels/demo/  (1415 members: {report.summary})",
         f"  Monitor:        {base}/veldwerk/demo-panel/monitor/",

@@ -449,6 +449,39 @@ def responses_simulate(*, fieldwork: Fieldwork, n: int, seed: int | None = None,
     return created
 
 
+def invitations_simulate(*, fieldwork: Fieldwork, invitations: Iterable[Invitation],
+                         seed: int | None = None) -> int:
+    """Answer through personal links as respondents would: start, then submit page by page
+    through ``response_submit`` (routing, checks and quota screening included), with random
+    valid answers (``peiling.forms.simulate``). For demos; return how many finished."""
+    from peiling.forms.simulate import simulate_answers
+
+    rng = random.Random(seed)  # noqa: S311  (reproducible demo data, not security)
+    flow = selectors.flow_for(form_version=fieldwork.form_version)
+    language = flow.form.default_language or "nl"
+    end = min(timezone.now(), fieldwork.closes_at)
+    span = max((end - fieldwork.opens_at).total_seconds() - 1800, 0)
+    finished = 0
+    for invitation in invitations:
+        answers = simulate_answers(flow.form, rng)
+        # Starts spread over the fieldwork so far, each page 5-60 seconds after the last.
+        moment = fieldwork.opens_at + dt.timedelta(seconds=rng.uniform(0, span))
+        response = response_start(fieldwork=fieldwork, language=language,
+                                  invitation=invitation, now=moment)
+        for _page in range(10 * len(flow.pages)):
+            if response.is_finished or not response.current_page:
+                break
+            page = flow.page(response.current_page)
+            moment += dt.timedelta(seconds=rng.uniform(5, 60))
+            response = response_submit(
+                fieldwork=fieldwork, response=response, page_key=page.key,
+                data=flow.post_data(page, answers), action="next", language=language,
+                now=moment,
+            ).response
+        finished += response.is_finished
+    return finished
+
+
 # -- opening and closing --------------------------------------------------------------------
 
 

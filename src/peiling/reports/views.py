@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from peiling.accounts.models import AuditEvent
 from peiling.accounts.permissions import object_for, researcher_page
@@ -30,11 +30,11 @@ FORMAT_LABELS = {
 
 #: The data downloads next to the report: export format -> (label, file name).
 DATA_DOWNLOADS = {
-    "sav": (_lazy("SPSS data (.sav)"), "data.sav"),
-    "csv": (_lazy("CSV data (.csv)"), "data.csv"),
-    "xlsx": (_lazy("Excel data with codebook (.xlsx)"), "data.xlsx"),
-    "parquet": (_lazy("Parquet data (.parquet)"), "data.parquet"),
-    "html": (_lazy("Codebook (.html)"), "codebook.html"),
+    "sav": (gettext_lazy("SPSS data (.sav)"), "data.sav"),
+    "csv": (gettext_lazy("CSV data (.csv)"), "data.csv"),
+    "xlsx": (gettext_lazy("Excel data with codebook (.xlsx)"), "data.xlsx"),
+    "parquet": (gettext_lazy("Parquet data (.parquet)"), "data.parquet"),
+    "html": (gettext_lazy("Codebook (.html)"), "codebook.html"),
 }
 
 

@@ -103,9 +103,9 @@ def fieldwork_reopen(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.fieldwork_reopen(fieldwork=fieldwork, now=timezone.now(),
                                   closes_at=form.cleaned_data["closes_at"])
-    except ValidationError as error:
-        form.add_error("closes_at", _messages_of(error))
-        return _page(request, fieldwork, reopen_form=form, status=400)
+    except ValidationError as error:  # e.g. open already (a second tab): say so on the page
+        messages.error(request, _messages_of(error))
+        return redirect("web:fieldwork", fieldwork.slug)
     messages.success(request, _("The fieldwork is open again."))
     return redirect("web:fieldwork", fieldwork.slug)
 
@@ -212,7 +212,8 @@ def _day_chart(days) -> dict | None:
         bars.append({"x": number * (BAR_WIDTH + 4), "width": BAR_WIDTH,
                      "starts_y": CHART_HEIGHT - starts, "starts_height": starts,
                      "completes_y": CHART_HEIGHT - completes, "completes_height": completes})
-    return {"bars": bars, "width": max(len(days) * (BAR_WIDTH + 4), 1), "height": CHART_HEIGHT}
+    # At least a fortnight wide: a first day's bar is not drawn across the whole page.
+    return {"bars": bars, "width": max(len(days), 14) * (BAR_WIDTH + 4), "height": CHART_HEIGHT}
 
 
 def _minutes(seconds: float | None) -> str:

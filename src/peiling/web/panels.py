@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from peiling.accounts.models import AuditEvent
@@ -52,21 +52,21 @@ IMPORT_SUFFIXES = (".csv", ".txt", ".xlsx")
 RESERVED_PARAMETERS = frozenset({"q", "status", "pagina"})
 
 DISPOSITION_LABELS = {
-    "completed": _lazy("completed"),
-    "screened_out": _lazy("screened out"),
-    "quota_full": _lazy("quota full"),
-    "started": _lazy("started, not finished"),
-    "unsubscribed": _lazy("unsubscribed"),
-    "bounced": _lazy("e-mail bounced"),
-    "not_sent": _lazy("invitation not sent yet"),
-    "no_response": _lazy("no response"),
+    "completed": gettext_lazy("completed"),
+    "screened_out": gettext_lazy("screened out"),
+    "quota_full": gettext_lazy("quota full"),
+    "started": gettext_lazy("started, not finished"),
+    "unsubscribed": gettext_lazy("unsubscribed"),
+    "bounced": gettext_lazy("e-mail bounced"),
+    "not_sent": gettext_lazy("invitation not sent yet"),
+    "no_response": gettext_lazy("no response"),
 }
 #: What a dry run says it would do with a row, and what an import did.
 IMPORT_ACTION_LABELS = {
-    "created": _lazy("add"),
-    "updated": _lazy("update"),
-    "unchanged": _lazy("no change"),
-    "refused": _lazy("refuse"),
+    "created": gettext_lazy("add"),
+    "updated": gettext_lazy("update"),
+    "unchanged": gettext_lazy("no change"),
+    "refused": gettext_lazy("refuse"),
 }
 
 
@@ -76,11 +76,11 @@ IMPORT_ACTION_LABELS = {
 class MemberFilter(forms.Form):
     """The member list's filters: a search term, a status and one choice per select variable."""
 
-    q = forms.CharField(label=_lazy("Search"), required=False, max_length=254,
-                        help_text=_lazy("Part of an e-mail address or a name."),
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=254,
+                        help_text=gettext_lazy("Part of an e-mail address or a name."),
                         widget=forms.TextInput(attrs={"class": "utrecht-textbox",
                                                       "type": "search"}))
-    status = forms.ChoiceField(label=_lazy("Status"), required=False,
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
                                widget=forms.Select(attrs={"class": "utrecht-select"}))
 
     def __init__(self, *args: Any, variables: tuple[ProfileVariable, ...],
@@ -123,14 +123,14 @@ class MemberFilter(forms.Form):
 
 class MemberFileUpload(forms.Form):
     file = forms.FileField(
-        label=_lazy("Member file (.csv or .xlsx)"),
-        help_text=_lazy("The first row names the columns: email, optionally name, language, "
+        label=gettext_lazy("Member file (.csv or .xlsx)"),
+        help_text=gettext_lazy("The first row names the columns: email, optionally name, language, "
                         "recruitment_source, recruited_on, and the profile variables."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
     consent_version = forms.CharField(
-        label=_lazy("Version of the consent text"), required=False, max_length=50,
-        help_text=_lazy("New members get a consent record for panel membership under this "
+        label=gettext_lazy("Version of the consent text"), required=False, max_length=50,
+        help_text=gettext_lazy("New members get a consent record for panel membership under this "
                         "version, e.g. 2024-1. Leave empty to record no consent."),
         widget=forms.TextInput(attrs={"class": "utrecht-textbox"}))
 
@@ -150,8 +150,8 @@ class MemberFileUpload(forms.Form):
 
 class EraseForm(forms.Form):
     understood = forms.BooleanField(
-        label=_lazy("I understand that the erasure cannot be undone"),
-        error_messages={"required": _lazy("Tick the box to confirm that you understand.")})
+        label=gettext_lazy("I understand that the erasure cannot be undone"),
+        error_messages={"required": gettext_lazy("Tick the box to confirm that you understand.")})
 
 
 # -- views ----------------------------------------------------------------------------------

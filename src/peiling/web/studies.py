@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from peiling.accounts.permissions import (
@@ -32,29 +32,29 @@ from peiling.web.forms import XLSFormUpload
 
 #: What each kind of change is called on the comparison page (``forms.compare.CHANGE_KINDS``).
 CHANGE_LABELS = {
-    "language_added": _lazy("language added"),
-    "language_removed": _lazy("language removed"),
-    "group_added": _lazy("group added"),
-    "group_removed": _lazy("group removed"),
-    "question_added": _lazy("question added"),
-    "question_removed": _lazy("question removed"),
-    "question_moved": _lazy("question moved (after)"),
-    "group_changed": _lazy("question moved to another group"),
-    "type_changed": _lazy("question type changed"),
-    "label_changed": _lazy("text changed"),
-    "hint_changed": _lazy("hint changed"),
-    "required_changed": _lazy("required changed"),
-    "routing_changed": _lazy("routing changed (relevant)"),
-    "constraint_changed": _lazy("constraint changed"),
-    "calculation_changed": _lazy("calculation changed"),
-    "choice_filter_changed": _lazy("choice filter changed"),
-    "appearance_changed": _lazy("appearance changed"),
-    "parameters_changed": _lazy("parameters changed"),
-    "default_changed": _lazy("default changed"),
-    "choice_added": _lazy("answer option added"),
-    "choice_removed": _lazy("answer option removed"),
-    "choice_label_changed": _lazy("answer option text changed"),
-    "choices_reordered": _lazy("answer options reordered"),
+    "language_added": gettext_lazy("language added"),
+    "language_removed": gettext_lazy("language removed"),
+    "group_added": gettext_lazy("group added"),
+    "group_removed": gettext_lazy("group removed"),
+    "question_added": gettext_lazy("question added"),
+    "question_removed": gettext_lazy("question removed"),
+    "question_moved": gettext_lazy("question moved (after)"),
+    "group_changed": gettext_lazy("question moved to another group"),
+    "type_changed": gettext_lazy("question type changed"),
+    "label_changed": gettext_lazy("text changed"),
+    "hint_changed": gettext_lazy("hint changed"),
+    "required_changed": gettext_lazy("required changed"),
+    "routing_changed": gettext_lazy("routing changed (relevant)"),
+    "constraint_changed": gettext_lazy("constraint changed"),
+    "calculation_changed": gettext_lazy("calculation changed"),
+    "choice_filter_changed": gettext_lazy("choice filter changed"),
+    "appearance_changed": gettext_lazy("appearance changed"),
+    "parameters_changed": gettext_lazy("parameters changed"),
+    "default_changed": gettext_lazy("default changed"),
+    "choice_added": gettext_lazy("answer option added"),
+    "choice_removed": gettext_lazy("answer option removed"),
+    "choice_label_changed": gettext_lazy("answer option text changed"),
+    "choices_reordered": gettext_lazy("answer options reordered"),
 }
 
 
