@@ -1,4 +1,5 @@
-"""The respondent-page fixtures of the fieldwork tests: the example questionnaire in the field."""
+"""Fixtures of the web tests: the fieldwork tests' example questionnaire in the field, and the
+panel tests' real SMTP server."""
 
 from tests.fieldwork.conftest import (  # noqa: F401  (fixtures)
     example_fieldwork,
@@ -7,3 +8,4 @@ from tests.fieldwork.conftest import (  # noqa: F401  (fixtures)
     example_version,
     make_fieldwork,
 )
+from tests.panel.conftest import sink, smtp_server  # noqa: F401  (fixtures)

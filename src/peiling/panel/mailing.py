@@ -48,6 +48,7 @@ __all__ = [
     "deliveries_retry_failed",
     "deliveries_send",
     "invitations_queue",
+    "invitations_schedule",
     "reminder_schedule_set",
     "reminders_queue",
     "reminders_queue_due",
@@ -118,6 +119,23 @@ def invitations_queue(*, fieldwork: Fieldwork, now: dt.datetime | None = None) -
                 tasks.send_due_reminders.using(run_after=run_after).enqueue(fieldwork.pk)
                 runs.append(run_after)
     return QueueReport(messages=len(ids), tasks=len(chunks), reminder_runs=tuple(runs))
+
+
+def invitations_schedule(*, fieldwork: Fieldwork, at: dt.datetime,
+                         now: dt.datetime | None = None) -> None:
+    """Send the invitations of ``fieldwork`` at ``at`` (a task run then); raise PanelError
+    when the moment is past, after closing, or the task backend cannot run tasks later."""
+    from peiling.panel import tasks
+
+    now = now or timezone.now()
+    if at <= now:
+        raise PanelError("choose a moment in the future to send the invitations")
+    if at >= fieldwork.closes_at:
+        raise PanelError(f"fieldwork {fieldwork.slug!r} closes before that moment")
+    if not tasks.queue_invitations.get_backend().supports_defer:
+        raise PanelError("this installation runs tasks at once (PEILING_TASKS=immediate); "
+                         "send now, or run a worker with the database task backend")
+    tasks.queue_invitations.using(run_after=at).enqueue(fieldwork.pk)
 
 
 def reminders_queue(*, fieldwork: Fieldwork, force: bool = False) -> QueueReport:

@@ -48,3 +48,16 @@ def erase_expired_members(repeat: bool = False) -> int:
     if repeat:
         erase_expired_members.using(run_after=timezone.now() + RETENTION_INTERVAL).enqueue(True)
     return erased
+
+
+@task()
+def queue_invitations(fieldwork_id: int) -> dict[str, int]:
+    """Queue the invitations of a fieldwork at the moment the researcher chose (a task run
+    later: ``invitations_queue`` then puts the sending on the queue)."""
+    from peiling.panel.mailing import invitations_queue
+
+    fieldwork = Fieldwork.objects.filter(pk=fieldwork_id).first()
+    if fieldwork is None or timezone.now() >= fieldwork.closes_at:
+        return {"messages": 0, "tasks": 0}
+    report = invitations_queue(fieldwork=fieldwork)
+    return {"messages": report.messages, "tasks": report.tasks}

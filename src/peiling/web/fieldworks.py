@@ -22,6 +22,7 @@ from peiling.panel.models import Panel
 from peiling.panel.selectors import fieldwork_monitor, panel_variables
 from peiling.questionnaires.models import Questionnaire
 from peiling.web.forms import FieldworkForm, OpenLinkForm, QuotaForm, ReopenForm
+from peiling.web.invitations import delivery_rows
 
 
 def _fieldwork(request: HttpRequest, slug: str, action: str = "fieldwork.view") -> Fieldwork:
@@ -76,6 +77,8 @@ def _page(request: HttpRequest, fieldwork: Fieldwork, *, link_form=None, quota_f
         "links": links, "quotas": selectors.quota_counts(fieldwork=fieldwork),
         "link_form": link_form or OpenLinkForm(), "quota_form": quota_form or QuotaForm(),
         "reopen_form": reopen_form or ReopenForm(),
+        "deliveries": delivery_rows(fieldwork),
+        "may_invite": user_may(request.user, "panel.manage"),
         "may_manage": user_may(request.user, "fieldwork.manage"),
         "may_report": user_may(request.user, "report.view")}, status=status)
 

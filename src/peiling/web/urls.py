@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from peiling.web import fieldworks, organisation, panels, studies, views
+from peiling.web import fieldworks, invitations, organisation, panels, studies, views
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     *studies.urlpatterns,
     *fieldworks.urlpatterns,
+    *invitations.urlpatterns,
     *organisation.urlpatterns,
     *panels.urlpatterns,
 ]
