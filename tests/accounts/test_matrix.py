@@ -53,6 +53,8 @@ web:quota_create                    | POST   | /veldwerk/{fieldwork}/quota/     
 web:quota_active                    | POST   | /veldwerk/{fieldwork}/quota/{quota}/actief/   | login | 302       | 302         | 403     |
 web:monitor                         | GET    | /veldwerk/{fieldwork}/monitor/                | login | 200       | 200         | 200     |
 web:invite                          | GET    | /veldwerk/{fieldwork}/uitnodigen/             | login | 200       | 200         | 403     |
+web:message_edit                    | GET    | /veldwerk/{fieldwork}/berichten/reminder/     | login | 200       | 200         | 403     |
+web:message_preview                 | POST   | /veldwerk/{fieldwork}/berichten/reminder/voorbeeld/ | login | 400 | 400     | 403     |
 web:users                           | GET    | /organisatie/gebruikers/                      | login | 200       | 403         | 403     |
 web:user_role                       | POST   | /organisatie/gebruikers/{membership}/rol/     | login | 302       | 403         | 403     |
 web:user_active                     | POST   | /organisatie/gebruikers/{membership}/actief/  | login | 302       | 403         | 403     |

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from email.utils import make_msgid
 
@@ -32,11 +33,14 @@ from peiling.fieldwork.tokens import derived_token, new_nonce
 from peiling.fieldwork.tokens import token_hash as hash_of_token
 
 __all__ = [
+    "PLACEHOLDERS",
     "Letter",
     "LinkUnavailable",
+    "default_text",
     "link_nonce_and_token",
     "link_token",
     "message_build",
+    "message_text_problems",
     "unsubscribe_token",
     "unsubscribe_token_read",
     "unsubscribe_url",
@@ -101,6 +105,70 @@ class Letter:
     link: str
     unsubscribe_token: str
     reminder: bool
+    #: The fieldwork's own wording (``MessageText``) in the member's language, if any.
+    subject_text: str = ""
+    body_text: str = ""
+
+
+#: The placeholders a researcher may use in an e-mail text, and what they stand for.
+PLACEHOLDERS = {
+    "aanhef": "greeting",
+    "naam": "name",
+    "panel": "panel",
+    "onderzoek": "survey",
+    "sluitdatum": "closes",
+    "link": "link",
+    "afmelden": "unsubscribe",
+}
+#: Placeholders every body must hold: the way in, and the way out (AVG, RFC 8058 aside).
+REQUIRED_PLACEHOLDERS = ("link", "afmelden")
+MAX_BODY = 10_000
+_PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
+
+
+def message_text_problems(subject: str, body: str) -> list[str]:
+    """Return every problem of a researcher's e-mail text (empty when it can be sent)."""
+    problems = []
+    if not subject.strip():
+        problems.append(_("The subject is empty."))
+    if "\n" in subject or "\r" in subject:
+        problems.append(_("The subject must be one line."))
+    if not body.strip():
+        problems.append(_("The text is empty."))
+    if len(body) > MAX_BODY:
+        problems.append(_("The text has %(n)d characters; at most %(max)d.")
+                        % {"n": len(body), "max": MAX_BODY})
+    known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+    for text in (subject, body):
+        for name in _PLACEHOLDER.findall(text):
+            if name not in PLACEHOLDERS:
+                problems.append(_("{%(name)s} is not a placeholder; use one of %(known)s.")
+                                % {"name": name, "known": known})
+    for name in REQUIRED_PLACEHOLDERS:
+        if "{" + name + "}" not in body:
+            problems.append(_("The text must hold {%(name)s}: every member needs it.")
+                            % {"name": name})
+    return problems
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """Put the values in for the placeholders: plain substitution, no format language."""
+    return _PLACEHOLDER.sub(lambda match: values.get(PLACEHOLDERS.get(match.group(1), ""),
+                                                     match.group(0)), text)
+
+
+def default_text(*, reminder: bool, language: str) -> tuple[str, str]:
+    """Return the standard subject and text with placeholders, as a start for editing."""
+    with translation.override(language):
+        context = {"name": "", "panel": "{panel}", "survey": "{onderzoek}",
+                   "closes": "{sluitdatum}", "link": "{link}", "unsubscribe": "{afmelden}"}
+        template = "panel/email/reminder.txt" if reminder else "panel/email/invitation.txt"
+        body = render_to_string(template, context)
+        greeting = _("Dear panel member,")
+        body = body.replace(greeting, "{aanhef}", 1)
+        subject = (_("Reminder: %(survey)s") if reminder
+                   else _("Invitation: %(survey)s")) % {"survey": "{onderzoek}"}
+    return subject, body
 
 
 def message_build(letter: Letter, *, connection=None) -> EmailMessage:
@@ -114,10 +182,18 @@ def message_build(letter: Letter, *, connection=None) -> EmailMessage:
             "link": letter.link,
             "unsubscribe": unsubscribe_url(letter.unsubscribe_token),
         }
-        template = "panel/email/reminder.txt" if letter.reminder else "panel/email/invitation.txt"
-        body = render_to_string(template, context)
-        subject = (_("Reminder: %(survey)s") if letter.reminder
-                   else _("Invitation: %(survey)s")) % {"survey": letter.survey_name}
+        if letter.body_text:
+            greeting = (_("Dear %(name)s,") % {"name": letter.name} if letter.name
+                        else _("Dear panel member,"))
+            values = {**context, "greeting": greeting, "name": letter.name or ""}
+            body = _fill(letter.body_text, values)
+            subject = " ".join(_fill(letter.subject_text, values).split())
+        else:
+            template = ("panel/email/reminder.txt" if letter.reminder
+                        else "panel/email/invitation.txt")
+            body = render_to_string(template, context)
+            subject = (_("Reminder: %(survey)s") if letter.reminder
+                       else _("Invitation: %(survey)s")) % {"survey": letter.survey_name}
     sender = settings.DEFAULT_FROM_EMAIL
     headers = {
         "Message-ID": make_msgid(domain=sender.rpartition("@")[2].strip(">") or "localhost"),

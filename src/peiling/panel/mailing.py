@@ -23,7 +23,7 @@ import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection as database
 from django.db import transaction
 from django.utils import timezone
@@ -37,9 +37,16 @@ from peiling.panel.mail import (
     LinkUnavailable,
     link_token,
     message_build,
+    message_text_problems,
     unsubscribe_token,
 )
-from peiling.panel.models import Delivery, Member, PanelInvitation, ReminderSchedule
+from peiling.panel.models import (
+    Delivery,
+    Member,
+    MessageText,
+    PanelInvitation,
+    ReminderSchedule,
+)
 
 __all__ = [
     "QueueReport",
@@ -49,6 +56,9 @@ __all__ = [
     "deliveries_send",
     "invitations_queue",
     "invitations_schedule",
+    "message_preview",
+    "message_text_reset",
+    "message_text_set",
     "reminder_schedule_set",
     "reminders_queue",
     "reminders_queue_due",
@@ -138,6 +148,45 @@ def invitations_schedule(*, fieldwork: Fieldwork, at: dt.datetime,
     tasks.queue_invitations.using(run_after=at).enqueue(fieldwork.pk)
 
 
+def message_text_set(*, fieldwork: Fieldwork, kind: str, language: str, subject: str,
+                     body: str, user=None) -> MessageText:
+    """Store the fieldwork's own wording of a message in ``language``; raise PanelError with
+    every problem (unknown placeholder, no {link} or {afmelden}, empty, too long)."""
+    problems = message_text_problems(subject, body)
+    if kind not in MessageText.Kind.values:
+        problems.append(f"kind must be one of {MessageText.Kind.values!r} (got {kind!r})")
+    if problems:
+        raise PanelError(problems)
+    text, _created = MessageText.objects.update_or_create(
+        fieldwork=fieldwork, kind=kind, language=language,
+        defaults={"subject": " ".join(subject.split()), "body": body.replace("\r\n", "\n"),
+                  "updated_by": user if getattr(user, "is_authenticated", False) else None})
+    return text
+
+
+def message_text_reset(*, fieldwork: Fieldwork, kind: str, language: str) -> None:
+    """Go back to the standard wording of the message in ``language``."""
+    MessageText.objects.filter(fieldwork=fieldwork, kind=kind, language=language).delete()
+
+
+def message_preview(*, fieldwork: Fieldwork, kind: str, language: str, subject: str,
+                    body: str, to: str, name: str = "", panel_name: str = "") -> EmailMessage:
+    """Build the message as a member would get it, for an example member (preview and test
+    send): links point at the questionnaire preview and nowhere personal."""
+    from django.conf import settings as django_settings
+    from django.urls import reverse
+
+    letter = Letter(
+        to=to, name=name, language=language, panel_name=panel_name or "Panel",
+        survey_name=fieldwork.name, closes_at=fieldwork.closes_at,
+        link=django_settings.PEILING_BASE_URL + reverse(
+            "fieldwork:preview", args=[fieldwork.form_version_id]),
+        unsubscribe_token="voorbeeld",  # noqa: S106  (a placeholder, not a secret)
+        reminder=kind == MessageText.Kind.REMINDER,
+        subject_text=subject, body_text=body)
+    return message_build(letter)
+
+
 def reminders_queue(*, fieldwork: Fieldwork, force: bool = False) -> QueueReport:
     """Queue a reminder run now: the reminders that are due (``force``: the next reminder
     to everyone who has not completed, whatever the schedule)."""
@@ -204,6 +253,7 @@ def deliveries_send(*, panel_invitation_ids: Sequence[int], number: int,
             items = (PanelInvitation.objects.filter(pk__in=chunk)
                      .select_related("member", "fieldwork", "sample__panel", "invitation")
                      .defer(*_UNUSED).order_by("pk"))
+            texts = _texts(chunk, number)
             for item in items:
                 delivery = _mark_and_claim(accepted, item, number, now)
                 accepted = None
@@ -211,7 +261,8 @@ def deliveries_send(*, panel_invitation_ids: Sequence[int], number: int,
                     skipped += 1
                     continue
                 try:
-                    letter = _letter(item, number)
+                    letter = _letter(item, number, texts.get(
+                        (item.fieldwork_id, item.member.language if item.member else "")))
                 except LinkUnavailable:
                     _fail(delivery, "the personal link cannot be rebuilt: SECRET_KEY changed "
                                     "and the old key is not in SECRET_KEY_FALLBACKS")
@@ -265,7 +316,21 @@ def _mark_and_claim(accepted: tuple[int, str] | None, item: PanelInvitation | No
     return row[0] if row else None
 
 
-def _letter(item: PanelInvitation, number: int) -> Letter:
+def _texts(panel_invitation_ids: Sequence[int], number: int) -> dict[tuple[int, str],
+                                                                      tuple[str, str]]:
+    """The fieldworks' own wordings of message ``number``: (fieldwork, language) -> (subject,
+    body); one query per batch."""
+    kind = MessageText.Kind.INVITATION if number == 0 else MessageText.Kind.REMINDER
+    fieldworks = PanelInvitation.objects.filter(pk__in=panel_invitation_ids).values(
+        "fieldwork_id")
+    rows = MessageText.objects.filter(fieldwork_id__in=fieldworks, kind=kind).values_list(
+        "fieldwork_id", "language", "subject", "body")
+    return {(fieldwork, language): (subject, body)
+            for fieldwork, language, subject, body in rows}
+
+
+def _letter(item: PanelInvitation, number: int,
+            text: tuple[str, str] | None = None) -> Letter:
     member = item.member
     assert member is not None and member.email is not None
     token = link_token(nonce=item.link_nonce, token_hash=item.invitation.token_hash)
@@ -276,6 +341,7 @@ def _letter(item: PanelInvitation, number: int) -> Letter:
         link=fieldwork_selectors.invitation_url(token=token),
         unsubscribe_token=unsubscribe_token(member_id=member.pk, panel_invitation_id=item.pk),
         reminder=number > 0,
+        subject_text=text[0] if text else "", body_text=text[1] if text else "",
     )
 
 

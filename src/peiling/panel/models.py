@@ -143,6 +143,39 @@ class ReminderSchedule(models.Model):
         return f"{self.fieldwork.slug}: {self.days}"
 
 
+class MessageText(models.Model):
+    """A fieldwork's own wording of its invitation or reminder e-mail in one language.
+
+    ``subject`` and ``body`` are plain text with placeholders (``peiling.panel.mail``);
+    members in a language without its own text get the standard message.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("invitation")
+        REMINDER = "reminder", _("reminder")
+
+    fieldwork = models.ForeignKey(Fieldwork, on_delete=models.CASCADE,
+                                  related_name="message_texts",
+                                  verbose_name=_("fieldwork period"))
+    kind = models.CharField(_("message"), max_length=20, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=20)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("changed by"))
+
+    class Meta:
+        verbose_name = _("e-mail text")
+        verbose_name_plural = _("e-mail texts")
+        constraints = [models.UniqueConstraint(fields=["fieldwork", "kind", "language"],
+                                               name="message_text_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.fieldwork.slug}: {self.kind} ({self.language})"
+
+
 class Sample(models.Model):
     """One draw of members for a fieldwork, as committed, with the preview it showed."""
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from peiling.web import fieldworks, invitations, organisation, panels, studies, views
+from peiling.web import emails, fieldworks, invitations, organisation, panels, studies, views
 
 app_name = "web"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     *studies.urlpatterns,
     *fieldworks.urlpatterns,
     *invitations.urlpatterns,
+    *emails.urlpatterns,
     *organisation.urlpatterns,
     *panels.urlpatterns,
 ]
