@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from peiling.accounts.models import Membership
 from peiling.fieldwork import services as fieldwork_services
+from peiling.jobs.services import job_run, job_start
 from peiling.panel import mail
 from peiling.panel import services as panel_services
 from peiling.panel.models import Member
@@ -71,6 +72,9 @@ fieldwork:preview                   | GET    | /s/voorbeeld/{version}/          
 reports:page                        | GET    | /rapporten/{fieldwork}/                       | login | 200       | 200         | 200     |
 reports:download                    | GET    | /rapporten/{fieldwork}/rapport.json           | login | 200       | 200         | 200     |
 reports:data                        | GET    | /rapporten/{fieldwork}/data.csv               | login | 200       | 200         | 200     |
+reports:export                      | POST   | /rapporten/{fieldwork}/export/                | login | 400       | 400         | 400     |
+web:job                             | GET    | /taken/{job}/                                 | login | 200       | 200         | 200     |
+web:job_file                        | GET    | /taken/{job}/bestand                          | login | 200       | 200         | 200     |
 fieldwork:open_link                 | GET    | /s/o/{link_key}/                              | 200   | 200       | 200         | 200     | public
 fieldwork:open_link_thanks          | GET    | /s/o/{link_key}/bedankt/                      | 303   | 303       | 303         | 303     | public
 fieldwork:invitation                | GET    | /s/{token}/                                   | 200   | 200       | 200         | 200     | public
@@ -189,11 +193,16 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
         "email,org_type,domain,function,gender,age_band",
         f"lid@{suffix}.nl,gemeente,dienstverlening,coordinator,vrouw,45_54"))
     member = Member.objects.get(panel=panel)
+    job = job_start(kind="responses_export", organisation=organisation, user=None,
+                    action="responses.export", title="data.csv",
+                    payload={"fieldwork": fieldwork.pk, "slug": fieldwork.slug,
+                             "format": "csv", "name": "data.csv"})
+    job_run(job_id=job.pk)
     return {"study": str(version.questionnaire_id), "version": str(version.pk),
             "fieldwork": fieldwork.slug, "link": str(link.pk), "link_key": link.key,
             "quota": str(quota.pk), "token": issued.token,
             "membership": str(Membership.objects.get(user=colleague).pk),
-            "panel": panel.slug, "member": str(member.pk),
+            "panel": panel.slug, "member": str(member.pk), "job": str(job.pk),
             "unsubscribe": mail.unsubscribe_token(member_id=member.pk, panel_invitation_id=None)}
 
 

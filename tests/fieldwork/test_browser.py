@@ -341,7 +341,7 @@ def test_the_report_page_shows_its_charts_and_passes_axe(live_server, launch, ma
     page.goto(f"{live_server.url}/account/login/?next=/rapporten/{example_fieldwork.slug}/")
     page.fill("#id_login", user.email)
     page.fill("#id_password", PASSWORD)
-    press(page.locator("button[type=submit]"))
+    press(page.locator("form.login button[type=submit]"))
     assert page.locator("h1").first.inner_text().startswith("Hoe beoordelen ambtenaren")
     charts = page.locator("figure .chart img[alt]")
     assert charts.count() >= 3

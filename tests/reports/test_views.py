@@ -125,8 +125,10 @@ def test_data_downloads_next_to_the_report(researcher: Client, fieldwork, tmp_pa
     from peiling.fieldwork.models import Response
 
     html = researcher.get(reverse("reports:page", args=[fieldwork.slug])).content.decode()
+    assert f'action="/rapporten/{fieldwork.slug}/export/"' in html  # made as a job
     for name in ("data.sav", "data.csv", "data.xlsx", "data.parquet", "codebook.html"):
-        assert f'href="/rapporten/{fieldwork.slug}/{name}"' in html
+        assert f'name="name" value="{name}"' in html
+    # The same files stay at their own address, for scripts.
     response = researcher.get(reverse("reports:data", args=[fieldwork.slug, "data.sav"]))
     assert response.status_code == 200
     assert response["Content-Disposition"] == (

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from peiling.accounts.models import AuditEvent
 from peiling.forms.xlsform import read_xlsform
+from peiling.jobs.models import Job
+from peiling.jobs.services import job_run
 from peiling.panel import selectors, services
 from peiling.panel.models import ConsentRecord, ErasureRecord, Member, Panel, PanelInvitation
 from peiling.questionnaires.models import FormVersion, Questionnaire
@@ -70,6 +72,14 @@ def _profile(organisation, tmp_path: Path) -> FormVersion:
         questionnaire=questionnaire, number=1, version=form.version,
         content_hash=form.content_hash(), definition=form.to_dict(), source=source,
         question_count=len(form.questions()), page_count=len(form.pages()))
+
+
+@pytest.fixture
+def english(client):
+    """Ask for the pages in English (the default language is Dutch), as a researcher's browser
+    may; the tests that read the UI texts use it, so they assert the English source texts."""
+    client.cookies["django_language"] = "en"
+    return client
 
 
 @pytest.fixture
@@ -213,6 +223,7 @@ def test_the_member_list_filters(login_as, panel, query, expected) -> None:
     assert response.context["page"].paginator.count == len(expected)
 
 
+@pytest.mark.usefixtures("english")
 def test_the_member_list_shows_choice_labels_and_offers_a_select_per_choice_variable(
         login_as, panel) -> None:
     response = login_as("onderzoeker").get("/panels/ambtenaren/?q=cees")
@@ -341,6 +352,7 @@ def _invitation(member: Member, drawn_at: dt.datetime, fieldwork) -> None:
 # -- AVG export and erasure --------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("english")
 def test_the_export_asks_first_then_downloads_the_members_data(login_as, panel) -> None:
     client = login_as("onderzoeker")
     anna = _get("anna@example.org")
@@ -366,6 +378,7 @@ def test_the_export_asks_first_then_downloads_the_members_data(login_as, panel) 
         "member", str(anna.pk), "ambtenaren")
 
 
+@pytest.mark.usefixtures("english")
 def test_erasure_needs_the_box_ticked(login_as, panel) -> None:
     client = login_as("onderzoeker")
     anna = _get("anna@example.org")
@@ -381,6 +394,7 @@ def test_erasure_needs_the_box_ticked(login_as, panel) -> None:
     assert (_events("member.erased"), ErasureRecord.objects.count()) == ([], 0)
 
 
+@pytest.mark.usefixtures("english")
 def test_erasure_erases_the_member_and_keeps_the_answers(login_as, panel,
                                                          make_fieldwork) -> None:  # noqa: F811
     fieldwork = make_fieldwork()
@@ -449,6 +463,7 @@ def _upload(client, data: bytes, name: str = "nieuw.csv", **extra):
                        {"file": SimpleUploadedFile(name, data), **extra})
 
 
+@pytest.mark.usefixtures("english")
 def test_the_import_dry_run_stores_nothing_and_the_confirmation_stores(login_as, panel) -> None:
     client = login_as("onderzoeker")
     response = _upload(client, IMPORT, consent_version="2025-2")
@@ -468,10 +483,16 @@ def test_the_import_dry_run_stores_nothing_and_the_confirmation_stores(login_as,
     assert (pending["name"], pending["consent_version"], pending["size"]) == (
         "nieuw.csv", "2025-2", len(IMPORT))
 
-    confirmed = client.post("/panels/ambtenaren/import/", {"confirm": "1"}, follow=True)
-    assert confirmed.redirect_chain == [("/panels/ambtenaren/", 302)]
-    assert [str(m) for m in confirmed.context["messages"]] == [
-        "The import is done: 2 added, 1 updated, 0 unchanged, 1 refused."]
+    confirmed = client.post("/panels/ambtenaren/import/", {"confirm": "1"})
+    job = Job.objects.get()
+    assert (confirmed.status_code, confirmed["Location"]) == (302, f"/taken/{job.pk}/")
+    assert (job.kind, job.status, bytes(job.input)) == ("members_import", "queued", IMPORT)
+    assert Member.objects.filter(panel=panel).count() == 3  # the job has not run yet
+    job_run(job_id=job.pk)  # what the worker does
+    page = client.get(f"/taken/{job.pk}/")
+    assert [(str(label), count) for label, count in page.context["job"].result["counts"]] == [
+        ("added", 2), ("updated", 1), ("unchanged", 0), ("refused", 1)]
+    assert Job.objects.get().input is None  # the member file is not kept after the import
     assert sorted(Member.objects.filter(panel=panel).values_list("email", flat=True)) == [
         "anna@example.org", "bram@example.org", "cees@example.org", "dirk@example.org",
         "eva@example.org"]
@@ -488,6 +509,18 @@ def test_the_import_dry_run_stores_nothing_and_the_confirmation_stores(login_as,
         "first."]
 
 
+def test_the_import_page_is_dutch_by_default(login_as, panel) -> None:
+    response = _upload(login_as("onderzoeker"), IMPORT)
+    assert response.status_code == 200
+    assert [(str(label), count) for label, count in response.context["report"]["counts"]] == [
+        ("toevoegen", 2), ("bijwerken", 1), ("geen wijziging", 0), ("weigeren", 1)]
+    html = response.content.decode()
+    assert "Wat de import zou doen" in html and "What the import would do" not in html
+    assert '<th scope="col" class="number">Geen wijziging</th>' in html
+    assert "<td>toevoegen</td>" in html and "<td>add</td>" not in html
+
+
+@pytest.mark.usefixtures("english")
 def test_a_file_that_changes_nothing_offers_no_import(login_as, panel) -> None:
     client = login_as("onderzoeker")
     response = _upload(client, _csv("email,org_type", "anna@example.org,gemeente"))
@@ -499,6 +532,7 @@ def test_a_file_that_changes_nothing_offers_no_import(login_as, panel) -> None:
     assert panels.IMPORT_SESSION_KEY not in client.session
 
 
+@pytest.mark.usefixtures("english")
 def test_a_large_file_is_chosen_again_to_import(login_as, panel, monkeypatch) -> None:
     monkeypatch.setattr(panels, "SESSION_FILE_BYTES", 10)
     client = login_as("onderzoeker")
@@ -509,7 +543,7 @@ def test_a_large_file_is_chosen_again_to_import(login_as, panel, monkeypatch) ->
     # confirmed without the file: asked for it, nothing stored
     missing = client.post("/panels/ambtenaren/import/", {"confirm": "1"})
     assert missing.status_code == 400
-    assert missing.context["confirm_upload"].errors["file"] == ["Dit veld is verplicht."]
+    assert missing.context["confirm_upload"].errors["file"] == ["This field is required."]
     # another file than the one checked: checked again, nothing stored
     other = _csv("email,org_type", "zoe@example.org,rijk")
     changed = _upload(client, other, confirm="1")
@@ -519,16 +553,18 @@ def test_a_large_file_is_chosen_again_to_import(login_as, panel, monkeypatch) ->
     assert Member.objects.filter(panel=panel).count() == 3
     # the file checked last, chosen again: imported
     done = _upload(client, other, confirm="1")
-    assert (done.status_code, done["Location"]) == (302, "/panels/ambtenaren/")
+    assert (done.status_code, done["Location"]) == (302, f"/taken/{Job.objects.get().pk}/")
+    job_run(job_id=Job.objects.get().pk)
     assert _get("zoe@example.org").profile == {"org_type": "rijk"}
     assert Member.objects.filter(panel=panel).count() == 4
 
 
+@pytest.mark.usefixtures("english")
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("leden.pdf", b"%PDF-1.4 something",
      "leden.pdf is not a CSV or Excel (.xlsx) file; save the member list as CSV UTF-8 or as "
      "an Excel workbook (.xlsx)."),
-    ("leden.csv", b"", "Het verstuurde bestand is leeg."),
+    ("leden.csv", b"", "The submitted file is empty."),
 ])
 def test_a_file_of_the_wrong_kind_is_refused(login_as, panel, name, data, message) -> None:
     response = _upload(login_as("onderzoeker"), data, name)
@@ -538,6 +574,7 @@ def test_a_file_of_the_wrong_kind_is_refused(login_as, panel, name, data, messag
     assert Member.objects.filter(panel=panel).count() == 3
 
 
+@pytest.mark.usefixtures("english")
 def test_a_file_too_large_is_refused(login_as, panel, monkeypatch) -> None:
     monkeypatch.setattr(panels, "MAX_UPLOAD_BYTES", 1024 * 1024)
     data = IMPORT + b"x" * (1024 * 1024)
@@ -549,6 +586,7 @@ def test_a_file_too_large_is_refused(login_as, panel, monkeypatch) -> None:
     assert Member.objects.filter(panel=panel).count() == 3
 
 
+@pytest.mark.usefixtures("english")
 @pytest.mark.parametrize(("name", "data", "problem"), [
     ("leden.csv", _csv("mail,org_type", "x@example.org,rijk"),
      "leden.csv: no 'email' column; the first row must name the columns, one of them 'email'"

@@ -83,6 +83,7 @@ OWNER_PATHS: dict[str, str] = {
     "panel.member": "panel__organisation",
     "panel.sample": "panel__organisation",
     "panel.panelinvitation": "sample__panel__organisation",
+    "jobs.job": "organisation",
 }
 
 M = TypeVar("M", bound=Model)

@@ -1,4 +1,13 @@
-"""Recovering background work whose worker died (kill -9, a crash, a lost machine).
+"""Jobs a researcher starts (their progress and result), and recovering background work
+whose worker died.
+
+**Jobs.** ``job_start`` stores a ``Job`` and queues ``tasks.run_job``; the worker calls the
+kind's handler (registered with ``job_handler``) with a ``progress(done, total, step)``
+callable that writes to the row. A handler returns the result (a dict; or a file: name,
+media type and bytes) or raises ``JobFailed`` with a message for the researcher. Anything
+else it raises fails the job with a general message (logged in full).
+
+**Recovery** of background work whose worker died (kill -9, a crash, a lost machine).
 
 django-tasks' database backend marks a task RUNNING when a worker takes it and records no
 heartbeat, so a task whose worker died stays RUNNING for ever and the rest of its work is
@@ -35,7 +44,18 @@ from django_tasks import TaskResultStatus
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RecoveryReport", "WorkerLost", "resumable", "task_timeout", "tasks_recover"]
+__all__ = [
+    "JobFailed",
+    "JobFile",
+    "RecoveryReport",
+    "WorkerLost",
+    "job_handler",
+    "job_run",
+    "job_start",
+    "resumable",
+    "task_timeout",
+    "tasks_recover",
+]
 
 #: Task paths (``module.function``) that may be queued again after their worker died.
 RESUMABLE: set[str] = set()
@@ -92,8 +112,96 @@ def tasks_recover(*, now: dt.datetime | None = None,
                 resumed += 1
             logger.warning("task %s (%s) lost its worker; %s", result.pk, result.task_path,
                            "queued again" if result.task_path in RESUMABLE else "failed")
+    from peiling.jobs.models import Job
+
+    # A researcher's job whose worker died shows as failed on its page, not running for ever.
+    Job.objects.filter(status=Job.Status.RUNNING, updated_at__lt=now - timeout).update(
+        status=Job.Status.FAILED, finished_at=now,
+        error="The worker running this job stopped; start it again.")
     return RecoveryReport(failed, resumed)
 
 
 def _enqueue(enqueue: Callable[..., Any], args_kwargs: dict[str, Any]) -> None:
     enqueue(*args_kwargs.get("args", ()), **args_kwargs.get("kwargs", {}))
+
+
+# -- jobs a researcher starts ---------------------------------------------------------------
+
+
+class JobFailed(Exception):
+    """The job cannot be done; the message says why, for the researcher."""
+
+
+@dataclasses.dataclass(frozen=True)
+class JobFile:
+    """A job's result as a file to download."""
+
+    name: str
+    media_type: str
+    data: bytes
+    result: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+Progress = Callable[[int, int, str], None]
+Handler = Callable[[Any, Progress], "dict[str, Any] | JobFile"]
+JOB_HANDLERS: dict[str, Handler] = {}
+
+
+def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that does jobs of ``kind``."""
+
+    def register(function: Handler) -> Handler:
+        JOB_HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+def job_start(*, kind: str, organisation: Any, user: Any, action: str, title: str,
+              payload: dict[str, Any] | None = None, data: bytes | None = None,
+              back_url: str = "") -> Any:
+    """Store a job and queue its run; return the job (its page shows the progress)."""
+    from peiling.jobs import tasks
+    from peiling.jobs.models import Job
+
+    if kind not in JOB_HANDLERS:
+        raise ValueError(f"kind must be one of {sorted(JOB_HANDLERS)!r} (got {kind!r})")
+    job = Job.objects.create(
+        organisation=organisation, kind=kind, action=action, title=title[:300],
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        payload=payload or {}, input=data, back_url=back_url[:500])
+    # Queued once the job row is committed: a worker must find it.
+    transaction.on_commit(lambda: tasks.run_job.enqueue(job.pk))
+    return job
+
+
+def job_run(*, job_id: int) -> None:
+    """Do the job (the worker's side): running, progress, then done or failed."""
+    from peiling.jobs.models import Job
+
+    job = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).first()
+    if job is None:  # unknown, or taken by another run already
+        return
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, updated_at=timezone.now())
+
+    def progress(done: int, total: int, step: str) -> None:
+        Job.objects.filter(pk=job.pk).update(done=done, total=total, step=step[:300],
+                                             updated_at=timezone.now())
+
+    changes: dict[str, Any] = {"status": Job.Status.DONE, "input": None}
+    try:
+        outcome = JOB_HANDLERS[job.kind](job, progress)
+    except JobFailed as error:
+        changes.update(status=Job.Status.FAILED, error=str(error))
+    except Exception:
+        logger.exception("job %s (%s) failed", job.pk, job.kind)
+        changes.update(status=Job.Status.FAILED,
+                       error="An unexpected error stopped the job; it is in the server log.")
+    else:
+        if isinstance(outcome, JobFile):
+            changes.update(output=outcome.data, output_name=outcome.name,
+                           output_type=outcome.media_type, result=outcome.result)
+        else:
+            changes.update(result=outcome)
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(finished_at=now, updated_at=now, **changes)

@@ -8,7 +8,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
-from peiling.jobs.services import task_timeout, tasks_recover
+from peiling.jobs.services import job_run, task_timeout, tasks_recover
 
 RECOVERY_INTERVAL = dt.timedelta(minutes=1)
 
@@ -37,3 +37,9 @@ def recover_stalled_tasks(repeat: bool = True) -> dict[str, int]:
         recover_stalled_tasks.using(run_after=now + recovery_interval()).enqueue(True)
     runs.filter(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - KEEP_RESULTS).delete()
     return dataclasses.asdict(tasks_recover())
+
+
+@task()
+def run_job(job_id: int) -> None:
+    """Do a job a researcher started (``services.job_run``)."""
+    job_run(job_id=job_id)

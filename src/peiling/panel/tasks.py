@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from peiling.fieldwork.models import Fieldwork
-from peiling.jobs.services import resumable
+from peiling.jobs.services import JobFailed, Progress, job_handler, resumable
 from peiling.panel.mailing import QueueReport, deliveries_send, reminders_queue_due
 from peiling.panel.services import members_erase_expired
 
@@ -61,3 +63,28 @@ def queue_invitations(fieldwork_id: int) -> dict[str, int]:
         return {"messages": 0, "tasks": 0}
     report = invitations_queue(fieldwork=fieldwork)
     return {"messages": report.messages, "tasks": report.tasks}
+
+
+#: What an import did, as its job page names it.
+IMPORT_RESULTS = (("created", gettext_noop("added")), ("updated", gettext_noop("updated")),
+                  ("unchanged", gettext_noop("unchanged")), ("refused", gettext_noop("refused")))
+
+
+@job_handler("members_import")
+def import_members(job: Any, progress: Progress) -> dict[str, Any]:
+    """Import the member file a researcher checked and confirmed (``web.panels``)."""
+    from peiling.panel.errors import MemberFileError
+    from peiling.panel.models import Panel
+    from peiling.panel.services import members_import
+
+    panel = Panel.objects.filter(pk=job.payload["panel"]).first()
+    if panel is None:
+        raise JobFailed("The panel no longer exists.")
+    progress(0, 1, gettext_noop("Importing the member file"))
+    try:
+        report = members_import(panel=panel, data=bytes(job.input), name=job.payload["name"],
+                                consent_version=job.payload.get("consent_version", ""))
+    except MemberFileError as error:
+        raise JobFailed("; ".join(error.problems)) from None
+    progress(1, 1, gettext_noop("Done"))
+    return {"counts": [[label, report.count(action)] for action, label in IMPORT_RESULTS]}

@@ -7,3 +7,6 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = _("Reports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from peiling.reports import tasks  # noqa: F401  (registers its job handlers)

@@ -6,15 +6,17 @@ import tempfile
 from pathlib import Path
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from peiling.accounts.models import AuditEvent
 from peiling.accounts.permissions import object_for, researcher_page
 from peiling.accounts.services import audit_record
 from peiling.fieldwork.models import Fieldwork
+from peiling.jobs.services import job_start
 from peiling.reports import selectors
 from peiling.reports.renderers import RENDERERS, Assets, RenderError, renderer_for
 from peiling.reports.renderers.html import report_context
@@ -59,12 +61,9 @@ def report_page(request: HttpRequest, reference: str) -> HttpResponse:
         for fmt in FORMAT_LABELS
         if fmt in RENDERERS
     ]
-    data_downloads = [
-        {"url": reverse("reports:data", args=[reference, name]), "label": label}
-        for label, name in DATA_DOWNLOADS.values()
-    ]
+    data_downloads = [{"name": name, "label": label} for label, name in DATA_DOWNLOADS.values()]
     context = {**report_context(report, Assets(), chart_images=True), "downloads": downloads,
-               "data_downloads": data_downloads}
+               "data_downloads": data_downloads, "reference": reference}
     return render(request, "reports/page.html", context)
 
 
@@ -82,6 +81,27 @@ def report_download(request: HttpRequest, reference: str, format: str) -> HttpRe
     filename = f"rapport-{reference}{renderer.extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@researcher_page("responses.export")
+@require_POST
+def data_export(request: HttpRequest, reference: str) -> HttpResponse:
+    """Start making a data file (a job): its page shows the progress, then the download."""
+    fieldwork = _fieldwork(request, reference, "responses.export")
+    name = request.POST.get("name", "")
+    format = next((fmt for fmt, (_label, file) in DATA_DOWNLOADS.items() if file == name), None)
+    if format is None:
+        return HttpResponse(_("unknown data format"), status=400,
+                            content_type="text/plain; charset=utf-8")
+    job = job_start(
+        kind="responses_export", organisation=fieldwork.form_version.questionnaire.organisation,
+        user=request.user, action="responses.export",
+        title=_("%(file)s of %(fieldwork)s") % {"file": DATA_DOWNLOADS[format][0],
+                                               "fieldwork": fieldwork.name},
+        payload={"fieldwork": fieldwork.pk, "slug": fieldwork.slug, "format": format,
+                 "name": name},
+        back_url=reverse("reports:page", args=[reference]))
+    return redirect("web:job", job.pk)
 
 
 @researcher_page("responses.export")

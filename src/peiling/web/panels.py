@@ -21,7 +21,7 @@ from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 from peiling.accounts.models import AuditEvent
 from peiling.accounts.permissions import object_for, researcher_page, scoped, user_may
 from peiling.accounts.services import audit_record
+from peiling.jobs.services import job_start
 from peiling.panel import selectors, services
 from peiling.panel.errors import MemberFileError, PanelError
 from peiling.panel.models import Member, Panel
@@ -349,16 +350,13 @@ def _import_confirmed(request: HttpRequest, panel: Panel) -> HttpResponse:
                                         "importing it would do; confirm again to import it."))
             return _dry_run(request, panel, name, data, pending["consent_version"])
     request.session.pop(IMPORT_SESSION_KEY, None)
-    try:
-        report = services.members_import(panel=panel, data=data, name=name,
-                                         consent_version=pending["consent_version"])
-    except MemberFileError as error:
-        return _import_page(request, panel, MemberFileUpload(), problems=error.problems,
-                            status=400)
-    messages.success(request, _("The import is done: %(created)d added, %(updated)d updated, "
-                                "%(unchanged)d unchanged, %(refused)d refused.") % {
-        action: report.count(action) for action in IMPORT_ACTION_LABELS})
-    return redirect("web:panel", panel.slug)
+    job = job_start(kind="members_import", organisation=panel.organisation, user=request.user,
+                    action="panel.manage",
+                    title=_("Member import into %(panel)s") % {"panel": panel.name},
+                    payload={"panel": panel.pk, "name": name,
+                             "consent_version": pending["consent_version"]},
+                    data=data, back_url=reverse("web:panel", args=[panel.slug]))
+    return redirect("web:job", job.pk)
 
 
 def _import_page(request: HttpRequest, panel: Panel, upload: MemberFileUpload, *,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from peiling.web import emails, fieldworks, invitations, organisation, panels, studies, views
+from peiling.web import emails, fieldworks, invitations, jobs, organisation, panels, studies, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,5 +12,6 @@ urlpatterns = [
     *invitations.urlpatterns,
     *emails.urlpatterns,
     *organisation.urlpatterns,
+    *jobs.urlpatterns,
     *panels.urlpatterns,
 ]
