@@ -54,6 +54,7 @@ web:quota_create                    | POST   | /veldwerk/{fieldwork}/quota/     
 web:quota_active                    | POST   | /veldwerk/{fieldwork}/quota/{quota}/actief/   | login | 302       | 302         | 403     |
 web:monitor                         | GET    | /veldwerk/{fieldwork}/monitor/                | login | 200       | 200         | 200     |
 web:invite                          | GET    | /veldwerk/{fieldwork}/uitnodigen/             | login | 200       | 200         | 403     |
+web:reminders                       | POST   | /veldwerk/{fieldwork}/herinneringen/          | login | 302       | 302         | 403     |
 web:message_edit                    | GET    | /veldwerk/{fieldwork}/berichten/reminder/     | login | 200       | 200         | 403     |
 web:message_preview                 | POST   | /veldwerk/{fieldwork}/berichten/reminder/voorbeeld/ | login | 400 | 400     | 403     |
 web:users                           | GET    | /organisatie/gebruikers/                      | login | 200       | 403         | 403     |
@@ -61,6 +62,7 @@ web:user_role                       | POST   | /organisatie/gebruikers/{membersh
 web:user_active                     | POST   | /organisatie/gebruikers/{membership}/actief/  | login | 302       | 403         | 403     |
 web:audit                           | GET    | /organisatie/audit/                           | login | 200       | 403         | 403     |
 web:panels                          | GET    | /panels/                                      | login | 200       | 200         | 403     |
+web:panel_create                    | GET    | /nieuw-panel/                                 | login | 200       | 200         | 403     |
 web:panel                           | GET    | /panels/{panel}/                              | login | 200       | 200         | 403     |
 web:member_import                   | GET    | /panels/{panel}/import/                       | login | 200       | 200         | 403     |
 web:member                          | GET    | /panels/{panel}/leden/{member}/               | login | 200       | 200         | 403     |

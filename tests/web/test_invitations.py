@@ -140,3 +140,20 @@ def test_another_organisations_panel_cannot_be_drawn_from(researcher, setting, m
     response = researcher.get("/veldwerk/peiling-2026/uitnodigen/", {**DESIGN, "panel": "vreemd"})
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.parametrize(("days", "stored", "message"), [
+    ("4, 8", [4, 8], "The reminder schedule was saved."),
+    ("", [], "The reminder schedule was saved."),
+    ("8, 4", None, "Give whole numbers of days of 1 or more, rising"),
+    ("0", None, "Give whole numbers of days of 1 or more, rising"),
+    ("vier", None, "Give whole numbers of days of 1 or more, rising"),
+])
+def test_the_reminder_schedule(researcher, setting, days, stored, message) -> None:
+    from peiling.panel.models import ReminderSchedule
+
+    response = researcher.post("/veldwerk/peiling-2026/herinneringen/", {"days": days},
+                               follow=True)
+    assert message in next(str(m) for m in response.context["messages"])
+    schedule = ReminderSchedule.objects.filter(fieldwork__slug="peiling-2026").first()
+    assert (schedule.days if schedule else None) == stored

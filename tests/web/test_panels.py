@@ -612,3 +612,41 @@ def test_a_file_that_cannot_be_read_is_refused_with_its_problems(login_as, panel
     assert Member.objects.filter(panel=panel).count() == 3
     assert panels.IMPORT_SESSION_KEY not in client.session
 
+
+
+EXAMPLE_PROFILE = Path(__file__).resolve().parents[2] / "examples" / "panel-profiel.xlsx"
+
+
+@pytest.mark.usefixtures("english")
+def test_a_panel_is_made_in_the_browser(login_as, organisation) -> None:
+    client = login_as("onderzoeker")
+    with EXAMPLE_PROFILE.open("rb") as profile:
+        response = client.post("/nieuw-panel/", {
+            "name": "Ambtenarenpanel 2027", "slug": "ap-2027", "profile": profile,
+            "max_invitations_per_30_days": "3", "min_days_between_invitations": "10"})
+    assert (response.status_code, response["Location"]) == (302, "/panels/ap-2027/import/")
+    panel = Panel.objects.get(slug="ap-2027")
+    assert (panel.organisation, panel.name, panel.max_invitations_per_30_days,
+            panel.min_days_between_invitations) == (organisation, "Ambtenarenpanel 2027", 3, 10)
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize(("change", "message"), [
+    ({"slug": "ambtenaren"}, "already exists; choose another slug"),
+    ({"slug": "met spatie"}, "Enter a valid “slug”"),
+    ({"max_invitations_per_30_days": "0"}, "Ensure this value is greater than or equal to 1."),
+    ({"profile": b"type,name\ntext,q1\n"}, "this is a text or CSV file"),
+])
+def test_a_panel_that_cannot_be_made_says_why(login_as, panel, change, message) -> None:
+    import io
+
+    client = login_as("onderzoeker")
+    data = {"name": "P", "slug": "p-1", "max_invitations_per_30_days": "2",
+            "min_days_between_invitations": "7", **change}
+    source = data.pop("profile", EXAMPLE_PROFILE.read_bytes())
+    upload = io.BytesIO(source)
+    upload.name = "profiel.xlsx"
+    response = client.post("/nieuw-panel/", {**data, "profile": upload})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert list(Panel.objects.values_list("slug", flat=True)) == ["ambtenaren"]

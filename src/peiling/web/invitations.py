@@ -174,10 +174,49 @@ def delivery_rows(fieldwork: Fieldwork) -> dict:
     if invited and 0 not in rows:
         rows[0] = {"number": 0, "sent": 0, "failed": 0, "claimed": 0, "unknown": 0,
                    "waiting": invited}
-    return {"invited": invited, "rows": [rows[number] for number in sorted(rows)]}
+    return {"invited": invited, "rows": [rows[number] for number in sorted(rows)],
+            "reminder_days": selectors.reminder_days(fieldwork=fieldwork)}
 
 
-urlpatterns = [path("veldwerk/<slug:slug>/uitnodigen/", invite, name="invite")]
+class ReminderForm(forms.Form):
+    days = forms.CharField(
+        label=gettext_lazy("Reminders, days after the invitation"), required=False,
+        max_length=50, help_text=gettext_lazy("E.g. 4, 8: two reminders. Empty: none."))
+
+    def clean_days(self) -> list[int]:
+        text = self.cleaned_data["days"].replace(";", ",")
+        try:
+            days = [int(part) for part in text.split(",") if part.strip()]
+        except ValueError:
+            days = None
+        if days is None or any(day < 1 for day in days) or days != sorted(set(days)):
+            raise forms.ValidationError(_("Give whole numbers of days of 1 or more, rising, "
+                                          "separated by commas (e.g. 4, 8)."))
+        return days
+
+
+@researcher_page("panel.manage")
+@require_http_methods(["POST"])
+def reminders(request: HttpRequest, slug: str) -> HttpResponse:
+    """Set when reminders go out: days after each member's invitation."""
+    fieldwork = _fieldwork(request, slug)
+    form = ReminderForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["days"]))
+    else:
+        try:
+            mailing.reminder_schedule_set(fieldwork=fieldwork, days=form.cleaned_data["days"])
+        except PanelError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The reminder schedule was saved."))
+    return redirect("web:fieldwork", fieldwork.slug)
+
+
+urlpatterns = [
+    path("veldwerk/<slug:slug>/uitnodigen/", invite, name="invite"),
+    path("veldwerk/<slug:slug>/herinneringen/", reminders, name="reminders"),
+]
 
 # The moment input needs a sensible first value: an hour from now, on the minute.
 SendForm.base_fields["send_at"].initial = lambda: (

@@ -28,8 +28,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from peiling.accounts.models import AuditEvent
-from peiling.accounts.permissions import object_for, researcher_page, scoped, user_may
+from peiling.accounts.permissions import (
+    object_for,
+    organisation_of,
+    researcher_page,
+    scoped,
+    user_may,
+)
 from peiling.accounts.services import audit_record
+from peiling.forms.errors import FormError
+from peiling.forms.xlsform import MAX_FILE_BYTES as FORM_FILE_BYTES
 from peiling.jobs.services import job_start
 from peiling.panel import selectors, services
 from peiling.panel.errors import MemberFileError, PanelError
@@ -182,7 +190,62 @@ def panel_list(request: HttpRequest) -> HttpResponse:
     panels = selectors.panels_overview(
         panels=scoped(request.user, "panel.view", Panel.objects.all()))
     return render(request, "web/panel/list.html", {
-        "panels": panels, "statuses": Member.Status.choices})
+        "panels": panels, "statuses": Member.Status.choices,
+        "may_manage": user_may(request.user, "panel.manage")})
+
+
+class PanelForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=300)
+    slug = forms.SlugField(label=gettext_lazy("Short name"), max_length=100,
+                           help_text=gettext_lazy("Letters, digits and hyphens; used in "
+                                                  "addresses."))
+    profile = forms.FileField(
+        label=gettext_lazy("Profile questionnaire (XLSForm)"),
+        help_text=gettext_lazy("Its questions are the profile variables of the members, e.g. "
+                               "type of organisation; select_one questions can be strata."))
+    max_invitations_per_30_days = forms.IntegerField(
+        label=gettext_lazy("Invitations per 30 days at most"), min_value=1, max_value=30,
+        initial=2)
+    min_days_between_invitations = forms.IntegerField(
+        label=gettext_lazy("Days between two invitations at least"), min_value=0,
+        max_value=365, initial=7)
+
+    def clean_profile(self) -> tuple[str, bytes]:
+        upload = self.cleaned_data["profile"]
+        if upload.size > FORM_FILE_BYTES:
+            raise forms.ValidationError(_("The file is %(size).1f MB; an XLSForm is at most "
+                                          "%(limit)d MB.") % {
+                "size": upload.size / 1024 / 1024, "limit": FORM_FILE_BYTES // 1024 // 1024})
+        return upload.name, upload.read()
+
+
+@researcher_page("panel.manage")
+@require_http_methods(["GET", "HEAD", "POST"])
+def panel_create(request: HttpRequest) -> HttpResponse:
+    """A new panel: its profile questionnaire and its contact rules."""
+    form = PanelForm(request.POST or None, request.FILES or None)
+    problems: Any = ()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        name, source = data["profile"]
+        try:
+            panel = services.panel_create(
+                slug=data["slug"], name=data["name"], profile_source=source, profile_name=name,
+                user=request.user, organisation=organisation_of(request.user),
+                max_invitations_per_30_days=data["max_invitations_per_30_days"],
+                min_days_between_invitations=data["min_days_between_invitations"])
+        except FormError as error:
+            problems = error.problems
+        except PanelError as error:
+            for problem in error.problems:
+                form.add_error(None, problem)
+        else:
+            messages.success(request, _("The panel %(name)s was made; import its members "
+                                        "next.") % {"name": panel.name})
+            return redirect("web:member_import", panel.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/panel/create.html", {"form": form, "problems": problems},
+                  status=status)
 
 
 @researcher_page("panel.view")
@@ -383,6 +446,7 @@ def _import_page(request: HttpRequest, panel: Panel, upload: MemberFileUpload, *
 
 urlpatterns = [
     path("panels/", panel_list, name="panels"),
+    path("nieuw-panel/", panel_create, name="panel_create"),  # not under panels/: a slug
     path("panels/<slug:slug>/", panel_page, name="panel"),
     path("panels/<slug:slug>/import/", member_import, name="member_import"),
     path("panels/<slug:slug>/leden/<int:member_id>/", member_page, name="member"),
