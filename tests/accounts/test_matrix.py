@@ -75,6 +75,7 @@ reports:page                        | GET    | /rapporten/{fieldwork}/          
 reports:download                    | GET    | /rapporten/{fieldwork}/rapport.json           | login | 200       | 200         | 200     |
 reports:data                        | GET    | /rapporten/{fieldwork}/data.csv               | login | 200       | 200         | 200     |
 reports:export                      | POST   | /rapporten/{fieldwork}/export/                | login | 400       | 400         | 400     |
+reports:render                      | POST   | /rapporten/{fieldwork}/maken/                 | login | 400       | 400         | 400     |
 web:job                             | GET    | /taken/{job}/                                 | login | 200       | 200         | 200     |
 web:job_file                        | GET    | /taken/{job}/bestand                          | login | 200       | 200         | 200     |
 fieldwork:open_link                 | GET    | /s/o/{link_key}/                              | 200   | 200       | 200         | 200     | public

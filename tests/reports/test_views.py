@@ -85,8 +85,32 @@ def test_the_page_shows_the_report_and_every_download(researcher: Client, fieldw
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>Hoe beoordelen ambtenaren de digitalisering bij de overheid?</h1>" in html
+    assert f'action="/rapporten/{fieldwork.slug}/maken/"' in html  # made as a job
     for fmt in ("html", "docx", "xlsx", "pdf", "json"):
-        assert f'href="/rapporten/{fieldwork.slug}/rapport.{fmt}"' in html
+        assert f'name="format" value="{fmt}"' in html
+
+
+def test_a_report_file_is_made_as_a_job(researcher: Client, fieldwork) -> None:
+    """The page's download buttons start a job; its page then offers the same file that the
+    report's own address gives (which stays, for scripts)."""
+    from docx import Document
+
+    from peiling.jobs.models import Job
+    from peiling.jobs.services import job_run
+
+    response = researcher.post(reverse("reports:render", args=[fieldwork.slug]),
+                               {"format": "docx"})
+    job = Job.objects.get()
+    assert (response.status_code, response["Location"]) == (302, f"/taken/{job.pk}/")
+    job_run(job_id=job.pk)
+    download = researcher.get(f"/taken/{job.pk}/bestand")
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="rapport-{fieldwork.slug}.docx"')
+    texts = [p.text for p in Document(io.BytesIO(download.content)).paragraphs]
+    assert "Hoe beoordelen ambtenaren de digitalisering bij de overheid?" in texts[:5]
+    assert "1. Belangrijkste uitkomsten" in texts
+    assert researcher.post(reverse("reports:render", args=[fieldwork.slug]),
+                           {"format": "odt"}).status_code == 400
 
 
 @pytest.mark.parametrize("fmt", ["docx", "xlsx", "json", "html"])

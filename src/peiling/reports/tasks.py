@@ -31,3 +31,25 @@ def export_responses(job: Any, progress: Progress) -> JobFile:
     progress(2, 2, gettext_noop("Done"))
     return JobFile(name=f"{job.payload['slug']}-{name}", media_type=get_writer(format).media_type,
                    data=data, result={"rows": export.report.rows})
+
+
+@job_handler("report_render")
+def render_report(job: Any, progress: Progress) -> JobFile:
+    """Build the fieldwork's report and render it in the format asked for."""
+    from peiling.reports import selectors
+    from peiling.reports.renderers import RenderError, renderer_for
+
+    renderer = renderer_for(job.payload["format"])
+    progress(0, 2, gettext_noop("Building the report from the responses"))
+    try:
+        report = selectors.report_for_fieldwork(reference=str(job.payload["fieldwork"]))
+    except selectors.ReportSourceError as error:
+        raise JobFailed(str(error)) from None
+    progress(1, 2, gettext_noop("Writing the file"))
+    try:
+        data = renderer.render(report)
+    except RenderError as error:
+        raise JobFailed(str(error)) from None
+    progress(2, 2, gettext_noop("Done"))
+    return JobFile(name=f"rapport-{job.payload['slug']}{renderer.extension}",
+                   media_type=renderer.content_type, data=data)

@@ -56,11 +56,8 @@ def _report(request: HttpRequest, reference: str):
 @researcher_page("report.view")
 def report_page(request: HttpRequest, reference: str) -> HttpResponse:
     report = _report(request, reference)
-    downloads = [
-        {"url": reverse("reports:download", args=[reference, fmt]), "label": FORMAT_LABELS[fmt]}
-        for fmt in FORMAT_LABELS
-        if fmt in RENDERERS
-    ]
+    downloads = [{"format": fmt, "label": FORMAT_LABELS[fmt]}
+                 for fmt in FORMAT_LABELS if fmt in RENDERERS]
     data_downloads = [{"name": name, "label": label} for label, name in DATA_DOWNLOADS.values()]
     context = {**report_context(report, Assets(), chart_images=True), "downloads": downloads,
                "data_downloads": data_downloads, "reference": reference}
@@ -81,6 +78,25 @@ def report_download(request: HttpRequest, reference: str, format: str) -> HttpRe
     filename = f"rapport-{reference}{renderer.extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@researcher_page("report.view")
+@require_POST
+def report_render(request: HttpRequest, reference: str) -> HttpResponse:
+    """Start making the report file in a format (a job): its page offers the download."""
+    fieldwork = _fieldwork(request, reference, "report.view")
+    format = request.POST.get("format", "")
+    if format not in RENDERERS or format not in FORMAT_LABELS:
+        return HttpResponse(_("unknown report format"), status=400,
+                            content_type="text/plain; charset=utf-8")
+    job = job_start(
+        kind="report_render", organisation=fieldwork.form_version.questionnaire.organisation,
+        user=request.user, action="report.view",
+        title=_("Report of %(fieldwork)s in %(format)s") % {
+            "fieldwork": fieldwork.name, "format": FORMAT_LABELS[format]},
+        payload={"fieldwork": fieldwork.pk, "slug": fieldwork.slug, "format": format},
+        back_url=reverse("reports:page", args=[reference]))
+    return redirect("web:job", job.pk)
 
 
 @researcher_page("responses.export")
