@@ -17,7 +17,8 @@ __all__ = ["CommandError", "main", "setup_django"]
 
 #: Sub-command modules in ``peiling.commands``, in the order ``peiling --help`` lists them.
 COMMANDS = (
-    "form", "tabulate", "export", "convert", "simulate", "panel", "invite", "report", "demo",
+    "organisation", "form", "tabulate", "export", "convert", "simulate", "panel", "invite",
+    "report", "demo",
 )
 
 EXIT_USAGE = 2
