@@ -513,3 +513,32 @@ def test_a_data_download_is_in_the_audit_log_of_its_organisation_only(
     # Nor can the other organisation download this fieldwork's data.
     assert other_client.get(f"/rapporten/{fieldwork.slug}/data.csv").status_code == 404
     assert AuditEvent.objects.count() == 1
+
+
+def test_single_sign_on_is_offered_when_configured(settings) -> None:
+    """OpenID Connect (allauth's provider) from the environment's settings: the log-in page
+    offers it, and its log-in address leads to the provider; without it, no button."""
+    assert "Single sign-on" not in _client().get("/account/login/").content.decode()
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": [{
+        "provider_id": "sso", "name": "Single sign-on Rijk", "client_id": "peiling",
+        "secret": "geheim", "settings": {"server_url": "https://sso.example.org"}}]}}
+    page = _client().get("/account/login/").content.decode()
+    assert "Single sign-on Rijk" in page and "/account/oidc/sso/login/" in page
+
+
+def test_the_oidc_settings_come_from_the_environment(monkeypatch) -> None:
+    import importlib
+
+    import peiling.settings
+
+    monkeypatch.setenv("PEILING_OIDC_SERVER_URL", "https://sso.example.org")
+    monkeypatch.setenv("PEILING_OIDC_CLIENT_ID", "peiling")
+    monkeypatch.setenv("PEILING_OIDC_CLIENT_SECRET", "geheim")
+    try:
+        configured = importlib.reload(peiling.settings).SOCIALACCOUNT_PROVIDERS
+    finally:
+        monkeypatch.delenv("PEILING_OIDC_SERVER_URL")
+        importlib.reload(peiling.settings)
+    app = configured["openid_connect"]["APPS"][0]
+    assert (app["client_id"], app["secret"], app["settings"]) == (
+        "peiling", "geheim", {"server_url": "https://sso.example.org"})
