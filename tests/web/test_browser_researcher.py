@@ -1,8 +1,10 @@
 """One whole study as a researcher walks it in a real browser (Playwright driving Debian's
 Chromium, as ``tests/fieldwork/test_browser.py``): log in, upload a bad form and a good one,
 preview, create fieldwork with an open link and a quota, answer through that link as a
-respondent, watch the monitor change, close. Every researcher page passes axe-core and no page
-breaks the Content-Security-Policy.
+respondent, watch the monitor change, word the invitation e-mail (live preview), draw a sample
+from a panel and invite it (the task queue run at once, the mail through a real SMTP server),
+answer through a personal link from that mail, close. Every researcher page passes axe-core
+and no page breaks the Content-Security-Policy.
 
 The researcher pages are read in English (``locale="en-GB"``): the web app's texts are
 English message ids, so the test does not depend on the state of the Dutch translation.
@@ -16,10 +18,13 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from peiling.accounts.models import AuditEvent
 from peiling.accounts.services import audit_record
 from peiling.fieldwork.models import Fieldwork, OpenLink, Quota, Response
+from peiling.panel.models import Member, Panel, PanelInvitation
+from peiling.panel.services import member_status_set, members_import, panel_create
 from peiling.questionnaires.models import FormVersion, Questionnaire
 from tests.conftest import PASSWORD
 from tests.fieldwork.test_browser import (  # noqa: F401  (fixtures)
@@ -29,11 +34,13 @@ from tests.fieldwork.test_browser import (  # noqa: F401  (fixtures)
     playwright_instance,
     press,
 )
+from tests.panel.helpers import csv_bytes
 from tests.xlsform import write_workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "digitalisering-overheid.xlsx"
+PANEL_PROFILE = EXAMPLE.with_name("panel-profiel.xlsx")
 
 #: A form with one problem: a name used twice (survey, row 4, column name).
 DUPLICATE_NAME = """
@@ -110,7 +117,14 @@ def _path(url: str) -> str:
 
 
 def test_a_researcher_runs_a_whole_study_in_the_browser(
-        site_url, launch, organisation, make_user, example_flow, tmp_path):  # noqa: F811
+        site_url, launch, organisation, make_user, example_flow, tmp_path,  # noqa: F811
+        sink, settings):
+    # Panel e-mail goes through the task queue: run its tasks at once, in the request that
+    # queues them (the live server's thread, outside any transaction), into the real SMTP
+    # server of ``sink``; the personal links point at the live server.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.PEILING_TASKS = "immediate"
+    settings.PEILING_BASE_URL = site_url
     user = make_user("onderzoeker", organisation)
     browser = launch()
     me = Researcher(browser, site_url)
@@ -267,7 +281,98 @@ def test_a_researcher_runs_a_whole_study_in_the_browser(
     assert sources[:3] == ["nieuwsbrief", "1", "1"], sources
     me.axe("monitor with a response")
 
-    # 7. Close the fieldwork: the open link refuses new respondents.
+    # 7. The panel: word the invitation (its preview follows the typing, through htmx),
+    # draw two members after looking at what the design leaves, send, and one of them answers
+    # through the personal link in the e-mail.
+    panel = _panel_of_four(organisation)
+    press(page.get_by_role("link", name="Digitalisering 2026"))
+    assert page.locator("#deliveries").count() == 0
+    press(page.get_by_role("link", name="The invitation e-mail"))
+    assert _path(page.url) == "/veldwerk/digitalisering-2026/berichten/invitation/"
+    preview = page.locator("#preview")
+    assert "Uitnodiging: Digitalisering 2026" in preview.inner_text()
+    subject = page.locator("#id_subject")
+    subject.fill("")
+    subject.press_sequentially("Doe mee: {onderzoek}", delay=20)
+    page.wait_for_function(
+        "() => document.querySelector('#preview').innerText.includes("
+        "'Doe mee: Digitalisering 2026')", timeout=5000)
+    assert "{onderzoek}" not in preview.inner_text()
+    assert "Uitnodiging:" not in preview.inner_text()
+    assert _path(page.url) == "/veldwerk/digitalisering-2026/berichten/invitation/"  # no reload
+    me.axe("invitation e-mail with its live preview")
+    # An empty subject: the server answers the preview with what is wrong (400), and the
+    # preview should say so. Checked softly, so that the rest of the walk still runs.
+    with page.expect_response(lambda answer: answer.request.method == "POST"
+                              and answer.url.endswith("/voorbeeld/")) as answered:
+        subject.fill("")
+    assert answered.value.status == 400
+    try:
+        page.wait_for_function(
+            "() => document.querySelector('#preview [role=alert]') !== null", timeout=2000)
+    except PlaywrightTimeout:
+        stale = "Doe mee: Digitalisering 2026" in preview.inner_text()
+        me.problems.append("the live preview of the invitation e-mail does not show the "
+                           "problem of an empty subject: htmx does not swap the preview's 400 "
+                           "answer" + (", the last good preview stays" if stale else ""))
+    else:
+        me.axe("invitation e-mail with a problem in the preview")
+    subject.fill("Doe mee: {onderzoek}")
+    press(page.get_by_role("button", name="Save"))
+    assert page.locator("#id_subject").input_value() == "Doe mee: {onderzoek}"
+    press(page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Digitalisering 2026"))
+
+    press(page.get_by_role("link", name="Invite from the panel"))
+    assert _path(page.url) == "/veldwerk/digitalisering-2026/uitnodigen/"
+    me.axe("invite page")
+    page.locator("#id_panel").select_option(panel.slug)
+    page.locator("#id_method").select_option("simple")
+    page.fill("#id_size", "2")
+    page.fill("#id_seed", "2026")
+    press(page.get_by_role("button", name="Show what this draws"))
+    assert _path(page.url).startswith("/veldwerk/digitalisering-2026/uitnodigen/?")
+    assert PanelInvitation.objects.count() == 0  # a preview stores nothing
+    exclusions = _table(page, "#exclusions")
+    assert exclusions[-1] == ["Eligible", "3"], exclusions
+    assert ["not active (paused, unsubscribed or bounced)", "1"] in exclusions, exclusions
+    strata = _table(page, "#strata")
+    assert strata[0] == ["everyone", "3", "2", "2", "0"], strata
+    assert strata[-1][:4] == ["Total", "3", "2", "2"], strata
+    me.axe("invite page with the preview of a design")
+    page.locator("input[name=when][value=now]").check()
+    press(page.get_by_role("button", name="Draw these 2 members and invite them"))
+    assert _path(page.url) == "/veldwerk/digitalisering-2026/"
+    assert "2 panel members invited." in page.locator("main").inner_text()
+    deliveries = _table(page, "#deliveries")
+    assert deliveries == [["invitation", "2", "0", "0", "0", "0"]], deliveries
+    me.axe("fieldwork page with panel invitations")
+    assert PanelInvitation.objects.filter(fieldwork=fieldwork).count() == 2
+    assert len(sink.messages) == 2
+    drawn = {address for received in sink.messages for address in received.rcpt_tos}
+    assert len(drawn) == 2 and "gepauzeerd@example.nl" not in drawn
+    letter = sink.messages[0].message
+    assert letter["Subject"] == "Doe mee: Digitalisering 2026"
+    personal = re.search(re.escape(site_url) + r"/s/[A-Za-z0-9_-]{32}/",
+                         letter.get_content().replace("\r\n", "\n"))
+    assert personal is not None, letter.get_content()
+
+    member = browser.new_context(locale="nl-NL").new_page()
+    member.on("console", me._console)
+    member.goto(personal.group(0))
+    assert member.locator("h1").inner_text() == example_flow.form.title
+    press(member.get_by_role("button", name="Beginnen"))
+    walker = Walker(member, example_flow, _answers(example_flow, "rijk", 2))
+    walker.until(None, kinds=False)
+    assert member.locator("h1").inner_text() == "Uw antwoorden zijn verzonden"
+    answered = Response.objects.get(invitation__isnull=False)
+    assert (answered.status, answered.source) == ("completed", "panel")
+
+    press(page.get_by_role("link", name="Live monitor"))
+    assert _totals(page)["Completed"] == "2" and _totals(page)["Started"] == "2"
+    me.axe("monitor with a panel response")
+
+    # 8. Close the fieldwork: the open link refuses new respondents.
     press(page.get_by_role("link", name="Digitalisering 2026"))
     quota_row = page.locator("#quota-table tbody tr").first.locator("td").all_inner_texts()
     assert quota_row[2:4] == ["1", "1"], quota_row
@@ -283,10 +388,34 @@ def test_a_researcher_runs_a_whole_study_in_the_browser(
     latecomer.goto(link_url)
     assert latecomer.locator("h1").inner_text() == "Deze vragenlijst is gesloten"
     assert latecomer.locator("button[value=next], input[name=page]").count() == 0
-    assert Response.objects.count() == 1
+    assert Response.objects.count() == 2
 
     me.check()
-    assert len(me.axe_pages) >= 10
+    assert len(me.axe_pages) >= 16
+
+
+def _panel_of_four(organisation) -> Panel:
+    """A panel with the example profile: three active members of the central government,
+    one paused (whom no design draws)."""
+    panel = panel_create(slug="ambtenaren", name="Ambtenarenpanel", organisation=organisation,
+                         profile_source=PANEL_PROFILE.read_bytes(),
+                         profile_name=PANEL_PROFILE.name)
+    members_import(panel=panel, name="leden.csv", data=csv_bytes(
+        "email,name,language,org_type,domain,function,gender,age_band",
+        "anna@example.nl,Anna de Vries,nl,rijk,ict,beleid,vrouw,tot35",
+        "bram@example.nl,Bram Smit,nl,rijk,dienstverlening,staf,man,35_44",
+        "carla@example.nl,Carla Bos,nl,rijk,bedrijfsvoering,coordinator,vrouw,45_54",
+        "gepauzeerd@example.nl,Dirk Pauw,nl,rijk,ict,beleid,man,55plus"))
+    member_status_set(member=Member.objects.get(email="gepauzeerd@example.nl"),
+                      status=Member.Status.PAUSED)
+    return panel
+
+
+def _table(page, selector: str) -> list[list[str]]:
+    """The rows of a table (head left out) as the texts of their cells."""
+    rows = page.locator(f"{selector} tbody tr, {selector} tfoot tr")
+    return [[cell.strip() for cell in rows.nth(i).locator("th, td").all_inner_texts()]
+            for i in range(rows.count())]
 
 
 def _totals(page) -> dict[str, str]:
