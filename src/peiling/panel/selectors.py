@@ -276,15 +276,14 @@ def contact_rule_blocked(*, panel: Panel, now: dt.datetime,
     query = PanelInvitation.objects.filter(member__panel=panel, drawn_at__gt=since)
     if member_ids is not None:
         query = query.filter(member_id__in=member_ids)
-    recent: Counter[int] = Counter()
-    last: dict[int, dt.datetime] = {}
-    for member_id, drawn_at in query.values_list("member_id", "drawn_at"):
-        if drawn_at > now - CONTACT_WINDOW:
-            recent[member_id] += 1
-        last[member_id] = max(drawn_at, last.get(member_id, drawn_at))
-    blocked = {m for m, n in recent.items() if n >= panel.max_invitations_per_30_days}
-    blocked |= {m for m, at in last.items() if at > now - gap}
-    return np.fromiter(sorted(blocked), dtype=np.int64, count=len(blocked))
+    # The database returns only the blocked members, never every recent invitation.
+    blocked = (query.order_by().values("member_id")
+               .annotate(recent=Count("pk", filter=Q(drawn_at__gt=now - CONTACT_WINDOW)),
+                         last=Max("drawn_at"))
+               .filter(Q(recent__gte=panel.max_invitations_per_30_days)
+                       | Q(last__gt=now - gap))
+               .order_by("member_id").values_list("member_id", flat=True))
+    return np.fromiter(blocked, dtype=np.int64)
 
 
 # -- e-mail due ---------------------------------------------------------------------------
@@ -345,11 +344,17 @@ def deliveries_summary(*, fieldwork: Fieldwork,
     from peiling.jobs.services import task_timeout
 
     cutoff = (now or timezone.now()) - task_timeout()
-    rows = (Delivery.objects.filter(panel_invitation__fieldwork=fieldwork)
-            .values_list("number", "state", "claimed_at"))
-    return dict(Counter(
-        (number, UNKNOWN if state == Delivery.State.CLAIMED and claimed < cutoff else state)
-        for number, state, claimed in rows))
+    # Counted in the database: a fieldwork has tens of thousands of e-mails.
+    stale = Q(state=Delivery.State.CLAIMED, claimed_at__lt=cutoff)
+    rows = (Delivery.objects.filter(panel_invitation__fieldwork=fieldwork).order_by()
+            .values("number", "state")
+            .annotate(n=Count("pk"), unknown=Count("pk", filter=stale))
+            .values_list("number", "state", "n", "unknown"))
+    summary: Counter[tuple[int, str]] = Counter()
+    for number, state, n, unknown in rows:
+        summary[number, state] += n - unknown
+        summary[number, UNKNOWN] += unknown
+    return {key: n for key, n in summary.items() if n}
 
 
 # -- outcomes -----------------------------------------------------------------------------
