@@ -73,6 +73,7 @@ class SendForm(forms.Form):
                                  ("now", gettext_lazy("now")),
                                  ("later", gettext_lazy("at a moment I choose"))])
     send_at = forms.DateTimeField(label=gettext_lazy("Moment"), required=False,
+                                  initial=lambda: _in_an_hour(),
                                   widget=DateTimeInput())
 
     def clean(self):
@@ -80,6 +81,11 @@ class SendForm(forms.Form):
         if cleaned.get("when") == "later" and not cleaned.get("send_at"):
             self.add_error("send_at", _("Choose the moment to send."))
         return cleaned
+
+
+def _in_an_hour() -> dt.datetime:
+    """The moment field's first value: an hour from now, on the minute."""
+    return (timezone.localtime() + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
 
 
 def _fieldwork(request: HttpRequest, slug: str) -> Fieldwork:
@@ -217,7 +223,3 @@ urlpatterns = [
     path("veldwerk/<slug:slug>/uitnodigen/", invite, name="invite"),
     path("veldwerk/<slug:slug>/herinneringen/", reminders, name="reminders"),
 ]
-
-# The moment input needs a sensible first value: an hour from now, on the minute.
-SendForm.base_fields["send_at"].initial = lambda: (
-    timezone.localtime() + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
