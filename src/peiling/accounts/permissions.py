@@ -109,11 +109,15 @@ def _check_action(action: str) -> None:
         raise ValueError(f"action must be one of {sorted(ACTIONS)!r} (got {action!r})")
 
 
+def _role_allows(membership: Membership | None, action: str) -> bool:
+    return membership is not None and action in ROLE_ACTIONS[membership.role]
+
+
 def user_may(user: Any, action: Action, obj: Model | None = None) -> bool:
     """Return whether ``user`` may do ``action`` (to ``obj``, when given)."""
     _check_action(action)
     membership = membership_of(user)
-    if membership is None or action not in ROLE_ACTIONS[membership.role]:
+    if not _role_allows(membership, action):
         return False
     if obj is None:
         return True
@@ -129,7 +133,7 @@ def scoped(user: Any, action: Action, queryset: QuerySet[M]) -> QuerySet[M]:
     except KeyError:
         raise ValueError(f"{label} has no owner path in OWNER_PATHS; add one") from None
     membership = membership_of(user)
-    if membership is None or action not in ROLE_ACTIONS[membership.role]:
+    if not _role_allows(membership, action):
         return queryset.none()
     return queryset.filter(**{path: membership.organisation_id})
 
@@ -142,7 +146,7 @@ def object_for(user: Any, action: Action, queryset: QuerySet[M], **lookup: Any) 
     organisation looks exactly like one that does not exist.
     """
     membership = membership_of(user)
-    if membership is None or action not in ROLE_ACTIONS[membership.role]:
+    if not _role_allows(membership, action):
         raise PermissionDenied(action)
     try:
         return scoped(user, action, queryset).get(**lookup)
@@ -178,7 +182,7 @@ def researcher_page(action: Action) -> Callable[[View], View]:
             membership = membership_of(request.user)
             if not request.user.is_authenticated:
                 response: HttpResponse = redirect_to_login(request.get_full_path())
-            elif membership is None or action not in ROLE_ACTIONS[membership.role]:
+            elif not _role_allows(membership, action):
                 raise PermissionDenied(action)
             elif _needs_second_factor(request, membership):
                 response = redirect("mfa_activate_totp")
