@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from peiling.fieldwork.models import Invitation
 from peiling.fieldwork.tokens import token_hash, well_formed
@@ -21,6 +21,14 @@ pytestmark = pytest.mark.django_db
 
 PROPORTIONAL = SampleDesign(method="proportional", variables=("org_type", "domain"), size=20,
                             seed=7)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages below are the English ones; ``test_problems_in_dutch`` checks the
+    Dutch that researchers read by default."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -72,7 +80,8 @@ def test_inactive_members_and_missing_values_are_excluded(panel, fieldwork, add_
     design = SampleDesign(method="proportional", variables=("org_type", "domain"), size=1)
     plan = sample_preview(panel=panel, fieldwork=fieldwork, design=design)
     assert plan.excluded == {"not active": 3, "already drawn for this fieldwork": 0,
-                             "contact rules": 0, "no valid org_type": 0, "no valid domain": 1}
+                             "invited too often": 0, "invited too recently": 0,
+                             "no valid org_type": 0, "no valid domain": 1}
     assert plan.drawn == 1
 
 
@@ -90,7 +99,10 @@ def test_contact_rules_exclude_recent_and_frequent_invitees(panel, make_fieldwor
     target = make_fieldwork()
     plan = sample_preview(panel=panel, fieldwork=target,
                           design=SampleDesign(method="simple", size=1, seed=3), now=now)
-    assert plan.excluded["contact rules"] == 2
+    # Each member counts under the first rule it breaks: "frequent" had the maximum of 2
+    # invitations in 30 days, "recent" was drawn 6 days ago (the rules want 7).
+    assert plan.excluded["invited too often"] == 1
+    assert plan.excluded["invited too recently"] == 1
     assert plan.member_ids.tolist() == [fine.pk]
 
 
@@ -109,6 +121,23 @@ def test_an_empty_panel_has_no_one_to_draw(panel, fieldwork) -> None:
     with pytest.raises(SampleError) as caught:
         sample_preview(panel=panel, fieldwork=fieldwork, design=PROPORTIONAL)
     assert caught.value.problems == ("size 20 is more than the 0 eligible members",)
+
+
+def test_problems_in_dutch(panel, fieldwork, add_member) -> None:
+    add_member(org_type="rijk")
+    invite_all(panel, fieldwork)
+    design = SampleDesign(method="proportional", variables=("org_type", "sector"), size=2)
+    with translation.override("nl"), pytest.raises(SampleError) as caught:
+        sample_preview(panel=panel, fieldwork=fieldwork, design=design)
+    assert caught.value.problems == (
+        "'sector' is geen profielvariabele van panel 'testpanel'; kies uit org_type, domain, "
+        "birth_year",)
+    with translation.override("nl"), pytest.raises(SampleError) as caught:
+        sample_preview(panel=panel, fieldwork=fieldwork,
+                       design=SampleDesign(method="simple", size=1))
+    assert caught.value.problems == (
+        "steekproefomvang 1 is groter dan de 0 leden die in aanmerking komen (uitgesloten: "
+        "1 al getrokken voor dit veldwerk)",)
 
 
 def test_design_problems_are_all_named(panel, make_fieldwork, hundred) -> None:

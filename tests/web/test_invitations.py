@@ -15,6 +15,7 @@ from peiling.fieldwork import services as fieldwork_services
 from peiling.panel import services as panel_services
 from peiling.panel.models import Member, PanelInvitation, Sample
 from peiling.questionnaires.services import form_version_import
+from peiling.panel.samples import SampleDesign, sample_commit, sample_preview
 from tests.panel.helpers import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,36 @@ def test_the_preview_shows_what_each_rule_leaves_and_stores_nothing(researcher,
     # 3 of 6 eligible, proportional: gemeente 4/6 -> 2, rijk 2/6 -> 1.
     assert ["gemeente", "4", "2", "2", "0"] in strata and ["rijk", "2", "1", "1", "0"] in strata
     assert Sample.objects.count() == 0 and PanelInvitation.objects.count() == 0
+
+
+def test_the_preview_counts_each_contact_rule_with_its_figures(login_as, setting) -> None:
+    """In Dutch, the default: a member invited 3 days ago for another fieldwork is kept out
+    by the panel's minimum days between invitations, on a row of its own."""
+    fieldwork, panel = setting
+    other = fieldwork_services.fieldwork_create(
+        form_version=fieldwork.form_version, slug="eerder", name="Eerder",
+        opens_at=fieldwork.opens_at, closes_at=fieldwork.closes_at)
+    drawn = sample_preview(panel=panel, fieldwork=other, design=SampleDesign(
+        method="simple", size=1, seed=1))
+    sample_commit(plan=drawn, now=timezone.now() - dt.timedelta(days=3))
+    html = login_as("onderzoeker").get("/veldwerk/peiling-2026/uitnodigen/",
+                                       DESIGN).content.decode()
+    exclusions = {row[0]: row[1] for row in _cells(html, "exclusions")[1:]}
+    gap = panel.min_days_between_invitations
+    assert gap > 3
+    assert exclusions[f"contactregel: minder dan {gap} dagen geleden uitgenodigd"] == "1"
+    maximum = panel.max_invitations_per_30_days
+    assert exclusions[f"contactregel: in de afgelopen 30 dagen al {maximum} keer uitgenodigd "
+                      f"(het maximum)"] == "0"
+    assert exclusions["In aanmerking"] == "5"
+
+
+def test_a_design_problem_is_shown_in_dutch(login_as, setting) -> None:
+    response = login_as("onderzoeker").get("/veldwerk/peiling-2026/uitnodigen/",
+                                           {**DESIGN, "size": "7"})
+    assert response.status_code == 400
+    assert ("steekproefomvang 7 is groter dan de 6 leden die in aanmerking komen (uitgesloten: "
+            "1 niet actief") in response.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)  # the worker commits each e-mail on its own

@@ -98,6 +98,13 @@ def _design(args: argparse.Namespace):
 
 def run_sample(args: argparse.Namespace) -> int:
     setup_django()
+    from django.utils import translation
+
+    with translation.override("en"):  # the command line speaks English, the web app Dutch
+        return _sample(args)
+
+
+def _sample(args: argparse.Namespace) -> int:
     from peiling.commands.panel import _panel
     from peiling.panel import samples
     from peiling.panel.errors import SampleChanged, SampleError
@@ -137,7 +144,10 @@ def _print_plan(plan) -> None:
               f"{stratum.achieved:>8}{short}")
     eligible = sum(s.eligible for s in plan.strata)
     print(f"{'total':<{width}}  {eligible:>8}  {plan.target:>6}  {plan.drawn:>8}")
-    excluded = ", ".join(f"{n} {reason}" for reason, n in plan.excluded.items() if n)
+    from peiling.panel.samples import exclusion_label
+
+    excluded = "; ".join(f"{n} {exclusion_label(reason, plan.panel)}"
+                         for reason, n in plan.excluded.items() if n)
     print(f"excluded: {excluded or 'none'}")
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Count, Field, Q, QuerySet, TextField
+from django.db.models import Count, Field, OuterRef, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from numpy.typing import NDArray
@@ -27,6 +27,7 @@ from peiling.fieldwork.quotas import DEFAULT_TEXT, QuotaRule
 from peiling.fieldwork.tokens import token_hash, well_formed
 from peiling.forms.model import Form, Question, language_code, text_in
 from peiling.questionnaires.models import FormVersion
+from peiling.subqueries import count_of
 
 Window = Literal["before", "open", "after"]
 
@@ -350,10 +351,11 @@ def _positions(read: list[int], order: list[int]) -> NDArray[np.intp]:
 
 
 def fieldworks_overview(*, fieldworks: QuerySet[Fieldwork]) -> QuerySet[Fieldwork]:
-    """Annotate each fieldwork with ``started`` and ``completes`` (one query), newest first."""
+    """Annotate each fieldwork with ``started`` and ``completes`` (one query), newest first;
+    both are counted per fieldwork on the responses' ``(fieldwork, status)`` index."""
+    responses = Response.objects.filter(fieldwork=OuterRef("pk"))
     return (fieldworks.select_related("form_version")
             .defer("form_version__definition", "form_version__source")
-            .annotate(started=Count("responses"),
-                      completes=Count("responses",
-                                      filter=Q(responses__status=Response.Status.COMPLETED)))
+            .annotate(started=count_of(responses),
+                      completes=count_of(responses.filter(status=Response.Status.COMPLETED)))
             .order_by("-opens_at", "name"))

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from numpy.typing import NDArray
 
 from peiling.fieldwork import services as fieldwork_services
@@ -111,9 +113,13 @@ def sample_preview(*, panel: Panel, fieldwork: Fieldwork, design: SampleDesign,
     keys = list(itertools.product(*(v.choices for v in variables)))
     n_strata = len(keys)
     if design.method != "targets" and design.size is not None and design.size > codes.size:
-        reasons = ", ".join(f"{n} {reason}" for reason, n in frame.excluded.items() if n)
-        raise SampleError(f"size {design.size} is more than the {codes.size} eligible members"
-                          + (f" (excluded: {reasons})" if reasons else ""))
+        reasons = "; ".join(f"{n} {exclusion_label(reason, panel)}"
+                            for reason, n in frame.excluded.items() if n)
+        message = _("size %(size)s is more than the %(eligible)s eligible members") % {
+            "size": design.size, "eligible": codes.size}
+        if reasons:
+            message += " " + _("(excluded: %(reasons)s)") % {"reasons": reasons}
+        raise SampleError(message)
     targets = None
     if design.method == "targets":
         index = {key: position for position, key in enumerate(keys)}
@@ -132,37 +138,61 @@ def sample_preview(*, panel: Panel, fieldwork: Fieldwork, design: SampleDesign,
                       member_strata=codes[draw.indices])
 
 
+def exclusion_label(reason: str, panel: Panel) -> str:
+    """A reason of ``Frame.excluded`` as a researcher reads it, in the active language; the
+    contact rules with the panel's figures."""
+    if reason.startswith("no valid "):
+        return _("no valid value for %(name)s") % {"name": reason[len("no valid "):]}
+    labels = {
+        "not active": _("not active (paused, unsubscribed or bounced)"),
+        "already drawn for this fieldwork": _("already drawn for this fieldwork"),
+        "invited too often": ngettext(
+            "contact rule: already invited %(n)s time in the last 30 days (the maximum)",
+            "contact rule: already invited %(n)s times in the last 30 days (the maximum)",
+            panel.max_invitations_per_30_days) % {"n": panel.max_invitations_per_30_days},
+        "invited too recently": ngettext(
+            "contact rule: invited less than %(n)s day ago",
+            "contact rule: invited less than %(n)s days ago",
+            panel.min_days_between_invitations) % {"n": panel.min_days_between_invitations},
+    }
+    return labels.get(reason, reason)
+
+
 def _check_design(panel: Panel, fieldwork: Fieldwork, design: SampleDesign,
                   now: dt.datetime) -> list[ProfileVariable]:
     known = {variable.name: variable for variable in selectors.panel_variables(panel=panel)}
     problems, variables = [], []
     if design.method not in METHODS:
-        problems.append(f"method must be one of {', '.join(METHODS)} (got {design.method!r})")
+        problems.append(_("method must be one of %(methods)s (got %(method)r)") % {
+            "methods": ", ".join(METHODS), "method": design.method})
     if design.method == "simple" and design.variables:
-        problems.append("a simple random sample takes no stratification variables; "
-                        "use proportional or targets to stratify")
+        problems.append(_("a simple random sample takes no stratification variables; "
+                          "use proportional or targets to stratify"))
     if design.method in ("proportional", "targets") and not design.variables:
-        problems.append(f"a {design.method} sample needs stratification variables")
+        problems.append(_("a %(method)s sample needs stratification variables") % {
+            "method": design.method})
     for name in design.variables:
         variable = known.get(name)
         if variable is None:
-            problems.append(f"{name!r} is not a profile variable of panel {panel.slug!r}; "
-                            f"choose from {', '.join(known)}")
+            problems.append(_("%(name)r is not a profile variable of panel %(panel)r; "
+                              "choose from %(known)s") % {
+                "name": name, "panel": panel.slug, "known": ", ".join(known)})
         elif not variable.is_categorical:
-            problems.append(f"{name!r} is of type {variable.type}; strata need "
-                            f"select_one variables")
+            problems.append(_("%(name)r is of type %(type)s; strata need select_one "
+                              "variables") % {"name": name, "type": variable.type})
         elif variable in variables:
-            problems.append(f"{name!r} is named twice")
+            problems.append(_("%(name)r is named twice") % {"name": name})
         else:
             variables.append(variable)
     if design.method in ("simple", "proportional") and (design.size or 0) < 1:
-        problems.append("the sample size must be 1 or more")
+        problems.append(_("the sample size must be 1 or more"))
     if design.method == "targets" and len(variables) == len(design.variables):
         problems += _target_problems(design, variables)
     if now >= fieldwork.closes_at:
-        problems.append(f"fieldwork {fieldwork.slug!r} closed at "
-                        f"{timezone.localtime(fieldwork.closes_at):%Y-%m-%d %H:%M}; "
-                        f"samples are drawn for fieldwork that is open or yet to open")
+        problems.append(_("fieldwork %(slug)r closed at %(closed)s; samples are drawn for "
+                          "fieldwork that is open or yet to open") % {
+            "slug": fieldwork.slug,
+            "closed": f"{timezone.localtime(fieldwork.closes_at):%Y-%m-%d %H:%M}"})
     if problems:
         raise SampleError(problems)
     return variables
@@ -171,19 +201,24 @@ def _check_design(panel: Panel, fieldwork: Fieldwork, design: SampleDesign,
 def _target_problems(design: SampleDesign, variables: list[ProfileVariable]) -> list[str]:
     problems = []
     if not design.targets or not any(design.targets.values()):
-        problems.append("a targets sample needs a target above 0 for at least one stratum")
+        problems.append(_("a targets sample needs a target above 0 for at least one stratum"))
     for key, target in design.targets.items():
         label = " / ".join(key)
         if len(key) != len(variables):
-            problems.append(f"stratum {label!r} names {len(key)} values; the design has "
-                            f"{len(variables)} variables ({', '.join(v.name for v in variables)})")
+            problems.append(_("stratum %(label)r names %(given)s values; the design has "
+                              "%(count)s variables (%(names)s)") % {
+                "label": label, "given": len(key), "count": len(variables),
+                "names": ", ".join(v.name for v in variables)})
             continue
         for value, variable in zip(key, variables, strict=True):
             if value not in variable.choices:
-                problems.append(f"stratum {label!r}: {value!r} is not a choice of "
-                                f"{variable.name}; expected one of {', '.join(variable.choices)}")
+                problems.append(_("stratum %(label)r: %(value)r is not a choice of %(name)s; "
+                                  "expected one of %(choices)s") % {
+                    "label": label, "value": value, "name": variable.name,
+                    "choices": ", ".join(variable.choices)})
         if target < 0:
-            problems.append(f"stratum {label!r}: the target must be 0 or more (got {target})")
+            problems.append(_("stratum %(label)r: the target must be 0 or more (got %(target)s)")
+                            % {"label": label, "target": target})
     return problems
 
 
@@ -210,9 +245,9 @@ def sample_commit(*, plan: SamplePlan, user: Any = None,
     lost = int((~eligible).sum())
     if lost:
         raise SampleChanged(
-            f"{lost} of the {ids.size} members drawn are no longer eligible (their status "
-            f"changed, or they were invited meanwhile); preview the sample again"
-        )
+            _("%(lost)s of the %(drawn)s members drawn are no longer eligible (their status "
+              "changed, or they were invited meanwhile); preview the sample again") % {
+                "lost": lost, "drawn": ids.size})
     profiles = _profiles(ids)
     links = [link_nonce_and_token() for _ in range(ids.size)]
     issued = fieldwork_services.invitations_create(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import DateTimeField, OuterRef, QuerySet
 
 from peiling.questionnaires.models import FormVersion, Questionnaire
+from peiling.subqueries import aggregate_of, count_of
 
 
 def form_version_get(*, version_id: int) -> FormVersion:
@@ -26,22 +26,22 @@ def studies_overview(*, questionnaires: QuerySet[Questionnaire]) -> QuerySet[Que
     """Annotate each study with its versions, fieldwork window and completes (one query).
 
     ``version_count``, ``fieldwork_count``, ``first_opens``, ``last_closes`` and ``completes``
-    (completed responses over all its fieldwork).
+    (completed responses over all its fieldwork). Each is a subquery per study, so a study
+    reads only its own rows; completes are counted through the fieldworks on the responses'
+    ``(fieldwork, status)`` index.
     """
-    from peiling.fieldwork.models import Response
+    from peiling.fieldwork.models import Fieldwork, Response
 
-    completes = (
-        Response.objects.filter(form_version__questionnaire=OuterRef("pk"), status="completed")
-        .order_by().values("form_version__questionnaire")
-        .annotate(n=Count("pk")).values("n")
-    )
+    fieldworks = Fieldwork.objects.filter(form_version__questionnaire=OuterRef("pk"))
+    completes = Response.objects.filter(fieldwork__form_version__questionnaire=OuterRef("pk"),
+                                        status=Response.Status.COMPLETED)
     return (
         questionnaires.annotate(
-            version_count=Count("versions", distinct=True),
-            fieldwork_count=Count("versions__fieldworks", distinct=True),
-            first_opens=Min("versions__fieldworks__opens_at"),
-            last_closes=Max("versions__fieldworks__closes_at"),
-            completes=Coalesce(Subquery(completes, output_field=IntegerField()), 0),
+            version_count=count_of(FormVersion.objects.filter(questionnaire=OuterRef("pk"))),
+            fieldwork_count=count_of(fieldworks),
+            first_opens=aggregate_of(fieldworks, "MIN", "opens_at", DateTimeField()),
+            last_closes=aggregate_of(fieldworks, "MAX", "closes_at", DateTimeField()),
+            completes=count_of(completes),
         )
         .order_by("-created_at", "title")
     )

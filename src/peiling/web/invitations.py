@@ -25,15 +25,13 @@ from peiling.fieldwork.models import Fieldwork
 from peiling.panel import mailing, selectors
 from peiling.panel.errors import PanelError, SampleChanged, SampleError
 from peiling.panel.models import Panel
-from peiling.panel.samples import SampleDesign, sample_commit, sample_preview
+from peiling.panel.samples import (
+    SampleDesign,
+    exclusion_label,
+    sample_commit,
+    sample_preview,
+)
 from peiling.web.forms import DateTimeInput
-
-#: Exclusion reasons as the sampling frame names them, as researchers read them.
-EXCLUSIONS = {
-    "not active": gettext_lazy("not active (paused, unsubscribed or bounced)"),
-    "already drawn for this fieldwork": gettext_lazy("already drawn for this fieldwork"),
-    "contact rules": gettext_lazy("contact rules (invited too often or too recently)"),
-}
 
 
 class SampleForm(forms.Form):
@@ -94,17 +92,6 @@ def _fieldwork(request: HttpRequest, slug: str) -> Fieldwork:
                       slug=slug)
 
 
-def _exclusions(excluded) -> list[tuple[str, int]]:
-    rows = []
-    for reason, count in excluded.items():
-        if reason.startswith("no valid "):
-            label = _("no valid value for %(name)s") % {"name": reason[len("no valid "):]}
-        else:
-            label = EXCLUSIONS.get(reason, reason)
-        rows.append((label, count))
-    return rows
-
-
 @researcher_page("panel.manage")
 @require_http_methods(["GET", "HEAD", "POST"])
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
@@ -134,7 +121,8 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "web/invitations/invite.html", {
         "fieldwork": fieldwork, "study": fieldwork.form_version.questionnaire, "form": form,
         "send": send, "plan": plan,
-        "exclusions": _exclusions(plan.excluded) if plan else [],
+        "exclusions": [(exclusion_label(reason, plan.panel), n)
+                       for reason, n in plan.excluded.items()] if plan else [],
         "eligible": sum(stratum.eligible for stratum in plan.strata) if plan else 0,
     }, status=status)
 
