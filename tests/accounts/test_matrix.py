@@ -65,6 +65,7 @@ web:panels                          | GET    | /panels/                         
 web:panel_create                    | GET    | /nieuw-panel/                                 | login | 200       | 200         | 403     |
 web:panel                           | GET    | /panels/{panel}/                              | login | 200       | 200         | 403     |
 web:member_import                   | GET    | /panels/{panel}/import/                       | login | 200       | 200         | 403     |
+web:member_import_check             | GET    | /panels/{panel}/import/controle/{check}/      | login | 200       | 200         | 403     |
 web:member                          | GET    | /panels/{panel}/leden/{member}/               | login | 200       | 200         | 403     |
 web:member_export                   | GET    | /panels/{panel}/leden/{member}/export/        | login | 200       | 200         | 403     |
 web:member_erase                    | GET    | /panels/{panel}/leden/{member}/wissen/        | login | 200       | 200         | 403     |
@@ -201,11 +202,16 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
                     payload={"fieldwork": fieldwork.pk, "slug": fieldwork.slug,
                              "format": "csv", "name": "data.csv"})
     job_run(job_id=job.pk)
+    check = job_start(kind="members_check", organisation=organisation, user=None,
+                      action="panel.manage", title="leden.csv",
+                      payload={"panel": panel.pk, "name": "leden.csv"},
+                      data=csv_bytes("email", f"nieuw@{suffix}.nl"))
+    job_run(job_id=check.pk)
     return {"study": str(version.questionnaire_id), "version": str(version.pk),
             "fieldwork": fieldwork.slug, "link": str(link.pk), "link_key": link.key,
             "quota": str(quota.pk), "token": issued.token,
             "membership": str(Membership.objects.get(user=colleague).pk),
-            "panel": panel.slug, "member": str(member.pk), "job": str(job.pk),
+            "panel": panel.slug, "member": str(member.pk), "job": str(job.pk), "check": str(check.pk),
             "unsubscribe": mail.unsubscribe_token(member_id=member.pk, panel_invitation_id=None)}
 
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from peiling.fieldwork import services as fieldwork_services
 from peiling.panel import services as panel_services
 from peiling.panel.models import Member, PanelInvitation, Sample
-from peiling.questionnaires.services import form_version_import
 from peiling.panel.samples import SampleDesign, sample_commit, sample_preview
+from peiling.questionnaires.services import form_version_import
 from tests.panel.helpers import csv_bytes
 
 pytestmark = pytest.mark.django_db

@@ -101,6 +101,31 @@ def test_a_failed_job_says_why(analist, fieldwork, organisation) -> None:
         del JOB_HANDLERS["test_refuse"], JOB_HANDLERS["test_crash"]
 
 
+def test_a_kept_input_stays_after_success_only_and_is_taken_once(organisation,
+                                                                  monkeypatch) -> None:
+    from peiling.jobs import services
+
+    def check(job, progress):
+        if bytes(job.input) == b"fout":
+            raise JobFailed("Dit bestand kan niet.")
+        return {"rows": 1}
+
+    monkeypatch.setitem(JOB_HANDLERS, "test_check", check)
+    monkeypatch.setattr(services, "KEEPS_INPUT", {"test_check"})
+    good, bad = (job_start(kind="test_check", organisation=organisation, user=None,
+                           action="panel.manage", title="check", data=data)
+                 for data in (b"goed", b"fout"))
+    queued = services.job_input_take(job=good)  # not finished: nothing to take
+    for job in (good, bad):
+        job_run(job_id=job.pk)
+    assert queued is None
+    assert bytes(Job.objects.get(pk=good.pk).input) == b"goed"
+    assert Job.objects.get(pk=bad.pk).input is None  # a failed check keeps no file
+    assert services.job_input_take(job=good) == b"goed"
+    assert services.job_input_take(job=good) is None
+    assert Job.objects.get(pk=good.pk).input is None
+
+
 def test_a_job_runs_once(analist, fieldwork) -> None:
     _start(analist, fieldwork)
     job = Job.objects.get()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from peiling.accounts.models import AuditEvent
 from peiling.forms.xlsform import read_xlsform
 from peiling.jobs.models import Job
-from peiling.jobs.services import job_run
+from peiling.jobs.services import job_run, job_start
 from peiling.panel import selectors, services
 from peiling.panel.models import ConsentRecord, ErasureRecord, Member, Panel, PanelInvitation
 from peiling.questionnaires.models import FormVersion, Questionnaire
@@ -463,36 +463,58 @@ def _upload(client, data: bytes, name: str = "nieuw.csv", **extra):
                        {"file": SimpleUploadedFile(name, data), **extra})
 
 
+def _check(client, data: bytes, name: str = "nieuw.csv", **extra):
+    """Upload a file, let the worker check it, and return the check's page."""
+    response = _upload(client, data, name, **extra)
+    check = Job.objects.filter(kind="members_check").latest("pk")
+    assert (response.status_code, response["Location"]) == (
+        302, f"/panels/ambtenaren/import/controle/{check.pk}/")
+    job_run(job_id=check.pk)  # what the worker does
+    return client.get(response["Location"])
+
+
 @pytest.mark.usefixtures("english")
-def test_the_import_dry_run_stores_nothing_and_the_confirmation_stores(login_as, panel) -> None:
+def test_the_import_check_stores_nothing_and_the_confirmation_stores(login_as, panel) -> None:
     client = login_as("onderzoeker")
-    response = _upload(client, IMPORT, consent_version="2025-2")
+    uploaded = _upload(client, IMPORT, consent_version="2025-2")
+    check = Job.objects.get()
+    assert (check.kind, check.status, bytes(check.input)) == ("members_check", "queued", IMPORT)
+    waiting = client.get(uploaded["Location"])  # before the worker ran: its progress
+    html = waiting.content.decode()
+    assert "Checking nieuw.csv" in html and 'hx-trigger="every 2s"' in html
+    assert '<meta http-equiv="refresh" content="2">' in html  # without JavaScript: reloads
+    assert 'id="confirm-import"' not in html
+    job_run(job_id=check.pk)
+    response = client.get(uploaded["Location"])
     assert response.status_code == 200
     report = response.context["report"]
     assert [(str(label), count) for label, count in report["counts"]] == [
         ("add", 2), ("update", 1), ("no change", 0), ("refuse", 1)]
-    assert [(row["outcome"].row, str(row["action"])) for row in report["rows"]] == [
+    assert [(row["row"], str(row["action"])) for row in report["rows"]] == [
         (2, "add"), (3, "add"), (4, "update"), (5, "refuse")]
-    assert report["rows"][2]["outcome"].changed == ("org_type",)
-    assert report["rows"][3]["outcome"].reason == (
+    assert report["rows"][2]["changed"] == ["org_type"]
+    assert report["rows"][3]["reason"] == (
         "e-mail address 'fout-adres' is not a valid address")
-    assert 'id="confirm-import"' in response.content.decode()
+    html = response.content.decode()
+    assert 'id="confirm-import"' in html and "hx-trigger" not in html
     assert Member.objects.filter(panel=panel).count() == 3
     assert _get("anna@example.org").profile["org_type"] == "gemeente"
-    pending = client.session[panels.IMPORT_SESSION_KEY]
-    assert (pending["name"], pending["consent_version"], pending["size"]) == (
-        "nieuw.csv", "2025-2", len(IMPORT))
+    # htmx asks for the check's part only
+    part = client.get(uploaded["Location"], headers={"HX-Request": "true"}).content.decode()
+    assert part.startswith('<div id="import-check"') and "<html" not in part
 
-    confirmed = client.post("/panels/ambtenaren/import/", {"confirm": "1"})
-    job = Job.objects.get()
+    confirmed = client.post(uploaded["Location"])
+    job = Job.objects.get(kind="members_import")
     assert (confirmed.status_code, confirmed["Location"]) == (302, f"/taken/{job.pk}/")
-    assert (job.kind, job.status, bytes(job.input)) == ("members_import", "queued", IMPORT)
+    assert (job.status, bytes(job.input), job.payload["consent_version"]) == (
+        "queued", IMPORT, "2025-2")
+    assert Job.objects.get(pk=check.pk).input is None  # the check's copy is handed over
     assert Member.objects.filter(panel=panel).count() == 3  # the job has not run yet
     job_run(job_id=job.pk)  # what the worker does
     page = client.get(f"/taken/{job.pk}/")
     assert [(str(label), count) for label, count in page.context["job"].result["counts"]] == [
         ("added", 2), ("updated", 1), ("unchanged", 0), ("refused", 1)]
-    assert Job.objects.get().input is None  # the member file is not kept after the import
+    assert Job.objects.get(pk=job.pk).input is None  # the file is not kept after the import
     assert sorted(Member.objects.filter(panel=panel).values_list("email", flat=True)) == [
         "anna@example.org", "bram@example.org", "cees@example.org", "dirk@example.org",
         "eva@example.org"]
@@ -500,17 +522,18 @@ def test_the_import_dry_run_stores_nothing_and_the_confirmation_stores(login_as,
     assert _get("anna@example.org").profile["org_type"] == "rijk"
     assert list(ConsentRecord.objects.filter(member__email="eva@example.org")
                 .values_list("text_version", flat=True)) == ["2025-2"]
-    assert panels.IMPORT_SESSION_KEY not in client.session
-    # the session copy is used once
-    again = client.post("/panels/ambtenaren/import/", {"confirm": "1"})
+    # the checked file is imported once
+    again = client.post(uploaded["Location"])
     assert again.status_code == 400
     assert again.context["problems"] == [
         "There is no checked file to import (any more). Upload the file again to check it "
         "first."]
+    assert 'id="check-used"' in again.content.decode()
+    assert Job.objects.filter(kind="members_import").count() == 1
 
 
 def test_the_import_page_is_dutch_by_default(login_as, panel) -> None:
-    response = _upload(login_as("onderzoeker"), IMPORT)
+    response = _check(login_as("onderzoeker"), IMPORT)
     assert response.status_code == 200
     assert [(str(label), count) for label, count in response.context["report"]["counts"]] == [
         ("toevoegen", 2), ("bijwerken", 1), ("geen wijziging", 0), ("weigeren", 1)]
@@ -523,40 +546,54 @@ def test_the_import_page_is_dutch_by_default(login_as, panel) -> None:
 @pytest.mark.usefixtures("english")
 def test_a_file_that_changes_nothing_offers_no_import(login_as, panel) -> None:
     client = login_as("onderzoeker")
-    response = _upload(client, _csv("email,org_type", "anna@example.org,gemeente"))
+    response = _check(client, _csv("email,org_type", "anna@example.org,gemeente"))
     assert [(str(label), count) for label, count in response.context["report"]["counts"]] == [
         ("add", 0), ("update", 0), ("no change", 1), ("refuse", 0)]
     html = response.content.decode()
     assert 'id="confirm-import"' not in html
     assert "Importing this file would change nothing." in html
-    assert panels.IMPORT_SESSION_KEY not in client.session
+    check = Job.objects.get()
+    assert client.post(f"/panels/ambtenaren/import/controle/{check.pk}/").status_code == 302
+    job_run(job_id=Job.objects.get(kind="members_import").pk)
+    assert Member.objects.filter(panel=panel).count() == 3
 
 
 @pytest.mark.usefixtures("english")
-def test_a_large_file_is_chosen_again_to_import(login_as, panel, monkeypatch) -> None:
-    monkeypatch.setattr(panels, "SESSION_FILE_BYTES", 10)
+def test_a_long_check_lists_its_first_rows_and_counts_them_all(login_as, panel,
+                                                               monkeypatch) -> None:
+    from peiling.panel import tasks
+
+    monkeypatch.setattr(tasks, "CHECK_ROWS_KEPT", 2)
+    rows = [f"lid{n}@example.org,rijk" for n in range(5)]
+    response = _check(login_as("onderzoeker"), _csv("email,org_type", *rows))
+    report = response.context["report"]
+    assert (report["total"], report["shown"], len(report["rows"])) == (5, 2, 2)
+    assert {str(label): n for label, n in report["counts"]}["add"] == 5
+    assert "The table shows the first 2 of 5 rows" in response.content.decode()
+
+
+def test_a_kept_member_file_is_dropped_after_a_day(login_as, panel) -> None:
+    from peiling.jobs.services import job_inputs_expire
+
+    _check(login_as("onderzoeker"), IMPORT)
+    check = Job.objects.get()
+    assert check.input is not None
+    assert job_inputs_expire(now=check.finished_at + dt.timedelta(hours=23)) == 0
+    assert job_inputs_expire(now=check.finished_at + dt.timedelta(hours=25)) == 1
+    assert Job.objects.get().input is None
+
+
+def test_a_check_of_another_panel_is_not_found(login_as, panel, organisation) -> None:
     client = login_as("onderzoeker")
-    response = _upload(client, IMPORT)
-    assert response.context["reupload"] is True
-    assert "data" not in client.session[panels.IMPORT_SESSION_KEY]
-    assert 'id="confirm_file"' in response.content.decode()
-    # confirmed without the file: asked for it, nothing stored
-    missing = client.post("/panels/ambtenaren/import/", {"confirm": "1"})
-    assert missing.status_code == 400
-    assert missing.context["confirm_upload"].errors["file"] == ["This field is required."]
-    # another file than the one checked: checked again, nothing stored
-    other = _csv("email,org_type", "zoe@example.org,rijk")
-    changed = _upload(client, other, confirm="1")
-    assert changed.status_code == 200
-    assert [(str(label), count) for label, count in changed.context["report"]["counts"]] == [
-        ("add", 1), ("update", 0), ("no change", 0), ("refuse", 0)]
-    assert Member.objects.filter(panel=panel).count() == 3
-    # the file checked last, chosen again: imported
-    done = _upload(client, other, confirm="1")
-    assert (done.status_code, done["Location"]) == (302, f"/taken/{Job.objects.get().pk}/")
-    job_run(job_id=Job.objects.get().pk)
-    assert _get("zoe@example.org").profile == {"org_type": "rijk"}
-    assert Member.objects.filter(panel=panel).count() == 4
+    _check(client, IMPORT)
+    check = Job.objects.get()
+    Panel.objects.create(organisation=organisation, slug="tweede", name="Tweede panel",
+                         profile=panel.profile)
+    assert client.get(f"/panels/tweede/import/controle/{check.pk}/").status_code == 404
+    assert client.post(f"/panels/tweede/import/controle/{check.pk}/").status_code == 404
+    other = job_start(kind="responses_export", organisation=organisation, user=None,
+                      action="responses.export", title="x", payload={"panel": panel.pk})
+    assert client.get(f"/panels/ambtenaren/import/controle/{other.pk}/").status_code == 404
 
 
 @pytest.mark.usefixtures("english")
@@ -572,6 +609,7 @@ def test_a_file_of_the_wrong_kind_is_refused(login_as, panel, name, data, messag
     assert response.context["upload"].errors["file"] == [message]
     assert message.replace("'", "&#x27;") in response.content.decode()
     assert Member.objects.filter(panel=panel).count() == 3
+    assert not Job.objects.exists()
 
 
 @pytest.mark.usefixtures("english")
@@ -584,6 +622,7 @@ def test_a_file_too_large_is_refused(login_as, panel, monkeypatch) -> None:
         "The file is 1.0 MB; member files over 1 MB are refused. Split the list into smaller "
         "files."]
     assert Member.objects.filter(panel=panel).count() == 3
+    assert not Job.objects.exists()
 
 
 @pytest.mark.usefixtures("english")
@@ -604,14 +643,12 @@ def test_a_file_too_large_is_refused(login_as, panel, monkeypatch) -> None:
 ])
 def test_a_file_that_cannot_be_read_is_refused_with_its_problems(login_as, panel, name, data,
                                                                  problem) -> None:
-    client = login_as("onderzoeker")
-    response = _upload(client, data, name)
-    assert response.status_code == 400
-    assert list(response.context["problems"]) == problem.split("|")
-    assert "Nothing was stored:" in response.content.decode()
+    response = _check(login_as("onderzoeker"), data, name)
+    assert list(response.context["check_problems"]) == problem.split("|")
+    html = response.content.decode()
+    assert f"{name} cannot be imported; nothing was stored:" in html
+    assert 'id="confirm-import"' not in html
     assert Member.objects.filter(panel=panel).count() == 3
-    assert panels.IMPORT_SESSION_KEY not in client.session
-
 
 
 EXAMPLE_PROFILE = Path(__file__).resolve().parents[2] / "examples" / "panel-profiel.xlsx"

@@ -50,6 +50,8 @@ __all__ = [
     "RecoveryReport",
     "WorkerLost",
     "job_handler",
+    "job_input_take",
+    "job_inputs_expire",
     "job_run",
     "job_start",
     "resumable",
@@ -145,16 +147,49 @@ class JobFile:
 Progress = Callable[[int, int, str], None]
 Handler = Callable[[Any, Progress], "dict[str, Any] | JobFile"]
 JOB_HANDLERS: dict[str, Handler] = {}
+#: Kinds whose input file stays after a successful run, for a job that follows (an import
+#: of the member file a check looked at); ``job_inputs_expire`` drops what nobody used.
+KEEPS_INPUT: set[str] = set()
+#: How long a kept input file waits for the job that follows.
+KEPT_INPUT_FOR = dt.timedelta(days=1)
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that does jobs of ``kind``."""
+def job_handler(kind: str, *, keeps_input: bool = False) -> Callable[[Handler], Handler]:
+    """Register the function that does jobs of ``kind``; ``keeps_input``: the input file is
+    kept after a successful run (otherwise it is dropped when the job ends)."""
 
     def register(function: Handler) -> Handler:
         JOB_HANDLERS[kind] = function
+        if keeps_input:
+            KEEPS_INPUT.add(kind)
         return function
 
     return register
+
+
+def job_input_take(*, job: Any) -> bytes | None:
+    """Return the kept input file of a finished ``job`` and drop it from the job, once: a
+    second call (or one racing it) gets None."""
+    from peiling.jobs.models import Job
+
+    with transaction.atomic():
+        data = (Job.objects.select_for_update().filter(
+            pk=job.pk, status=Job.Status.DONE, input__isnull=False)
+            .values_list("input", flat=True).first())
+        if data is None:
+            return None
+        Job.objects.filter(pk=job.pk).update(input=None)
+    return bytes(data)
+
+
+def job_inputs_expire(*, now: dt.datetime | None = None) -> int:
+    """Drop the kept input files of jobs finished more than ``KEPT_INPUT_FOR`` ago (member
+    files with contact data are not kept longer than the follow-up needs); return how many."""
+    from peiling.jobs.models import Job
+
+    now = now or timezone.now()
+    return Job.objects.filter(input__isnull=False, finished_at__lt=now - KEPT_INPUT_FOR).update(
+        input=None)
 
 
 def job_start(*, kind: str, organisation: Any, user: Any, action: str, title: str,
@@ -188,14 +223,16 @@ def job_run(*, job_id: int) -> None:
         Job.objects.filter(pk=job.pk).update(done=done, total=total, step=step[:300],
                                              updated_at=timezone.now())
 
-    changes: dict[str, Any] = {"status": Job.Status.DONE, "input": None}
+    changes: dict[str, Any] = {"status": Job.Status.DONE}
+    if job.kind not in KEEPS_INPUT:
+        changes["input"] = None
     try:
         outcome = JOB_HANDLERS[job.kind](job, progress)
     except JobFailed as error:
-        changes.update(status=Job.Status.FAILED, error=str(error))
+        changes.update(status=Job.Status.FAILED, error=str(error), input=None)
     except Exception:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
-        changes.update(status=Job.Status.FAILED,
+        changes.update(status=Job.Status.FAILED, input=None,
                        error="An unexpected error stopped the job; it is in the server log.")
     else:
         if isinstance(outcome, JobFile):

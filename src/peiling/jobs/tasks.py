@@ -1,4 +1,5 @@
-"""The recovery of stalled tasks, as a task that runs again every ``RECOVERY_INTERVAL``."""
+"""The recovery of stalled tasks, as a task that runs again every ``RECOVERY_INTERVAL``
+(with the jobs' housekeeping: kept input files past their time are dropped)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
-from peiling.jobs.services import job_run, task_timeout, tasks_recover
+from peiling.jobs.services import job_inputs_expire, job_run, task_timeout, tasks_recover
 
 RECOVERY_INTERVAL = dt.timedelta(minutes=1)
 
@@ -36,7 +37,7 @@ def recover_stalled_tasks(repeat: bool = True) -> dict[str, int]:
     if repeat and not runs.filter(status=TaskResultStatus.READY).exists():
         recover_stalled_tasks.using(run_after=now + recovery_interval()).enqueue(True)
     runs.filter(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - KEEP_RESULTS).delete()
-    return dataclasses.asdict(tasks_recover())
+    return {**dataclasses.asdict(tasks_recover()), "inputs_expired": job_inputs_expire()}
 
 
 @task()

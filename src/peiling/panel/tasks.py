@@ -70,16 +70,51 @@ IMPORT_RESULTS = (("created", gettext_noop("added")), ("updated", gettext_noop("
                   ("unchanged", gettext_noop("unchanged")), ("refused", gettext_noop("refused")))
 
 
-@job_handler("members_import")
-def import_members(job: Any, progress: Progress) -> dict[str, Any]:
-    """Import the member file a researcher checked and confirmed (``web.panels``)."""
-    from peiling.panel.errors import MemberFileError
+#: How many rows of a check its result lists; the counts cover every row.
+CHECK_ROWS_KEPT = 500
+
+
+def _panel_of(job: Any) -> Any:
     from peiling.panel.models import Panel
-    from peiling.panel.services import members_import
 
     panel = Panel.objects.filter(pk=job.payload["panel"]).first()
     if panel is None:
         raise JobFailed("The panel no longer exists.")
+    return panel
+
+
+@job_handler("members_check", keeps_input=True)
+def check_members(job: Any, progress: Progress) -> dict[str, Any]:
+    """Check a member file (a dry run: nothing stored) and keep it for the import that a
+    researcher may confirm next (``web.panels``). Problems with the file as a whole are a
+    result too (``problems``): the page lists them."""
+    from peiling.panel.errors import MemberFileError
+    from peiling.panel.services import members_import
+
+    panel = _panel_of(job)
+    progress(0, 1, gettext_noop("Checking the member file"))
+    try:
+        report = members_import(panel=panel, data=bytes(job.input), name=job.payload["name"],
+                                consent_version=job.payload.get("consent_version", ""),
+                                dry_run=True)
+    except MemberFileError as error:
+        return {"problems": list(error.problems)}
+    progress(1, 1, gettext_noop("Done"))
+    return {
+        "actions": {action: report.count(action) for action, _ in IMPORT_RESULTS},
+        "total": len(report.rows),
+        "rows": [[outcome.row, outcome.action, outcome.reason, list(outcome.changed)]
+                 for outcome in report.rows[:CHECK_ROWS_KEPT]],
+    }
+
+
+@job_handler("members_import")
+def import_members(job: Any, progress: Progress) -> dict[str, Any]:
+    """Import the member file a researcher checked and confirmed (``web.panels``)."""
+    from peiling.panel.errors import MemberFileError
+    from peiling.panel.services import members_import
+
+    panel = _panel_of(job)
     progress(0, 1, gettext_noop("Importing the member file"))
     try:
         report = members_import(panel=panel, data=bytes(job.input), name=job.payload["name"],

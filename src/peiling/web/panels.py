@@ -8,9 +8,6 @@ names the panel and what was asked, never an address or a name.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 from pathlib import PurePath
 from typing import Any
@@ -19,6 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -38,24 +36,18 @@ from peiling.accounts.permissions import (
 from peiling.accounts.services import audit_record
 from peiling.forms.errors import FormError
 from peiling.forms.xlsform import MAX_FILE_BYTES as FORM_FILE_BYTES
-from peiling.jobs.services import job_start
+from peiling.jobs.models import Job
+from peiling.jobs.services import job_input_take, job_start
 from peiling.panel import selectors, services
-from peiling.panel.errors import MemberFileError, PanelError
+from peiling.panel.errors import PanelError
 from peiling.panel.models import Member, Panel
 from peiling.panel.profile import ProfileVariable
 from peiling.panel.rows import MAX_FILE_BYTES
+from peiling.web.jobs import POLL_SECONDS
 
 MEMBERS_PAGE_SIZE = 50
-#: Files up to this size are kept in the session between the dry run and the import; a
-#: larger one is chosen again to confirm (its hash must match the checked file).
-SESSION_FILE_BYTES = 5 * 1024 * 1024
 #: The largest member file the web app takes (what ``panel.rows`` reads at most).
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES
-#: How many rows of a dry run the page lists; the counts cover every row.
-ROWS_SHOWN = 500
-IMPORT_SESSION_KEY = "peiling.web.panel_import"
-#: Field ids of the confirmation form's file field (the upload form on the same page has its own).
-CONFIRM_ID = "confirm_%s"
 IMPORT_SUFFIXES = (".csv", ".txt", ".xlsx")
 #: Query parameters of the member list that a profile variable may not take as its name.
 RESERVED_PARAMETERS = frozenset({"q", "status", "pagina"})
@@ -353,95 +345,78 @@ def member_erase(request: HttpRequest, slug: str, member_id: int) -> HttpRespons
 @researcher_page("panel.manage")
 @require_http_methods(["GET", "HEAD", "POST"])
 def member_import(request: HttpRequest, slug: str) -> HttpResponse:
-    """Import members in two steps: a dry run that stores nothing and shows what would happen
-    per row; then, confirmed, the import of the same file (kept in the session meanwhile)."""
+    """Import members in two steps. This page takes the file and starts its check (a dry
+    run, in the task queue: a large file takes longer than a request may); the check's page
+    shows what the import would do and starts the import of the same file once confirmed."""
     panel = _panel(request, slug, "panel.manage")
     if request.method != "POST":
         return _import_page(request, panel, MemberFileUpload())
-    if request.POST.get("confirm") == "1":
-        return _import_confirmed(request, panel)
     upload = MemberFileUpload(request.POST, request.FILES)
     if not upload.is_valid():
-        request.session.pop(IMPORT_SESSION_KEY, None)
         return _import_page(request, panel, upload, status=400)
     name, data = upload.cleaned_data["file"]
-    return _dry_run(request, panel, name, data, upload.cleaned_data["consent_version"])
+    check = job_start(kind="members_check", organisation=panel.organisation, user=request.user,
+                      action="panel.manage",
+                      title=_("Check of %(name)s for %(panel)s") % {"name": name,
+                                                                   "panel": panel.name},
+                      payload={"panel": panel.pk, "name": name,
+                               "consent_version": upload.cleaned_data["consent_version"]},
+                      data=data)
+    # The check's job page (/taken/<id>/) leads back to where its outcome is shown.
+    url = reverse("web:member_import_check", args=[panel.slug, check.pk])
+    Job.objects.filter(pk=check.pk).update(back_url=url)
+    return redirect(url)
 
 
-def _dry_run(request: HttpRequest, panel: Panel, name: str, data: bytes,
-             consent_version: str) -> HttpResponse:
-    request.session.pop(IMPORT_SESSION_KEY, None)
-    try:
-        report = services.members_import(panel=panel, data=data, name=name, dry_run=True,
-                                         consent_version=consent_version)
-    except MemberFileError as error:
-        return _import_page(request, panel, MemberFileUpload(), problems=error.problems,
-                            status=400)
-    pending = None
-    if report.count("created") or report.count("updated"):
-        pending = {"panel": panel.pk, "name": name, "size": len(data),
-                   "sha256": hashlib.sha256(data).hexdigest(),
-                   "consent_version": consent_version}
-        if len(data) <= SESSION_FILE_BYTES:
-            pending["data"] = base64.b64encode(data).decode("ascii")
-        request.session[IMPORT_SESSION_KEY] = pending
-    return _import_page(request, panel, MemberFileUpload(), report=report, pending=pending)
-
-
-def _import_confirmed(request: HttpRequest, panel: Panel) -> HttpResponse:
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if not pending or pending.get("panel") != panel.pk:
-        return _import_page(request, panel, MemberFileUpload(), problems=[
+@researcher_page("panel.manage")
+@require_http_methods(["GET", "HEAD", "POST"])
+def member_import_check(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    """GET: the check's progress, then what the import would do per row; POST: import the
+    checked file (once)."""
+    panel = _panel(request, slug, "panel.manage")
+    checks = (Job.objects.defer("input", "output")
+              .filter(kind="members_check", payload__panel=panel.pk)
+              .annotate(kept=ExpressionWrapper(Q(input__isnull=False),
+                                               output_field=BooleanField())))
+    check = object_for(request.user, "panel.manage", checks, pk=job_id)
+    if request.method != "POST":
+        return _import_page(request, panel, MemberFileUpload(), check=check)
+    data = job_input_take(job=check)
+    if data is None:
+        return _import_page(request, panel, MemberFileUpload(), check=check, problems=[
             _("There is no checked file to import (any more). Upload the file again to check "
               "it first.")], status=400)
-    if "data" in pending:
-        try:
-            data = base64.b64decode(pending["data"], validate=True)
-        except (binascii.Error, ValueError):
-            request.session.pop(IMPORT_SESSION_KEY, None)
-            return _import_page(request, panel, MemberFileUpload(), problems=[
-                _("The checked file could not be read back; upload it again.")], status=400)
-        name = pending["name"]
-    else:
-        upload = MemberFileUpload(request.POST, request.FILES, auto_id=CONFIRM_ID)
-        if not upload.is_valid():
-            return _import_page(request, panel, MemberFileUpload(), confirm_upload=upload,
-                                pending=pending, status=400)
-        name, data = upload.cleaned_data["file"]
-        if hashlib.sha256(data).hexdigest() != pending["sha256"]:
-            messages.warning(request, _("This is not the file you checked before. Here is what "
-                                        "importing it would do; confirm again to import it."))
-            return _dry_run(request, panel, name, data, pending["consent_version"])
-    request.session.pop(IMPORT_SESSION_KEY, None)
     job = job_start(kind="members_import", organisation=panel.organisation, user=request.user,
                     action="panel.manage",
                     title=_("Member import into %(panel)s") % {"panel": panel.name},
-                    payload={"panel": panel.pk, "name": name,
-                             "consent_version": pending["consent_version"]},
+                    payload={key: check.payload[key]
+                             for key in ("panel", "name", "consent_version")},
                     data=data, back_url=reverse("web:panel", args=[panel.slug]))
     return redirect("web:job", job.pk)
 
 
 def _import_page(request: HttpRequest, panel: Panel, upload: MemberFileUpload, *,
-                 problems: Any = (), report: services.ImportReport | None = None,
-                 pending: dict[str, Any] | None = None,
-                 confirm_upload: MemberFileUpload | None = None,
+                 check: Job | None = None, problems: Any = (),
                  status: int = 200) -> HttpResponse:
-    context: dict[str, Any] = {"panel": panel, "upload": upload, "problems": problems,
-                               "pending": pending,
-                               "confirm_upload": confirm_upload or MemberFileUpload(
-                                   auto_id=CONFIRM_ID),
-                               "reupload": pending is not None and "data" not in pending,
-                               "session_limit": SESSION_FILE_BYTES // 1024 // 1024}
-    if report is not None:
+    context: dict[str, Any] = {"panel": panel, "upload": upload, "check": check,
+                               "problems": problems, "poll": POLL_SECONDS}
+    result = check.result if check is not None and check.status == Job.Status.DONE else {}
+    if result.get("problems"):
+        context["check_problems"] = result["problems"]
+    elif "actions" in result:
+        counts = result["actions"]
         context["report"] = {
-            "counts": [(IMPORT_ACTION_LABELS[action], report.count(action))
-                       for action in IMPORT_ACTION_LABELS],
-            "rows": [{"outcome": outcome, "action": IMPORT_ACTION_LABELS[outcome.action]}
-                     for outcome in report.rows[:ROWS_SHOWN]],
-            "total": len(report.rows), "cut": len(report.rows) > ROWS_SHOWN,
-            "shown": ROWS_SHOWN}
-    return render(request, "web/panel/import.html", context, status=status)
+            "counts": [(label, counts.get(action, 0))
+                       for action, label in IMPORT_ACTION_LABELS.items()],
+            "rows": [{"row": row, "action": IMPORT_ACTION_LABELS[action], "reason": reason,
+                      "changed": changed} for row, action, reason, changed in result["rows"]],
+            "total": result["total"], "shown": len(result["rows"]),
+            "cut": result["total"] > len(result["rows"]),
+            "importable": bool(counts.get("created") or counts.get("updated")),
+        }
+    template = ("web/panel/_import_check.html" if request.htmx and check is not None
+                else "web/panel/import.html")
+    return render(request, template, context, status=status)
 
 
 urlpatterns = [
@@ -449,6 +424,8 @@ urlpatterns = [
     path("nieuw-panel/", panel_create, name="panel_create"),  # not under panels/: a slug
     path("panels/<slug:slug>/", panel_page, name="panel"),
     path("panels/<slug:slug>/import/", member_import, name="member_import"),
+    path("panels/<slug:slug>/import/controle/<int:job_id>/", member_import_check,
+         name="member_import_check"),
     path("panels/<slug:slug>/leden/<int:member_id>/", member_page, name="member"),
     path("panels/<slug:slug>/leden/<int:member_id>/export/", member_export,
          name="member_export"),
