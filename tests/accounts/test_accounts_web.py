@@ -515,6 +515,11 @@ def test_a_data_download_is_in_the_audit_log_of_its_organisation_only(
     assert AuditEvent.objects.count() == 1
 
 
+def test_the_log_in_page_offers_the_password_reset_once() -> None:
+    page = _client().get("/account/login/").content.decode()
+    assert page.count('href="/account/password/reset/"') == 1
+
+
 def test_single_sign_on_is_offered_when_configured(settings) -> None:
     """OpenID Connect (allauth's provider) from the environment's settings: the log-in page
     offers it, and its log-in address leads to the provider; without it, no button."""

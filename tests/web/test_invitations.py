@@ -73,7 +73,9 @@ def test_the_preview_shows_what_each_rule_leaves_and_stores_nothing(researcher,
     assert exclusions["Eligible"] == "6"
     strata = _cells(html, "strata")
     # 3 of 6 eligible, proportional: gemeente 4/6 -> 2, rijk 2/6 -> 1.
-    assert ["gemeente", "4", "2", "2", "0"] in strata and ["rijk", "2", "1", "1", "0"] in strata
+    # By their labels in the profile questionnaire (the choice names are gemeente and rijk).
+    assert ["Gemeente", "4", "2", "2", "0"] in strata
+    assert ["Rijksoverheid", "2", "1", "1", "0"] in strata
     assert Sample.objects.count() == 0 and PanelInvitation.objects.count() == 0
 
 
@@ -96,6 +98,7 @@ def test_the_preview_counts_each_contact_rule_with_its_figures(login_as, setting
     maximum = panel.max_invitations_per_30_days
     assert exclusions[f"contactregel: in de afgelopen 30 dagen al {maximum} keer uitgenodigd "
                       f"(het maximum)"] == "0"
+    assert exclusions["geen geldige waarde voor Type organisatie"] == "0"  # by its label
     assert exclusions["In aanmerking"] == "5"
 
 

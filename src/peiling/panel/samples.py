@@ -142,7 +142,9 @@ def exclusion_label(reason: str, panel: Panel) -> str:
     """A reason of ``Frame.excluded`` as a researcher reads it, in the active language; the
     contact rules with the panel's figures."""
     if reason.startswith("no valid "):
-        return _("no valid value for %(name)s") % {"name": reason[len("no valid "):]}
+        name = reason[len("no valid "):]
+        labels = {v.name: v.label for v in selectors.panel_variables(panel=panel)}
+        return _("no valid value for %(name)s") % {"name": labels.get(name) or name}
     labels = {
         "not active": _("not active (paused, unsubscribed or bounced)"),
         "already drawn for this fieldwork": _("already drawn for this fieldwork"),

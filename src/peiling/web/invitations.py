@@ -92,6 +92,15 @@ def _fieldwork(request: HttpRequest, slug: str) -> Fieldwork:
                       slug=slug)
 
 
+def _strata(plan) -> list[tuple[str, object]]:
+    """The plan's strata with the choice labels a researcher knows them by."""
+    labels = {name: dict(choices) for name, choices
+              in selectors.profile_choice_labels(panel=plan.panel).items()}
+    return [(" / ".join(labels.get(name, {}).get(value, value)
+                        for name, value in zip(plan.design.variables, stratum.key, strict=True)),
+             stratum) for stratum in plan.strata]
+
+
 @researcher_page("panel.manage")
 @require_http_methods(["GET", "HEAD", "POST"])
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
@@ -124,6 +133,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
         "exclusions": [(exclusion_label(reason, plan.panel), n)
                        for reason, n in plan.excluded.items()] if plan else [],
         "eligible": sum(stratum.eligible for stratum in plan.strata) if plan else 0,
+        "strata": _strata(plan) if plan else [],
     }, status=status)
 
 
