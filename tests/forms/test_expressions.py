@@ -26,6 +26,7 @@ from peiling.forms.expressions import (
     parse,
     pipe,
     references_in_text,
+    references_masked,
 )
 from peiling.forms.model import Choice
 
@@ -83,6 +84,7 @@ def test_public_api_is_curated() -> None:
             "parse",
             "pipe",
             "references_in_text",
+            "references_masked",
             "to_boolean",
             "to_number",
             "to_string",
@@ -744,6 +746,11 @@ def test_pipe_reports_an_unusable_answer() -> None:
 def test_references_in_text() -> None:
     assert references_in_text("${a} en ${b_2.x} maar niet ${1x}, ${ c } of $d") == {"a", "b_2.x"}
     assert references_in_text("geen") == frozenset()
+
+
+def test_references_masked() -> None:
+    assert references_masked("Hoe digitaal is uw ${org_word}? En ${ c } of $d") == (
+        "Hoe digitaal is uw <…>? En ${ c } of $d")
 
 
 # -- properties -----------------------------------------------------------------------------

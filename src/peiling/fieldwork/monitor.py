@@ -22,6 +22,7 @@ from django.db.models.functions import TruncDate
 from peiling.fieldwork.flow import Flow
 from peiling.fieldwork.models import Fieldwork, Response
 from peiling.fieldwork.selectors import QuotaCount, flow_for, quota_counts
+from peiling.forms.expressions import references_masked
 from peiling.forms.model import Page, text_in
 
 __all__ = [
@@ -191,11 +192,14 @@ def _drop_off(flow: Flow, responses: QuerySet[Response],
 
 
 def _title(flow: Flow, page: Page) -> str:
-    """Return the page's heading: its group's label, else its first question's."""
+    """Return the page's heading: its group's label, else its first question's (answers
+    piped in as ``<…>``)."""
     language = flow.form.default_language
     if page.group is not None and page.group.label:
-        return text_in(page.group.label, language)
-    return text_in(page.questions[0].label, language) if page.questions else page.key
+        return references_masked(text_in(page.group.label, language))
+    if page.questions:
+        return references_masked(text_in(page.questions[0].label, language))
+    return page.key
 
 
 def _sum(counts: Iterable[Counts]) -> Counts:

@@ -109,6 +109,7 @@ __all__ = [
     "parse",
     "pipe",
     "references_in_text",
+    "references_masked",
     "to_boolean",
     "to_number",
     "to_string",
@@ -989,6 +990,12 @@ def parse(text: str, *, choice_filter: bool = False) -> Expression:
 def references_in_text(text: str) -> frozenset[str]:
     """Return the question names a label or hint pipes in with ``${name}``."""
     return frozenset(_TEXT_REFERENCE.findall(text))
+
+
+def references_masked(text: str) -> str:
+    """Return ``text`` with every ``${name}`` as ``<…>``: a label read without answers (a
+    researcher's overview), where the piped-in answer is not known."""
+    return _TEXT_REFERENCE.sub("<…>", text)
 
 
 def pipe(text: str, env: Environment, *, choice_label: ChoiceLabel | None = None) -> str:
