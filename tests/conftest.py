@@ -13,6 +13,17 @@ from peiling.accounts.services import organisation_create, organisation_default,
 PASSWORD = "een-lang-wachtwoord-42"
 
 
+@pytest.fixture(autouse=True)
+def _no_prepared_datasets():
+    """Every test reads its fieldwork's answers afresh (``reports.datasets`` keeps them)."""
+    from django.core.cache import caches
+
+    from peiling.reports.datasets import forget_in_memory
+
+    caches["datasets"].clear()
+    forget_in_memory()
+
+
 @pytest.fixture
 def organisation(db) -> Organisation:
     """The default organisation: the one that imports without a named organisation go to."""

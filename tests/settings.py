@@ -20,6 +20,9 @@ else:
 
 from peiling.settings import *  # noqa: F403
 
+# Each test starts without prepared datasets (tests/conftest.py clears this one).
+CACHES = {**CACHES, "datasets": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",  # noqa: F405
+                                 "LOCATION": "datasets"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -284,6 +284,14 @@ for _prefix, _package in (
 ):
     if (PEILING_NODE_MODULES / _package).is_dir():
         STATICFILES_DIRS.append((_prefix, PEILING_NODE_MODULES / _package))
+# "datasets": the answers of a fieldwork read into columns (reports.datasets), kept in files
+# that the processes of one host share; the oldest go when there are more than MAX_ENTRIES.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "datasets": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                 "LOCATION": str(VAR_DIR / "cache" / "datasets"), "TIMEOUT": 7 * 24 * 3600,
+                 "OPTIONS": {"MAX_ENTRIES": 40}},
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -53,6 +53,9 @@ web:link_qr                         | GET    | /veldwerk/{fieldwork}/links/{link
 web:quota_create                    | POST   | /veldwerk/{fieldwork}/quota/                  | login | 400       | 400         | 403     |
 web:quota_active                    | POST   | /veldwerk/{fieldwork}/quota/{quota}/actief/   | login | 302       | 302         | 403     |
 web:monitor                         | GET    | /veldwerk/{fieldwork}/monitor/                | login | 200       | 200         | 200     |
+web:explorer                        | GET    | /veldwerk/{fieldwork}/tabellen/?vraag=desirability | login | 200  | 200         | 200     |
+web:explorer_file                   | GET    | /veldwerk/{fieldwork}/tabellen/bestand?vraag=desirability&formaat=csv | login | 200 | 200 | 200 |
+web:weighting                       | GET    | /veldwerk/{fieldwork}/weging/                 | login | 200       | 200         | 200     |
 web:invite                          | GET    | /veldwerk/{fieldwork}/uitnodigen/             | login | 200       | 200         | 403     |
 web:reminders                       | POST   | /veldwerk/{fieldwork}/herinneringen/          | login | 302       | 302         | 403     |
 web:message_edit                    | GET    | /veldwerk/{fieldwork}/berichten/reminder/     | login | 200       | 200         | 403     |

@@ -56,12 +56,13 @@ __all__ = [
 
 Action = Literal[
     "study.view", "study.edit", "fieldwork.view", "fieldwork.manage", "panel.view",
-    "panel.manage", "member.export", "member.erase", "report.view", "responses.export",
-    "organisation.manage", "audit.view",
+    "panel.manage", "member.export", "member.erase", "report.view", "results.edit",
+    "responses.export", "organisation.manage", "audit.view",
 ]
 ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
 
-_RESULTS = frozenset({"study.view", "fieldwork.view", "report.view", "responses.export"})
+_RESULTS = frozenset({"study.view", "fieldwork.view", "report.view", "results.edit",
+                      "responses.export"})
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.BEHEERDER: frozenset(ACTIONS),
     Role.ONDERZOEKER: frozenset(ACTIONS) - {"organisation.manage", "audit.view"},
@@ -84,6 +85,7 @@ OWNER_PATHS: dict[str, str] = {
     "panel.sample": "panel__organisation",
     "panel.panelinvitation": "sample__panel__organisation",
     "jobs.job": "organisation",
+    "reports.weightingtargets": "questionnaire__organisation",
 }
 
 M = TypeVar("M", bound=Model)

@@ -13,7 +13,6 @@ import csv
 import dataclasses
 import io
 import json
-import re
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -318,75 +317,10 @@ def _base_text(column: Mapping[str, Any]) -> str:
 
 
 def write_xlsx(tables: Sequence[Table], path: Path) -> None:
-    """Write one sheet per table: numbers as numbers, percentages with a percent format."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """Write one sheet per table (``exchange.tablebook``)."""
+    from peiling.exchange.tablebook import tables_workbook
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    used: set[str] = set()
-    for table in tables:
-        sheet = workbook.create_sheet(_sheet_name(table.name, used))
-        sheet.append([f"{table.name} — {table.title}" if table.title else table.name])
-        sheet["A1"].font = Font(bold=True)
-        sheet.append([f"Filter: {table.filter}" if table.filter else ""])
-        heads: list[Any] = [""]
-        letters: list[Any] = [""]
-        bases: list[Any] = ["n"]
-        for column in table.columns:
-            heads += [column.label, ""]
-            letters += [f"({column.letter})" if column.letter else "", ""]
-            bases += [column.base, ""]
-        sheet.append(heads)
-        sheet.append(letters)
-        sheet.append(bases)
-        if table.weighted:
-            sheet.append(["n gewogen", *(x for c in table.columns for x in (c.weighted_base, ""))])
-        for row in table.rows:
-            cells: list[Any] = [row.label]
-            for i, value in enumerate(row.rounded):
-                marks = (row.sig[i] if row.sig else "") + (
-                    {1: "▲", -1: "▼"}.get(row.rest[i], "") if row.rest else ""
-                )
-                cells += [_excel_value(row.values[i], row.kind, value), marks]
-            sheet.append(cells)
-            for position, kind_format in _number_formats(row.kind, row.decimals, len(row.values)):
-                sheet.cell(row=sheet.max_row, column=position).number_format = kind_format
-        sheet.append([])
-        for note in table.notes:
-            sheet.append([note])
-        sheet.column_dimensions["A"].width = 45
     try:
-        workbook.save(path)
+        path.write_bytes(tables_workbook(tables))
     except OSError as error:
         raise CommandError(f"{path}: cannot write ({error.strerror})", EXIT_USAGE) from None
-
-
-def _excel_value(exact: float | None, kind: str, rounded: float | int | None) -> Any:
-    """Store the unrounded value; Excel's format shows it rounded (percent as a fraction)."""
-    if exact is None:
-        return None
-    if kind in ("statistic", "net_score"):
-        return exact
-    return exact / 100.0
-
-
-def _number_formats(kind: str, decimals: int, count: int) -> list[tuple[int, str]]:
-    if kind == "statistic":
-        fmt = "0." + "0" * decimals if decimals else "0"
-    elif kind == "net_score":
-        fmt = "+0;-0;0"
-    else:
-        fmt = "0%"
-    return [(2 + 2 * i, fmt) for i in range(count)]
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    """Return a unique Excel sheet name (31 characters, none of []:*?/\\) for ``name``."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "tabel"
-    candidate, number = base, 2
-    while candidate.lower() in used:
-        suffix = f"~{number}"
-        candidate, number = base[: 31 - len(suffix)] + suffix, number + 1
-    used.add(candidate.lower())
-    return candidate

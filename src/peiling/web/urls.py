@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from peiling.web import emails, fieldworks, invitations, jobs, organisation, panels, studies, views
+from peiling.web import (
+    emails,
+    fieldworks,
+    invitations,
+    jobs,
+    organisation,
+    panels,
+    results,
+    studies,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -14,4 +24,5 @@ urlpatterns = [
     *organisation.urlpatterns,
     *jobs.urlpatterns,
     *panels.urlpatterns,
+    *results.urlpatterns,
 ]

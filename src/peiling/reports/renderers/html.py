@@ -93,6 +93,13 @@ def report_context(report: Report, assets: Assets, *, chart_images: bool = False
     }
 
 
+def block_context(block: Block, assets: Assets, *, level: int = 3) -> dict[str, Any]:
+    """Return what ``reports/_body.html`` (and its ``_table.html`` and ``_figure.html``)
+    needs to show one block, for a page that shows a report's table outside a report: charts
+    as data: images, which the pages' Content-Security-Policy allows (inline SVG styles not)."""
+    return _block(block, level, assets, True)
+
+
 def _block(block: Block, level: int, assets: Assets, chart_images: bool) -> dict[str, Any]:
     if isinstance(block, Paragraph):
         return {"type": "paragraph", "text": block.text, "style": block.style}

@@ -1,0 +1,211 @@
+"""The table explorer: one question against banners, a filter and weights chosen on the page,
+as the report shows it (table with bases and significance marks, and its chart). No database;
+its own messages are translated (the page is Dutch by default).
+
+The table and chart are the report's own (``items.item_blocks`` with a definition of one
+banner), so a table looks and reads the same in the explorer, the report and the tab book.
+Every choice is checked first, and each problem is one sentence naming what to change
+(``ChoiceError.problems``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from peiling.analysis import (
+    Dataset,
+    DatasetError,
+    TableError,
+    WeightingError,
+    WeightingResult,
+    rake,
+)
+from peiling.analysis.dataset import ExpressionFailed
+from peiling.forms.expressions import ExpressionError
+from peiling.forms.model import Form
+from peiling.reports.context import BuildContext, Numbering
+from peiling.reports.definition import BannerSpec, ItemSpec, ReportDefinition
+from peiling.reports.model import FigureBlock, TableBlock
+
+__all__ = [
+    "BANNER_KINDS",
+    "QUESTION_KINDS",
+    "ChoiceError",
+    "Exploration",
+    "TableChoice",
+    "banner_variables",
+    "explore",
+    "question_variables",
+    "rake_to_targets",
+]
+
+#: Variables a table can be made of, and variables a banner can split by.
+QUESTION_KINDS = ("single", "multiple", "numeric")
+BANNER_KINDS = ("single",)
+#: How far the targets of one variable may be from 100 (percent) and still count as 100.
+SUM_TOLERANCE = 0.05
+
+
+class ChoiceError(ValueError):
+    """Choices that do not fit the data; ``problems`` says each one."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class TableChoice:
+    """What the page asks for: a question, banner variables, a filter, weights or not."""
+
+    question: str
+    banners: tuple[str, ...] = ()
+    filter: str = ""
+    weighted: bool = False
+
+
+@dataclass(frozen=True)
+class Exploration:
+    """The table and chart of a choice, and the weighting behind them (when weighted)."""
+
+    choice: TableChoice
+    table: TableBlock
+    figure: FigureBlock | None
+    weighting: WeightingResult | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def question_variables(dataset: Dataset) -> list[tuple[str, str]]:
+    """Return (name, label) of every question a table can be made of, in questionnaire order."""
+    return [(name, variable.label or name) for name, variable in dataset.variables.items()
+            if variable.kind in QUESTION_KINDS]
+
+
+def banner_variables(dataset: Dataset) -> list[tuple[str, str]]:
+    """Return (name, label) of every variable a banner can split by, in questionnaire order."""
+    return [(name, variable.label or name) for name, variable in dataset.variables.items()
+            if variable.kind in BANNER_KINDS]
+
+
+def rake_to_targets(dataset: Dataset,
+                    targets: Mapping[str, Mapping[str, float]]) -> WeightingResult:
+    """Rake ``dataset`` to ``targets`` (variable -> category -> percentage of the population).
+
+    Raises ``ChoiceError`` naming every problem: an unknown or unfit variable, an unknown
+    category, percentages that do not sum to 100, a category with a target but nobody in it,
+    respondents without an answer on a raking variable, raking that does not converge.
+    """
+    problems: list[str] = []
+    codes, coded = {}, {}
+    for name, shares in targets.items():
+        variable = dataset.variables.get(name)
+        if variable is None or variable.kind != "single":
+            problems.append(_("weighting variable %(name)r is not a single choice question of "
+                              "this questionnaire") % {"name": name})
+            continue
+        total = sum(shares.values())
+        if abs(total - 100.0) > SUM_TOLERANCE:
+            problems.append(_("the targets of %(name)r sum to %(total)s%%; they must sum to "
+                              "100%%") % {"name": name, "total": f"{total:g}"})
+        column = dataset.codes(name)
+        counts = {code: int((column == code).sum()) for code in range(len(variable.categories))}
+        variable_targets = {}
+        for category, share in shares.items():
+            try:
+                code = variable.code_of(category)
+            except ValueError as error:
+                problems.append(str(error))
+                continue
+            if share < 0:
+                problems.append(_("%(name)s = %(category)s: a target cannot be negative "
+                                  "(%(share)s%%)") % {"name": name, "category": category,
+                                                      "share": f"{share:g}"})
+            elif share > 0 and counts[code] == 0:
+                problems.append(_("%(name)s = %(category)s: a target of %(share)s%% but no "
+                                  "respondent in this category; set it to 0") % {
+                    "name": name, "category": category, "share": f"{share:g}"})
+            variable_targets[code] = share / 100.0
+        missing = int((column < 0).sum())
+        if missing:
+            problems.append(_("%(missing)s respondents did not answer %(name)r; weighting "
+                              "needs an answer from everyone") % {"missing": missing,
+                                                                  "name": name})
+        for code, count in counts.items():
+            if count and code not in variable_targets:
+                problems.append(_("%(name)s = %(category)s: %(count)s respondents but no "
+                                  "target; give it one (0 is not allowed for a category with "
+                                  "respondents)") % {
+                    "name": name, "category": variable.categories[code].name, "count": count})
+        codes[name], coded[name] = column, variable_targets
+    if problems:
+        raise ChoiceError(problems)
+    if not codes:
+        raise ChoiceError([_("there are no weighting targets yet")])
+    try:
+        result = rake(codes, coded)
+    except (WeightingError, ValueError) as error:
+        raise ChoiceError([str(error)]) from None
+    if not result.converged:
+        raise ChoiceError([_("the weights do not converge to these targets: %(notes)s")
+                           % {"notes": "; ".join(result.notes)}])
+    return result
+
+
+def explore(form: Form, dataset: Dataset, choice: TableChoice, *,
+            targets: Mapping[str, Mapping[str, float]] | None = None,
+            alpha: float = 0.05) -> Exploration:
+    """Return the table and chart of ``choice``; raise ``ChoiceError`` for choices that do
+    not fit the data."""
+    problems = _check(dataset, choice)
+    if problems:
+        raise ChoiceError(problems)
+    weighting = None
+    if choice.weighted:
+        weighting = rake_to_targets(dataset, targets or {})
+        dataset = dataset.with_weights(weighting.weights)
+    banner = BannerSpec("explorer", choice.banners) if choice.banners else None
+    definition = ReportDefinition(
+        banner="explorer" if banner else None, banners=(banner,) if banner else (),
+        filter=choice.filter or None, alpha=alpha)
+    context = BuildContext(form, dataset, definition)
+    item = ItemSpec(kind="question", questions=(choice.question,))
+    from peiling.reports.items import item_blocks
+
+    try:
+        blocks, _ = item_blocks(context, item, Numbering("1"), "")
+    except (TableError, DatasetError, ExpressionFailed, ExpressionError) as error:
+        raise ChoiceError([str(error).split("\n")[0]]) from None
+    table = next(b for b in blocks if isinstance(b, TableBlock))
+    figure = next((b for b in blocks if isinstance(b, FigureBlock)), None)
+    return Exploration(choice, table, figure, weighting, tuple(context.problems))
+
+
+def _check(dataset: Dataset, choice: TableChoice) -> list[str]:
+    problems = []
+    variable = dataset.variables.get(choice.question)
+    if variable is None:
+        problems.append(_("%(name)r is not a question of this questionnaire")
+                        % {"name": choice.question})
+    elif variable.kind not in QUESTION_KINDS:
+        problems.append(_("%(name)r is an open or %(kind)s question; a table needs a choice "
+                          "or number question") % {"name": choice.question,
+                                                   "kind": variable.kind})
+    for name in choice.banners:
+        banner = dataset.variables.get(name)
+        if banner is None:
+            problems.append(_("banner %(name)r is not a question of this questionnaire")
+                            % {"name": name})
+        elif banner.kind not in BANNER_KINDS:
+            problems.append(_("banner %(name)r is a %(kind)s question; a banner splits by a "
+                              "single choice question") % {"name": name, "kind": banner.kind})
+    if len(set(choice.banners)) != len(choice.banners):
+        problems.append(_("a banner variable is chosen twice"))
+    if choice.filter:
+        try:
+            dataset.evaluate(choice.filter)
+        except (ExpressionError, ExpressionFailed, DatasetError) as error:
+            problems.append(_("filter: %(problem)s") % {"problem": str(error).splitlines()[0]})
+    return problems

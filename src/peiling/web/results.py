@@ -1,0 +1,308 @@
+"""Results in the browser: the table explorer (a question against banners, a filter and
+weights, as the report shows it; every table downloadable) and the study's weighting targets.
+
+The choices live in the address (``?vraag=...&banner=...&filter=...&gewogen=1``), so a table
+can be bookmarked and sent to a colleague. Views parse, check permission, call
+``reports.explorer`` on the prepared answers (``reports.datasets``) and render.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from peiling.accounts.permissions import object_for, researcher_page, user_may
+from peiling.analysis import Dataset
+from peiling.exchange.tablebook import table_csv, tables_workbook
+from peiling.fieldwork.models import Fieldwork
+from peiling.reports import charts
+from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
+from peiling.reports.explorer import (
+    ChoiceError,
+    Exploration,
+    TableChoice,
+    banner_variables,
+    explore,
+    question_variables,
+    rake_to_targets,
+)
+from peiling.reports.models import WeightingTargets
+from peiling.reports.renderers import Assets
+from peiling.reports.renderers.html import block_context
+
+#: Download formats of one table: (label, media type).
+DOWNLOADS = {
+    "xlsx": ("Excel (.xlsx)",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": ("CSV (.csv)", "text/csv; charset=utf-8"),
+    "svg": (gettext_lazy("Chart (.svg)"), "image/svg+xml"),
+    "png": (gettext_lazy("Chart (.png)"), "image/png"),
+}
+MAX_BANNERS = 3
+MAX_FILTER = 500
+
+
+class ExplorerForm(forms.Form):
+    """The choices of the explorer, from the address (GET)."""
+
+    vraag = forms.ChoiceField(label=gettext_lazy("Question"), required=False)
+    banner = forms.MultipleChoiceField(
+        label=gettext_lazy("Split by (banner)"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8, "class": "utrecht-select"}),
+        help_text=gettext_lazy("At most three (hold Ctrl or Cmd to choose more than one); "
+                               "each adds its answers as columns."))
+    filter = forms.CharField(
+        label=gettext_lazy("Only respondents for whom"), required=False, max_length=MAX_FILTER,
+        help_text=gettext_lazy("An XLSForm expression, e.g. ${org_type} = 'gemeente'."),
+        widget=forms.TextInput(attrs={"class": "utrecht-textbox"}))
+    gewogen = forms.BooleanField(label=gettext_lazy("Weighted (raking to the study's targets)"),
+                                 required=False)
+
+    def __init__(self, data: QueryDict, dataset: Dataset, *, weighting: bool) -> None:
+        super().__init__(data)
+        questions = question_variables(dataset)
+        self.fields["vraag"].choices = [("", _("— choose a question —"))] + [
+            (name, _short(label, name)) for name, label in questions]
+        self.fields["banner"].choices = [(name, _short(label, name))
+                                         for name, label in banner_variables(dataset)]
+        if not weighting:
+            self.fields["gewogen"].help_text = _("This study has no weighting targets yet.")
+
+    def clean_banner(self) -> list[str]:
+        banners = self.cleaned_data["banner"]
+        if len(banners) > MAX_BANNERS:
+            raise forms.ValidationError(_("Choose at most %(n)s banners.") % {"n": MAX_BANNERS})
+        return banners
+
+    def choice(self) -> TableChoice | None:
+        data = self.cleaned_data
+        if not data.get("vraag"):
+            return None
+        return TableChoice(question=data["vraag"], banners=tuple(data.get("banner") or ()),
+                           filter=(data.get("filter") or "").strip(),
+                           weighted=bool(data.get("gewogen")))
+
+
+def _short(label: str, name: str, width: int = 110) -> str:
+    text = " ".join(label.split())
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return f"{text} ({name})"
+
+
+def _fieldwork(request: HttpRequest, slug: str, action: str = "report.view") -> Fieldwork:
+    return object_for(request.user, action,
+                      Fieldwork.objects.select_related("form_version__questionnaire"),
+                      slug=slug)
+
+
+def _targets(fieldwork: Fieldwork) -> dict[str, dict[str, float]]:
+    stored = WeightingTargets.objects.filter(
+        questionnaire_id=fieldwork.form_version.questionnaire_id).first()
+    return dict(stored.targets) if stored else {}
+
+
+def _exploration(request: HttpRequest, fieldwork: Fieldwork) -> dict[str, Any]:
+    """Everything the explorer page and its downloads need, from the address."""
+    try:
+        dataset = fieldwork_dataset(fieldwork=fieldwork)
+    except DataUnavailable as error:
+        return {"unavailable": str(error), "status": 200}
+    targets = _targets(fieldwork)
+    form = ExplorerForm(request.GET, dataset, weighting=bool(targets))
+    context: dict[str, Any] = {"form": form, "status": 200, "n": dataset.n}
+    if not form.is_valid():
+        context["status"] = 400
+        return context
+    choice = form.choice()
+    if choice is None:
+        return context
+    try:
+        exploration = explore(fieldwork.form_version.form, dataset, choice, targets=targets)
+    except ChoiceError as error:
+        context.update(problems=error.problems, status=400)
+        return context
+    context["exploration"] = exploration
+    questions = [name for name, _label in question_variables(dataset)]
+    position = questions.index(choice.question)
+    context["neighbours"] = [
+        (label, _with(request.GET, vraag=questions[position + step]))
+        for label, step in ((_("Previous question"), -1), (_("Next question"), 1))
+        if 0 <= position + step < len(questions)]
+    return context
+
+
+def _weighting_summary(result: Any) -> dict[str, str]:
+    """The weights' range and efficiency as the pages print them (Dutch decimal comma)."""
+    def comma(value: float) -> str:
+        return f"{value:.2f}".replace(".", ",")
+
+    return {"low": comma(result.min), "high": comma(result.max),
+            "efficiency": f"{100 * result.efficiency:.0f}",
+            "effective_n": f"{result.effective_n:.0f}"}
+
+
+def _with(query: QueryDict, **changes: str) -> str:
+    copy = query.copy()
+    for key, value in changes.items():
+        copy[key] = value
+    return "?" + copy.urlencode()
+
+
+@researcher_page("report.view")
+@require_http_methods(["GET", "HEAD"])
+def explorer(request: HttpRequest, slug: str) -> HttpResponse:
+    """The table explorer of a fieldwork: the form, and the chosen table with its chart."""
+    fieldwork = _fieldwork(request, slug)
+    context = _exploration(request, fieldwork)
+    exploration: Exploration | None = context.get("exploration")
+    if exploration is not None:
+        assets = Assets()
+        context["table"] = block_context(exploration.table, assets)
+        if exploration.figure is not None:
+            context["figure"] = block_context(exploration.figure, assets)
+        if exploration.weighting is not None:
+            context["weighting"] = _weighting_summary(exploration.weighting)
+        query = request.GET.urlencode()
+        context["downloads"] = [
+            (label, f"{reverse('web:explorer_file', args=[fieldwork.slug])}?{query}"
+                    f"&formaat={fmt}")
+            for fmt, (label, _type) in DOWNLOADS.items()
+            if fmt in ("xlsx", "csv") or exploration.figure is not None]
+    context.update(fieldwork=fieldwork, study=fieldwork.form_version.questionnaire,
+                   may_weight=user_may(request.user, "results.edit"))
+    template = "web/results/_explorer_result.html" if request.htmx else "web/results/explorer.html"
+    return render(request, template, context, status=context.pop("status"))
+
+
+@researcher_page("report.view")
+@require_http_methods(["GET", "HEAD"])
+def explorer_file(request: HttpRequest, slug: str) -> HttpResponse:
+    """The chosen table as XLSX or CSV, or its chart as SVG or PNG."""
+    fieldwork = _fieldwork(request, slug)
+    kind = request.GET.get("formaat", "")
+    if kind not in DOWNLOADS:
+        raise Http404("unknown format")
+    context = _exploration(request, fieldwork)
+    exploration: Exploration | None = context.get("exploration")
+    if exploration is None:
+        problems = context.get("problems") or [_("Choose a question first.")]
+        return HttpResponse(" ".join(problems), status=400,
+                            content_type="text/plain; charset=utf-8")
+    table = exploration.table.table
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{fieldwork.slug}-{table.name}")
+    if kind == "xlsx":
+        data: bytes | str = tables_workbook([table], title=fieldwork.name)
+    elif kind == "csv":
+        data = "\ufeff" + table_csv(table)
+    elif exploration.figure is None:
+        raise Http404("no chart")
+    elif kind == "svg":
+        data = Assets().svg(exploration.figure)
+    else:
+        data = charts.render_png(exploration.figure.chart)
+    response = HttpResponse(data, content_type=DOWNLOADS[kind][1])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+# -- weighting targets ------------------------------------------------------------------------
+
+
+class TargetsForm(forms.Form):
+    """Percentages per category of the chosen weighting variables (fields made per category)."""
+
+    def __init__(self, data: QueryDict | None, dataset: Dataset, variables: list[str],
+                 current: dict[str, dict[str, float]]) -> None:
+        super().__init__(data)
+        self.variables = []
+        self.keys: dict[str, tuple[str, str]] = {}
+        for position, name in enumerate(variables):
+            variable = dataset.variable(name)
+            counts = dataset.codes(name)
+            rows = []
+            for code, category in enumerate(variable.categories):
+                key = f"t{position}_{code}"
+                self.keys[key] = (name, category.name)
+                initial = current.get(name, {}).get(category.name)
+                sample = 100.0 * float((counts == code).sum()) / max(dataset.n, 1)
+                self.fields[key] = forms.DecimalField(
+                    label=category.label or category.name, min_value=0, max_value=100,
+                    max_digits=6, decimal_places=2, required=True,
+                    initial=round(initial if initial is not None else sample, 2),
+                    widget=forms.NumberInput(attrs={"class": "utrecht-textbox", "step": "0.01"}))
+                rows.append((self[key], sample))
+            self.variables.append((name, variable.label or name, rows))
+
+    def targets(self) -> dict[str, dict[str, float]]:
+        result: dict[str, dict[str, float]] = {}
+        for key, (name, category) in self.keys.items():
+            result.setdefault(name, {})[category] = float(self.cleaned_data[key])
+        return result
+
+
+@researcher_page("results.edit")
+@require_http_methods(["GET", "HEAD", "POST"])
+def weighting(request: HttpRequest, slug: str) -> HttpResponse:
+    """The study's raking targets, checked on this fieldwork's answers: which variables (GET),
+    the percentages per category (POST saves), and the efficiency and weight range they give."""
+    fieldwork = _fieldwork(request, slug, "results.edit")
+    study = fieldwork.form_version.questionnaire
+    context: dict[str, Any] = {"fieldwork": fieldwork, "study": study}
+    try:
+        dataset = fieldwork_dataset(fieldwork=fieldwork)
+    except DataUnavailable as error:
+        context["unavailable"] = str(error)
+        return render(request, "web/results/weighting.html", context)
+    current = _targets(fieldwork)
+    available = banner_variables(dataset)
+    known = {name for name, _label in available}
+    chosen = [name for name in (request.POST.getlist("variabele") if request.method == "POST"
+                                else request.GET.getlist("variabele") or list(current))
+              if name in known]
+    form = TargetsForm(request.POST if request.method == "POST" else None, dataset, chosen,
+                       current)
+    context.update(available=[(name, _short(label, name), name in chosen)
+                              for name, label in available], form=form)
+    status = 200
+    if request.method == "POST":
+        if not chosen:
+            WeightingTargets.objects.filter(questionnaire=study).delete()
+            messages.success(request, _("The weighting targets were removed."))
+            return redirect("web:weighting", fieldwork.slug)
+        if form.is_valid():
+            targets = form.targets()
+            try:
+                rake_to_targets(dataset, targets)
+            except ChoiceError as error:
+                context["problems"] = error.problems
+                status = 400
+            else:
+                WeightingTargets.objects.update_or_create(
+                    questionnaire=study, defaults={"targets": targets,
+                                                   "updated_by": request.user})
+                messages.success(request, _("The weighting targets were saved."))
+                return redirect("web:weighting", fieldwork.slug)
+        else:
+            status = 400
+    elif current:
+        try:
+            context["result"] = _weighting_summary(rake_to_targets(dataset, current))
+        except ChoiceError as error:
+            context["problems"] = error.problems
+    return render(request, "web/results/weighting.html", context, status=status)
+
+
+urlpatterns = [
+    path("veldwerk/<slug:slug>/tabellen/", explorer, name="explorer"),
+    path("veldwerk/<slug:slug>/tabellen/bestand", explorer_file, name="explorer_file"),
+    path("veldwerk/<slug:slug>/weging/", weighting, name="weighting"),
+]

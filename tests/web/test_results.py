@@ -1,0 +1,213 @@
+"""The table explorer and the study's weighting targets, in the browser's requests.
+
+Expected figures are counted here from the stored answers (the responses' JSON), not taken
+from the analysis code the pages use.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+
+import pytest
+from openpyxl import load_workbook
+
+from peiling.fieldwork import services as fieldwork_services
+from peiling.fieldwork.models import Response
+from peiling.reports.datasets import fieldwork_dataset
+from peiling.reports.models import WeightingTargets
+
+pytestmark = pytest.mark.django_db
+
+ORG_TYPES = ("gemeente", "rijk", "provincie_waterschap", "uitvoering", "veiligheid",
+             "onderwijs", "zorg_welzijn", "overig")
+
+
+@pytest.fixture
+def fieldwork(example_fieldwork):
+    fieldwork_services.responses_simulate(fieldwork=example_fieldwork, n=80, seed=5,
+                                          source="panel")
+    return example_fieldwork
+
+
+@pytest.fixture
+def analist(login_as):
+    client = login_as("analist")
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def _answers() -> list[dict]:
+    return [r.answers for r in Response.objects.filter(status="completed")]
+
+
+def _url(fieldwork, **query) -> str:
+    from urllib.parse import urlencode
+
+    return f"/veldwerk/{fieldwork.slug}/tabellen/?{urlencode(query, doseq=True)}"
+
+
+def _rows(html: str) -> dict[str, list[str]]:
+    """The table's rows: label -> cell texts (marks and letters left out)."""
+    body = re.search(r'<table class="data[^"]*">.*?</table>', html, re.S).group(0)
+    rows = {}
+    for row in re.findall(r"<tr class=\"role-[^\"]+\">(.*?)</tr>", body, re.S):
+        label = re.sub(r"<[^>]+>", "", re.search(r"<th[^>]*>(.*?)</th>", row, re.S).group(1))
+        cells = [re.sub(r"<sup.*?</sup>|<span class=\"visually-hidden\">.*?</span>|<[^>]+>", "",
+                        cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows[label.strip()] = cells
+    return rows
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{int(100 * part / whole + 0.5)}%"
+
+
+def test_a_question_against_a_banner_as_the_report_shows_it(analist, fieldwork) -> None:
+    response = analist.get(_url(fieldwork, vraag="desirability", banner="org_type"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    answers = [a for a in _answers() if "desirability" in a]
+    total = Counter(a["desirability"] for a in answers)
+    wanted = _percent(total["wenselijk"], len(answers))
+    rows = _rows(html)
+    assert rows["Wenselijk"][-1] == wanted  # the total column
+    gemeente = [a for a in answers if a.get("org_type") == "gemeente"]
+    share = _percent(sum(a["desirability"] == "wenselijk" for a in gemeente), len(gemeente))
+    assert rows["Wenselijk"][0] == share  # the first banner column: gemeente
+    assert f"n\u00a0=\u00a0{len(gemeente)}" in html and "(A)" in html  # base, letter
+    assert '<img src="data:image/svg+xml;base64,' in html  # the chart, as the report draws it
+    assert "Next question" in html
+
+
+def test_the_address_holds_the_choices_and_htmx_gets_the_table_only(analist, fieldwork) -> None:
+    url = _url(fieldwork, vraag="desirability", banner=["org_type", "domain"],
+               filter="${org_type} = 'rijk'")
+    page = analist.get(url).content.decode()
+    assert '<option value="desirability" selected>' in page
+    assert '<option value="domain" selected>' in page
+    rijk = [a for a in _answers() if a.get("org_type") == "rijk" and "desirability" in a]
+    assert f"n\u00a0=\u00a0{len(rijk)}" in page  # the total of the filtered table
+    part = analist.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert part.startswith('<div id="result"') and "<html" not in part
+    assert _rows(part) == _rows(page)
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ({"vraag": "bestaat_niet"}, "Select a valid choice"),
+    ({"vraag": "desirability", "banner": "bestaat_niet"}, "Select a valid choice"),
+    ({"vraag": "desirability", "banner": ["org_type", "domain", "function", "satisfaction"]},
+     "Choose at most 3 banners."),
+    ({"vraag": "desirability", "filter": "${org_type} = "},
+     "filter: expression &#x27;${org_type} =&#x27;: the expression ends too early"),
+    ({"vraag": "desirability", "filter": "${onbekend} = 1"}, "filter: unknown variable"),
+    ({"vraag": "desirability", "banner": "org_type", "gewogen": "on"},
+     "there are no weighting targets yet"),
+])
+def test_bad_choices_say_what_is_wrong(analist, fieldwork, query, message) -> None:
+    response = analist.get(_url(fieldwork, **query))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_a_table_needs_a_choice_or_number_question(analist, fieldwork) -> None:
+    dataset = fieldwork_dataset(fieldwork=fieldwork)
+    text = next(name for name, v in dataset.variables.items() if v.kind == "text")
+    response = analist.get(_url(fieldwork, vraag=text))
+    assert response.status_code == 400  # not offered, so not a valid choice either
+
+
+def test_every_table_downloads(analist, fieldwork) -> None:
+    query = {"vraag": "desirability", "banner": "org_type"}
+    base = f"/veldwerk/{fieldwork.slug}/tabellen/bestand"
+    answers = [a for a in _answers() if "desirability" in a]
+    wenselijk = sum(a["desirability"] == "wenselijk" for a in answers) / len(answers)
+
+    xlsx = analist.get(base, {**query, "formaat": "xlsx"})
+    assert xlsx.status_code == 200
+    assert xlsx["Content-Disposition"] == (
+        f'attachment; filename="{fieldwork.slug}-desirability.xlsx"')
+    sheet = load_workbook(io.BytesIO(xlsx.content))["desirability"]
+    rows = {row[0].value: row for row in sheet.iter_rows() if row[0].value}
+    total = rows["Wenselijk"][2 * len(ORG_TYPES) + 1]  # value, marks per column; total last
+    assert total.value == pytest.approx(wenselijk) and total.number_format == "0%"
+    assert sheet.freeze_panes == "B6"
+
+    text = analist.get(base, {**query, "formaat": "csv"}).content.decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    wenselijk_row = next(line for line in lines if line and line[0] == "Wenselijk")
+    assert wenselijk_row[len(ORG_TYPES) + 1] == str(round(100 * wenselijk))
+
+    svg = analist.get(base, {**query, "formaat": "svg"})
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    png = analist.get(base, {**query, "formaat": "png"})
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert analist.get(base, {**query, "formaat": "exe"}).status_code == 404
+    refused = analist.get(base, {"vraag": "desirability", "filter": "${", "formaat": "csv"})
+    assert refused.status_code == 400 and b"filter" in refused.content
+
+
+def test_weighting_targets_are_checked_saved_and_used(analist, fieldwork) -> None:
+    url = f"/veldwerk/{fieldwork.slug}/weging/"
+    page = analist.get(url, {"variabele": "org_type"})
+    assert page.status_code == 200
+    form = page.context["form"]
+    keys = list(form.keys)
+    assert [form.keys[key] for key in keys] == [("org_type", name) for name in ORG_TYPES]
+    targets = dict.fromkeys(keys, "12.5")
+    # wrong first: 8 x 10% is not 100%; nothing saved
+    wrong = analist.post(url, {"variabele": "org_type", **dict.fromkeys(keys, "10")})
+    assert wrong.status_code == 400
+    assert "the targets of &#x27;org_type&#x27; sum to 80%" in wrong.content.decode()
+    assert not WeightingTargets.objects.exists()
+    saved = analist.post(url, {"variabele": "org_type", **targets})
+    assert (saved.status_code, saved["Location"]) == (302, url)
+    stored = WeightingTargets.objects.get()
+    assert stored.targets == {"org_type": dict.fromkeys(ORG_TYPES, 12.5)}
+    assert stored.questionnaire == fieldwork.form_version.questionnaire
+    shown = analist.get(url).content.decode()
+    assert 'id="weighting-result"' in shown and "Efficiency" in shown
+
+    weighted = analist.get(_url(fieldwork, vraag="org_type", gewogen="on")).content.decode()
+    assert 'id="weighting-summary"' in weighted
+    # raked to 12.5% each, every type of organisation is 12.5% (rounded: 13%) of the total
+    assert {cells[-1] for label, cells in _rows(weighted).items()
+            if label not in ("Totaal", "Total")} == {"13%"}
+    # no targets any more
+    removed = analist.post(url, {})
+    assert removed.status_code == 302 and not WeightingTargets.objects.exists()
+
+
+def test_a_target_for_an_empty_category_is_refused(analist, fieldwork) -> None:
+    Response.objects.filter(answers__org_type="overig").delete()
+    url = f"/veldwerk/{fieldwork.slug}/weging/"
+    form = analist.get(url, {"variabele": "org_type"}).context["form"]
+    values = {key: ("30" if form.keys[key][1] == "overig" else "10") for key in form.keys}
+    response = analist.post(url, {"variabele": "org_type", **values})
+    assert response.status_code == 400
+    assert ("org_type = overig: a target of 30% but no respondent in this category"
+            in response.content.decode())
+    assert not WeightingTargets.objects.exists()
+
+
+def test_without_completed_responses_there_is_nothing_to_tabulate(analist,
+                                                                  example_fieldwork) -> None:
+    page = analist.get(f"/veldwerk/{example_fieldwork.slug}/tabellen/")
+    assert page.status_code == 200 and 'id="unavailable"' in page.content.decode()
+    weighting = analist.get(f"/veldwerk/{example_fieldwork.slug}/weging/")
+    assert weighting.status_code == 200 and 'id="unavailable"' in weighting.content.decode()
+
+
+def test_the_prepared_answers_follow_the_data(fieldwork) -> None:
+    first = fieldwork_dataset(fieldwork=fieldwork)
+    assert fieldwork_dataset(fieldwork=fieldwork) is first  # kept in memory
+    fieldwork_services.responses_simulate(fieldwork=fieldwork, n=1, seed=9, source="panel")
+    again = fieldwork_dataset(fieldwork=fieldwork)
+    assert (first.n, again.n) == (80, 81)
+
+
+def test_the_pages_are_dutch_by_default(login_as, fieldwork) -> None:
+    page = login_as("analist").get(_url(fieldwork, vraag="desirability")).content.decode()
+    assert "Tabellen" in page and "Volgende vraag" in page
