@@ -32,6 +32,7 @@ from peiling.panel import mail
 from peiling.panel import services as panel_services
 from peiling.panel.models import Member
 from peiling.questionnaires.services import form_version_import
+from peiling.reports.models import TabBook
 from tests.panel.helpers import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,8 @@ web:monitor                         | GET    | /veldwerk/{fieldwork}/monitor/   
 web:explorer                        | GET    | /veldwerk/{fieldwork}/tabellen/?vraag=desirability | login | 200  | 200         | 200     |
 web:explorer_file                   | GET    | /veldwerk/{fieldwork}/tabellen/bestand?vraag=desirability&formaat=csv | login | 200 | 200 | 200 |
 web:weighting                       | GET    | /veldwerk/{fieldwork}/weging/                 | login | 200       | 200         | 200     |
+web:tab_books                       | GET    | /veldwerk/{fieldwork}/tabellenboeken/          | login | 200       | 200         | 200     |
+web:tab_book_build                  | POST   | /veldwerk/{fieldwork}/tabellenboeken/{book}/maken/ | login | 302  | 302         | 302     |
 web:invite                          | GET    | /veldwerk/{fieldwork}/uitnodigen/             | login | 200       | 200         | 403     |
 web:reminders                       | POST   | /veldwerk/{fieldwork}/herinneringen/          | login | 302       | 302         | 403     |
 web:message_edit                    | GET    | /veldwerk/{fieldwork}/berichten/reminder/     | login | 200       | 200         | 403     |
@@ -210,11 +213,12 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
                       payload={"panel": panel.pk, "name": "leden.csv"},
                       data=csv_bytes("email", f"nieuw@{suffix}.nl"))
     job_run(job_id=check.pk)
+    book = TabBook.objects.create(questionnaire=version.questionnaire, name="Alles")
     return {"study": str(version.questionnaire_id), "version": str(version.pk),
             "fieldwork": fieldwork.slug, "link": str(link.pk), "link_key": link.key,
             "quota": str(quota.pk), "token": issued.token,
             "membership": str(Membership.objects.get(user=colleague).pk),
-            "panel": panel.slug, "member": str(member.pk), "job": str(job.pk), "check": str(check.pk),
+            "panel": panel.slug, "member": str(member.pk), "job": str(job.pk), "check": str(check.pk), "book": str(book.pk),
             "unsubscribe": mail.unsubscribe_token(member_id=member.pk, panel_invitation_id=None)}
 
 

@@ -36,3 +36,35 @@ def test_simulate_refuses_a_bad_count(example_fieldwork, capsys, argument, messa
         main(["simulate", example_fieldwork.slug, "--n", argument])
     assert caught.value.code == 2
     assert capsys.readouterr().err.strip().endswith(message)
+
+
+EXPECTED = (__import__("pathlib").Path(__file__).resolve().parents[2] / "examples"
+            / "verwachte-antwoorden.csv")
+
+
+def test_simulate_with_the_published_shares_resembles_the_reference(example_fieldwork, capsys):
+    """The example's file carries seed 002's figures: Tabel 3.1 has 74% 'wenselijk' overall
+    and 81% among gemeenteambtenaren (uniform answers would give about 25%)."""
+    assert main(["simulate", example_fieldwork.slug, "--n", "1415", "--seed", "1",
+                 "--expected", str(EXPECTED)]) == 0
+    answers = [r.answers for r in Response.objects.filter(status="completed")]
+    asked = [a for a in answers if "desirability" in a]
+    share = 100 * sum(a["desirability"] == "wenselijk" for a in asked) / len(asked)
+    assert abs(share - 74) <= 3
+    gemeente = [a for a in asked if a["org_type"] == "gemeente"]
+    share = 100 * sum(a["desirability"] == "wenselijk" for a in gemeente) / len(gemeente)
+    assert abs(share - 81) <= 4
+
+
+def test_simulate_refuses_a_file_that_does_not_fit_in_one_line(example_fieldwork, tmp_path,
+                                                               capsys):
+    path = tmp_path / "verwacht.csv"
+    path.write_text("question,choice,percent\ndesirability,prima,100\nonbekend,a,1\n")
+    assert main(["simulate", example_fieldwork.slug, "--n", "5", "--expected", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"peiling simulate: {path}:2: 'prima' is not a choice of desirability; expected one of "
+        "wenselijk, neutraal, onwenselijk, weet_niet (and 1 more)\n")
+    assert main(["simulate", example_fieldwork.slug, "--n", "5", "--expected",
+                 str(tmp_path / "geen.csv")]) == 2
+    assert "cannot read the expected answers" in capsys.readouterr().err
+    assert Response.objects.count() == 0

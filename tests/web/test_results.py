@@ -211,3 +211,64 @@ def test_the_prepared_answers_follow_the_data(fieldwork) -> None:
 def test_the_pages_are_dutch_by_default(login_as, fieldwork) -> None:
     page = login_as("analist").get(_url(fieldwork, vraag="desirability")).content.decode()
     assert "Tabellen" in page and "Volgende vraag" in page
+
+
+def test_a_tab_book_is_saved_built_in_the_background_and_made_again(analist,
+                                                                    fieldwork) -> None:
+    from peiling.jobs.models import Job
+    from peiling.jobs.services import job_run
+    from peiling.reports.explorer import question_variables
+    from peiling.reports.models import TabBook
+
+    url = f"/veldwerk/{fieldwork.slug}/tabellenboeken/"
+    assert analist.get(url).status_code == 200
+    response = analist.post(url, {"name": "Alles naar organisatie", "banners": "org_type"})
+    job = Job.objects.get()
+    assert (response.status_code, response["Location"]) == (302, f"/taken/{job.pk}/")
+    book = TabBook.objects.get()
+    assert (book.questions, book.banners, book.weighted) == ([], ["org_type"], False)
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    questions = [name for name, _ in question_variables(fieldwork_dataset(fieldwork=fieldwork))]
+    assert (job.status, job.result["tables"], job.result["left_out"]) == (
+        "done", len(questions), [])
+    download = analist.get(f"/taken/{job.pk}/bestand")
+    workbook = load_workbook(io.BytesIO(download.content))
+    assert workbook.sheetnames[0] == "Inhoud"
+    assert workbook.sheetnames[1:] == questions
+    index = workbook["Inhoud"]
+    assert index.cell(3, 1).value == questions[0]
+    sheet = workbook["desirability"]
+    assert [sheet.cell(3, c).value for c in (2, 4)] == ["Gemeente", "Rijksoverheid"]
+    assert "tables in the workbook" in analist.get(f"/taken/{job.pk}/").content.decode()
+    # the saved book, made again from the list
+    assert "Alles naar organisatie" in analist.get(url).content.decode()
+    again = analist.post(f"/veldwerk/{fieldwork.slug}/tabellenboeken/{book.pk}/maken/")
+    assert again.status_code == 302 and Job.objects.count() == 2
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"name": "x", "banners": "bestaat_niet"}, "Select a valid choice"),
+    ({"name": "x", "filter": "${org_type} ="}, "filter: expression"),
+    ({"name": "x", "weighted": "on"}, "there are no weighting targets yet"),
+    ({"name": ""}, "This field is required."),
+])
+def test_a_tab_book_that_cannot_be_made_is_not_saved(analist, fieldwork, data, message) -> None:
+    from peiling.jobs.models import Job
+    from peiling.reports.models import TabBook
+
+    response = analist.post(f"/veldwerk/{fieldwork.slug}/tabellenboeken/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not TabBook.objects.exists() and not Job.objects.exists()
+
+
+def test_a_question_that_cannot_be_tabulated_is_left_out_with_the_reason(fieldwork) -> None:
+    from peiling.reports.explorer import TableChoice, tab_book_tables
+
+    dataset = fieldwork_dataset(fieldwork=fieldwork)
+    tables, left_out = tab_book_tables(
+        fieldwork.form_version.form, dataset, ["desirability", "bestaat_niet"],
+        TableChoice(question="", banners=("org_type",)))
+    assert [table.name for table in tables] == ["desirability"]
+    assert left_out == ["bestaat_niet: 'bestaat_niet' is not a question of this questionnaire"]

@@ -86,6 +86,7 @@ OWNER_PATHS: dict[str, str] = {
     "panel.panelinvitation": "sample__panel__organisation",
     "jobs.job": "organisation",
     "reports.weightingtargets": "questionnaire__organisation",
+    "reports.tabbook": "questionnaire__organisation",
 }
 
 M = TypeVar("M", bound=Model)

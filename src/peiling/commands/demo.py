@@ -132,9 +132,23 @@ def _demo_report() -> str:
 
     fieldwork = Fieldwork.objects.get(slug="demo")
     if not fieldwork.responses.filter(status="completed").exists():
-        services.responses_simulate(fieldwork=fieldwork, n=1093, seed=2018, source="panel")
-        services.responses_simulate(fieldwork=fieldwork, n=322, seed=2019, source="nieuwsbrief")
+        expected = _expected(fieldwork)
+        services.responses_simulate(fieldwork=fieldwork, n=1093, seed=2018, source="panel",
+                                    expected=expected)
+        services.responses_simulate(fieldwork=fieldwork, n=322, seed=2019, source="nieuwsbrief",
+                                    expected=expected)
     return reverse("reports:page", args=[fieldwork.slug])
+
+
+#: The published figures of the reference report (seed 002: Tabel 3.1, 3.2 and 4.1) as the
+#: simulated respondents' expected answers, so that the demo report resembles it.
+EXPECTED = EXAMPLE.with_name("verwachte-antwoorden.csv")
+
+
+def _expected(fieldwork):
+    from peiling.commands.simulate import expected_answers
+
+    return expected_answers(EXPECTED, fieldwork.form_version.form)
 
 
 PANEL_PROFILE = EXAMPLE.with_name("panel-profiel.xlsx")
@@ -212,7 +226,7 @@ def _demo_panel(version, smtp_port: int | None, base: str, organisation) -> list
         invited = [item.invitation for item in PanelInvitation.objects.filter(
             fieldwork=fieldwork).select_related("invitation").order_by("pk")[:70]]
         fieldwork_services.invitations_simulate(fieldwork=fieldwork, invitations=invited,
-                                                seed=2026)
+                                                seed=2026, expected=_expected(fieldwork))
     lines = [
         f"  Panel:          {base}/panels/demo/  (1415 members: {report.summary})",
         f"  Monitor:        {base}/veldwerk/demo-panel/monitor/",

@@ -426,9 +426,11 @@ def _update_if_version(response: Response, changes: dict[str, Any],
 
 
 def responses_simulate(*, fieldwork: Fieldwork, n: int, seed: int | None = None,
-                       source: str = "simulated", batch_size: int = 500) -> int:
+                       source: str = "simulated", batch_size: int = 500,
+                       expected: Any = None) -> int:
     """Create ``n`` completed responses with random valid answers, walking the real routing
-    and constraints (``peiling.forms.simulate``), each checked page by page by the flow.
+    and constraints (``peiling.forms.simulate``), each checked page by page by the flow;
+    ``expected`` (``peiling.forms.expected.read_expected``) gives questions their shares.
 
     Return how many were created; raise ``ValueError`` when the simulator produced answers
     the flow refuses (a bug in one of the two, never silently stored).
@@ -441,7 +443,8 @@ def responses_simulate(*, fieldwork: Fieldwork, n: int, seed: int | None = None,
     flow = selectors.flow_for(form_version=fieldwork.form_version)
     created = 0
     while created < n:
-        batch = [simulated_response(fieldwork=fieldwork, flow=flow, rng=rng, source=source)
+        batch = [simulated_response(fieldwork=fieldwork, flow=flow, rng=rng, source=source,
+                                    expected=expected)
                  for _ in range(min(batch_size, n - created))]
         with transaction.atomic():
             Response.objects.bulk_create(batch)
@@ -450,7 +453,7 @@ def responses_simulate(*, fieldwork: Fieldwork, n: int, seed: int | None = None,
 
 
 def invitations_simulate(*, fieldwork: Fieldwork, invitations: Iterable[Invitation],
-                         seed: int | None = None) -> int:
+                         seed: int | None = None, expected: Any = None) -> int:
     """Answer through personal links as respondents would: start, then submit page by page
     through ``response_submit`` (routing, checks and quota screening included), with random
     valid answers (``peiling.forms.simulate``). For demos; return how many finished."""
@@ -463,7 +466,7 @@ def invitations_simulate(*, fieldwork: Fieldwork, invitations: Iterable[Invitati
     span = max((end - fieldwork.opens_at).total_seconds() - 1800, 0)
     finished = 0
     for invitation in invitations:
-        answers = simulate_answers(flow.form, rng)
+        answers = simulate_answers(flow.form, rng, expected=expected)
         # Starts spread over the fieldwork so far, each page 5-60 seconds after the last.
         moment = fieldwork.opens_at + dt.timedelta(seconds=rng.uniform(0, span))
         response = response_start(fieldwork=fieldwork, language=language,

@@ -18,7 +18,7 @@ from peiling.fieldwork.models import Fieldwork, Response
 from peiling.fieldwork.selectors import respondent_languages
 from peiling.fieldwork.tokens import new_respondent_key
 from peiling.forms.expressions import Answer
-from peiling.forms.simulate import simulate_answers
+from peiling.forms.simulate import Expected, simulate_answers
 
 #: Share of simulated respondents per device class (roughly what panel fieldwork sees).
 DEVICES = (("desktop", 0.6), ("mobile", 0.3), ("tablet", 0.1))
@@ -51,10 +51,12 @@ def replay(flow: Flow, answers: dict[str, Answer], *, language: str,
 
 
 def simulated_response(*, fieldwork: Fieldwork, flow: Flow, rng: random.Random,
-                       source: str) -> Response:
-    """Return an unsaved, finished Response with simulated answers and plausible times."""
+                       source: str, expected: Expected | None = None) -> Response:
+    """Return an unsaved, finished Response with simulated answers (with ``expected``
+    shares where given) and plausible times."""
     language = flow.form.default_language
-    step, walked = replay(flow, simulate_answers(flow.form, rng), language=language)
+    answers = simulate_answers(flow.form, rng, expected=expected)
+    step, walked = replay(flow, answers, language=language)
     end = min(timezone.now(), fieldwork.closes_at)
     span = max((end - fieldwork.opens_at).total_seconds(), 3600.0)
     started = fieldwork.opens_at + dt.timedelta(seconds=rng.uniform(0, span - 1800))

@@ -18,7 +18,7 @@ import datetime as dt
 import math
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from peiling.forms.expressions import (
     Answer,
@@ -31,7 +31,7 @@ from peiling.forms.expressions import (
 )
 from peiling.forms.model import Choice, Form, Question
 
-__all__ = ["DUTCH_TEXTS", "SHAPED_TEXTS", "SimulationError", "simulate_answers"]
+__all__ = ["DUTCH_TEXTS", "SHAPED_TEXTS", "Expected", "SimulationError", "simulate_answers"]
 
 #: Open answers tried first, in random order.
 DUTCH_TEXTS = (
@@ -85,10 +85,21 @@ class _NoAnswer(Exception):
         self.reason = reason
 
 
+#: Expected answers: per question, (condition or None, choice name -> percentage) in order;
+#: the first entry whose condition holds for the answers so far applies (see ``expected``).
+Expected = Mapping[str, Sequence[tuple[str | None, Mapping[str, float]]]]
+
+
 def simulate_answers(
-    form: Form, rng: random.Random, *, today: dt.date | None = None, attempts: int = 200
+    form: Form, rng: random.Random, *, today: dt.date | None = None, attempts: int = 200,
+    expected: Expected | None = None,
 ) -> dict[str, Answer]:
     """Return one complete respondent's answers to ``form``, keyed by question name.
+
+    With ``expected`` (``peiling.forms.expected``), a choice question listed there is answered
+    with its expected shares: a single choice is drawn with those percentages as weights, a
+    multiple choice selects each listed choice with its percentage as probability. Choices
+    the constraint or choice filter refuse are skipped as ever.
 
     Every relevant question gets a value that satisfies its constraint and choice filter;
     hidden questions and notes get none. Numbers are tried within a ``range`` question's
@@ -111,7 +122,9 @@ def simulate_answers(
             _store(answers, question.name, _calculate(question, answers, today))
         elif question.type != "note":
             try:
-                answers[question.name] = _answer(form, question, answers, rng, today, attempts)
+                shares = _shares(question, answers, today, expected)
+                answers[question.name] = _answer(form, question, answers, rng, today, attempts,
+                                                 shares)
             except _NoAnswer as problem:
                 if _required(question, answers, today):
                     message = f"{question.name!r} is required, but {problem.reason}"
@@ -173,6 +186,18 @@ def _accepts(
     return to_boolean(_evaluate(question, "constraint", question.constraint, env))
 
 
+def _shares(question: Question, answers: dict[str, Answer], today: dt.date,
+            expected: Expected | None) -> Mapping[str, float] | None:
+    """Return the expected shares that apply to this respondent's answer to ``question``."""
+    if not expected or question.name not in expected:
+        return None
+    env = Environment(values=answers, today=today)
+    for condition, shares in expected[question.name]:
+        if condition is None or to_boolean(_evaluate(question, "expected", condition, env)):
+            return shares
+    return None
+
+
 def _answer(
     form: Form,
     question: Question,
@@ -180,10 +205,11 @@ def _answer(
     rng: random.Random,
     today: dt.date,
     attempts: int,
+    shares: Mapping[str, float] | None = None,
 ) -> Answer:
     """Return the first candidate the constraint accepts; raise _NoAnswer when none does."""
     if question.has_choices:
-        candidates = _choice_candidates(form, question, answers, rng, today, attempts)
+        candidates = _choice_candidates(form, question, answers, rng, today, attempts, shares)
     elif question.type in ("integer", "decimal", "range"):
         candidates = _number_candidates(question, rng, attempts)
     elif question.type == "text":
@@ -209,6 +235,7 @@ def _choice_candidates(
     rng: random.Random,
     today: dt.date,
     attempts: int,
+    shares: Mapping[str, float] | None = None,
 ) -> Iterator[Answer]:
     choices = _available_choices(form, question, answers, today)
     if not choices and question.choice_filter:
@@ -220,6 +247,20 @@ def _choice_candidates(
     if not choices:
         raise _NoAnswer("type", f"its choice list {question.choice_list!r} is empty; add choices")
     names = [choice.name for choice in choices]
+    if shares and question.type == "select_one":
+        yield from _weighted_order(names, shares, rng)
+        return
+    if shares and question.type == "select_multiple":
+        # Each choice ticked with its share. Nothing ticked leaves an optional question
+        # unanswered; a required one draws again, so there the shares are those among the
+        # respondents who tick at least one.
+        required = _required(question, answers, today)
+        for _ in range(attempts):
+            picked = tuple(n for n in names if rng.random() * 100 < shares.get(n, 0.0))
+            if picked:
+                yield picked
+            elif not required:
+                return
     if question.type == "select_one":
         yield from rng.sample(names, len(names))
         return
@@ -229,6 +270,16 @@ def _choice_candidates(
         else:
             picked = rng.sample(range(len(names)), rng.randint(1, min(3, len(names))))
             yield tuple(names[index] for index in sorted(picked))
+
+
+def _weighted_order(names: list[str], shares: Mapping[str, float],
+                    rng: random.Random) -> list[str]:
+    """Return ``names`` in a random order drawn without replacement with ``shares`` as weights
+    (Efraimidis-Spirakis keys ``u ** (1 / w)``): the first is drawn with the expected
+    percentages; choices without a share come last, in random order."""
+    weighted = [(rng.random() ** (1.0 / shares[n]), n) for n in names if shares.get(n, 0) > 0]
+    rest = [n for n in names if shares.get(n, 0) <= 0]
+    return [n for _key, n in sorted(weighted, reverse=True)] + rng.sample(rest, len(rest))
 
 
 def _available_choices(

@@ -10,14 +10,15 @@ Every choice is checked first, and each problem is one sentence naming what to c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 
 from peiling.analysis import (
     Dataset,
     DatasetError,
+    Table,
     TableError,
     WeightingError,
     WeightingResult,
@@ -40,6 +41,8 @@ __all__ = [
     "explore",
     "question_variables",
     "rake_to_targets",
+    "tab_book_problems",
+    "tab_book_tables",
 ]
 
 #: Variables a table can be made of, and variables a banner can split by.
@@ -184,15 +187,22 @@ def explore(form: Form, dataset: Dataset, choice: TableChoice, *,
 
 
 def _check(dataset: Dataset, choice: TableChoice) -> list[str]:
-    problems = []
-    variable = dataset.variables.get(choice.question)
+    return _check_question(dataset, choice.question) + _check_base(dataset, choice)
+
+
+def _check_question(dataset: Dataset, name: str) -> list[str]:
+    variable = dataset.variables.get(name)
     if variable is None:
-        problems.append(_("%(name)r is not a question of this questionnaire")
-                        % {"name": choice.question})
-    elif variable.kind not in QUESTION_KINDS:
-        problems.append(_("%(name)r is an open or %(kind)s question; a table needs a choice "
-                          "or number question") % {"name": choice.question,
-                                                   "kind": variable.kind})
+        return [_("%(name)r is not a question of this questionnaire") % {"name": name}]
+    if variable.kind not in QUESTION_KINDS:
+        return [_("%(name)r is an open or %(kind)s question; a table needs a choice or number "
+                  "question") % {"name": name, "kind": variable.kind}]
+    return []
+
+
+def _check_base(dataset: Dataset, choice: TableChoice) -> list[str]:
+    """The problems of the banners and the filter of ``choice``."""
+    problems = []
     for name in choice.banners:
         banner = dataset.variables.get(name)
         if banner is None:
@@ -209,3 +219,48 @@ def _check(dataset: Dataset, choice: TableChoice) -> list[str]:
         except (ExpressionError, ExpressionFailed, DatasetError) as error:
             problems.append(_("filter: %(problem)s") % {"problem": str(error).splitlines()[0]})
     return problems
+
+
+def tab_book_problems(dataset: Dataset, base: TableChoice, *,
+                      targets: Mapping[str, Mapping[str, float]] | None = None) -> list[str]:
+    """Return what is wrong with the banners, filter and weighting of a tab book (none: [])."""
+    problems = _check_base(dataset, base)
+    if base.weighted and not problems:
+        try:
+            rake_to_targets(dataset, targets or {})
+        except ChoiceError as error:
+            problems += error.problems
+    return problems
+
+
+def tab_book_tables(form: Form, dataset: Dataset, questions: Sequence[str],
+                    base: TableChoice, *, targets: Mapping[str, Mapping[str, float]] | None = None,
+                    progress: Callable[[int, int], None] | None = None,
+                    ) -> tuple[list[Table], list[str]]:
+    """Return the tables of ``questions`` (all tabulatable ones when empty) with the banners,
+    filter and weighting of ``base``, and a note per question left out (and why).
+
+    The weights are raked once for the whole book. Raises ``ChoiceError`` when the banners,
+    filter or weighting themselves do not fit the data.
+    """
+    names = list(questions) or [name for name, _label in question_variables(dataset)]
+    if not names:
+        raise ChoiceError([_("this questionnaire has no question a table can be made of")])
+    problems = _check_base(dataset, base)
+    if problems:
+        raise ChoiceError(problems)
+    weighted = dataset
+    if base.weighted:
+        weighted = dataset.with_weights(rake_to_targets(dataset, targets or {}).weights)
+    tables: list[Table] = []
+    left_out: list[str] = []
+    for done, name in enumerate(names, start=1):
+        try:
+            exploration = explore(form, weighted, replace(base, question=name, weighted=False))
+        except ChoiceError as error:
+            left_out.append(f"{name}: {'; '.join(error.problems)}")
+        else:
+            tables.append(exploration.table.table)
+        if progress is not None:
+            progress(done, len(names))
+    return tables, left_out

@@ -31,3 +31,30 @@ class WeightingTargets(models.Model):
 
     def __str__(self) -> str:
         return f"{self.questionnaire}: {', '.join(self.targets) or '-'}"
+
+
+class TabBook(models.Model):
+    """A saved tab book (tabellenboek) of a study: which questions (all when empty), against
+    which banners, with which filter and whether weighted; built again whenever asked."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE,
+                                      related_name="tab_books", verbose_name=_("study"))
+    name = models.CharField(_("name"), max_length=100)
+    questions = models.JSONField(_("questions"), default=list, blank=True)
+    banners = models.JSONField(_("banners"), default=list, blank=True)
+    filter = models.CharField(_("filter"), max_length=500, blank=True)
+    weighted = models.BooleanField(_("weighted"), default=False)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("changed by"))
+
+    class Meta:
+        verbose_name = _("tab book")
+        verbose_name_plural = _("tab books")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "name"],
+                                               name="tab_book_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name

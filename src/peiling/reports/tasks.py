@@ -53,3 +53,43 @@ def render_report(job: Any, progress: Progress) -> JobFile:
     progress(2, 2, gettext_noop("Done"))
     return JobFile(name=f"rapport-{job.payload['slug']}{renderer.extension}",
                    media_type=renderer.content_type, data=data)
+
+
+@job_handler("tab_book")
+def build_tab_book(job: Any, progress: Progress) -> JobFile:
+    """Tabulate the saved tab book's questions and write them as one workbook."""
+    from peiling.exchange.tablebook import tables_workbook
+    from peiling.fieldwork.models import Fieldwork
+    from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
+    from peiling.reports.explorer import ChoiceError, TableChoice, tab_book_tables
+    from peiling.reports.models import TabBook, WeightingTargets
+
+    fieldwork = (Fieldwork.objects.select_related("form_version__questionnaire")
+                 .filter(pk=job.payload["fieldwork"]).first())
+    book = TabBook.objects.filter(pk=job.payload["book"]).first()
+    if fieldwork is None or book is None:
+        raise JobFailed("The fieldwork or the tab book no longer exists.")
+    progress(0, 1, gettext_noop("Reading the responses"))
+    try:
+        dataset = fieldwork_dataset(fieldwork=fieldwork)
+    except DataUnavailable as error:
+        raise JobFailed(str(error)) from None
+    stored = WeightingTargets.objects.filter(questionnaire=book.questionnaire).first()
+
+    def step(done: int, total: int) -> None:
+        progress(done, total, gettext_noop("Tabulating the questions"))
+
+    base = TableChoice(question="", banners=tuple(book.banners), filter=book.filter,
+                       weighted=book.weighted)
+    try:
+        tables, left_out = tab_book_tables(fieldwork.form_version.form, dataset, book.questions,
+                                           base, targets=stored.targets if stored else None,
+                                           progress=step)
+    except ChoiceError as error:
+        raise JobFailed("; ".join(error.problems)) from None
+    progress(len(tables), len(tables), gettext_noop("Writing the workbook"))
+    data = tables_workbook(tables, title=f"{fieldwork.name}: {book.name}", index=True)
+    slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in book.name.lower())
+    return JobFile(name=f"{fieldwork.slug}-tabellenboek-{slug}.xlsx",
+                   media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   data=data, result={"tables": len(tables), "left_out": left_out})

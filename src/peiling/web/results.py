@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from peiling.accounts.permissions import object_for, researcher_page, user_may
+from peiling.accounts.permissions import object_for, organisation_of, researcher_page, user_may
 from peiling.analysis import Dataset
 from peiling.exchange.tablebook import table_csv, tables_workbook
 from peiling.fieldwork.models import Fieldwork
+from peiling.jobs.services import job_start
 from peiling.reports import charts
 from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
 from peiling.reports.explorer import (
@@ -34,8 +35,9 @@ from peiling.reports.explorer import (
     explore,
     question_variables,
     rake_to_targets,
+    tab_book_problems,
 )
-from peiling.reports.models import WeightingTargets
+from peiling.reports.models import TabBook, WeightingTargets
 from peiling.reports.renderers import Assets
 from peiling.reports.renderers.html import block_context
 
@@ -301,8 +303,100 @@ def weighting(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "web/results/weighting.html", context, status=status)
 
 
+# -- tab books --------------------------------------------------------------------------------
+
+
+class TabBookForm(forms.Form):
+    """A tab book: a name, the questions (none chosen: all), banners, filter, weighting."""
+
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100,
+                           widget=forms.TextInput(attrs={"class": "utrecht-textbox"}))
+    questions = forms.MultipleChoiceField(
+        label=gettext_lazy("Questions"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10, "class": "utrecht-select"}),
+        help_text=gettext_lazy("Choose none for every question of the questionnaire."))
+    banners = forms.MultipleChoiceField(
+        label=gettext_lazy("Split by (banner)"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8, "class": "utrecht-select"}))
+    filter = forms.CharField(
+        label=gettext_lazy("Only respondents for whom"), required=False, max_length=MAX_FILTER,
+        widget=forms.TextInput(attrs={"class": "utrecht-textbox"}))
+    weighted = forms.BooleanField(label=gettext_lazy("Weighted (raking to the study's targets)"),
+                                  required=False)
+
+    def __init__(self, data: QueryDict | None, dataset: Dataset) -> None:
+        super().__init__(data)
+        self.fields["questions"].choices = [(name, _short(label, name))
+                                            for name, label in question_variables(dataset)]
+        self.fields["banners"].choices = [(name, _short(label, name))
+                                          for name, label in banner_variables(dataset)]
+
+    def clean_banners(self) -> list[str]:
+        banners = self.cleaned_data["banners"]
+        if len(banners) > MAX_BANNERS:
+            raise forms.ValidationError(_("Choose at most %(n)s banners.") % {"n": MAX_BANNERS})
+        return banners
+
+
+@researcher_page("report.view")
+@require_http_methods(["GET", "HEAD", "POST"])
+def tab_books(request: HttpRequest, slug: str) -> HttpResponse:
+    """The study's saved tab books, each built as a workbook in the background; POST saves a
+    new one (or one of the same name again) and builds it."""
+    fieldwork = _fieldwork(request, slug)
+    study = fieldwork.form_version.questionnaire
+    context: dict[str, Any] = {"fieldwork": fieldwork, "study": study,
+                               "books": TabBook.objects.filter(questionnaire=study)}
+    try:
+        dataset = fieldwork_dataset(fieldwork=fieldwork)
+    except DataUnavailable as error:
+        context["unavailable"] = str(error)
+        return render(request, "web/results/tab_books.html", context)
+    form = TabBookForm(request.POST if request.method == "POST" else None, dataset)
+    context["form"] = form
+    if request.method != "POST":
+        return render(request, "web/results/tab_books.html", context)
+    if not form.is_valid():
+        return render(request, "web/results/tab_books.html", context, status=400)
+    data = form.cleaned_data
+    base = TableChoice(question="", banners=tuple(data["banners"]),
+                       filter=data["filter"].strip(), weighted=data["weighted"])
+    problems = tab_book_problems(dataset, base, targets=_targets(fieldwork))
+    if problems:
+        context["problems"] = problems
+        return render(request, "web/results/tab_books.html", context, status=400)
+    book, _created = TabBook.objects.update_or_create(
+        questionnaire=study, name=data["name"].strip(),
+        defaults={"questions": data["questions"], "banners": list(base.banners),
+                  "filter": base.filter, "weighted": base.weighted,
+                  "updated_by": request.user})
+    return redirect("web:job", _start_tab_book(request, fieldwork, book).pk)
+
+
+@researcher_page("report.view")
+@require_http_methods(["POST"])
+def tab_book_build(request: HttpRequest, slug: str, book_id: int) -> HttpResponse:
+    """Build a saved tab book again, on the fieldwork's answers as they are now."""
+    fieldwork = _fieldwork(request, slug)
+    book = object_for(request.user, "report.view", TabBook.objects.filter(
+        questionnaire_id=fieldwork.form_version.questionnaire_id), pk=book_id)
+    return redirect("web:job", _start_tab_book(request, fieldwork, book).pk)
+
+
+def _start_tab_book(request: HttpRequest, fieldwork: Fieldwork, book: TabBook) -> Any:
+    return job_start(kind="tab_book", organisation=organisation_of(request.user),
+                     user=request.user, action="report.view",
+                     title=_("Tab book %(name)s of %(fieldwork)s") % {
+                         "name": book.name, "fieldwork": fieldwork.name},
+                     payload={"fieldwork": fieldwork.pk, "book": book.pk},
+                     back_url=reverse("web:tab_books", args=[fieldwork.slug]))
+
+
 urlpatterns = [
     path("veldwerk/<slug:slug>/tabellen/", explorer, name="explorer"),
+    path("veldwerk/<slug:slug>/tabellenboeken/", tab_books, name="tab_books"),
+    path("veldwerk/<slug:slug>/tabellenboeken/<int:book_id>/maken/", tab_book_build,
+         name="tab_book_build"),
     path("veldwerk/<slug:slug>/tabellen/bestand", explorer_file, name="explorer_file"),
     path("veldwerk/<slug:slug>/weging/", weighting, name="weighting"),
 ]
