@@ -197,11 +197,16 @@ def test_key_findings_are_deterministic(form, dataset, definition, report) -> No
     ]
 
 
-def test_every_finding_opens_with_the_words_for_its_number(report) -> None:
+def test_every_key_finding_gives_its_numbers_in_matching_words_and_its_table(report) -> None:
+    """One sentence each, with a table reference; where a share is put in words ("bijna
+    driekwart van de ... (74%)"), the words are the ones for its number."""
     import re
 
     assert report.findings()
-    for finding in report.findings():
-        first = finding.sentences[0]
-        percentage = int(re.search(r"\((\d+)%\)", first).group(1))
-        assert first.lower().startswith(share_words(percentage).words), first
+    sentences = [s for finding in report.findings() for s in finding.sentences]
+    assert 1 <= len(sentences) <= 8
+    for sentence in sentences:
+        assert re.search(r"\(tabel 3\.\d+\)\.$", sentence), sentence
+        assert re.search(r"\d+(%| procent)", sentence), sentence
+        for percentage in re.findall(r"\((\d+)%\)", sentence):
+            assert share_words(int(percentage)).words in sentence.lower(), sentence

@@ -272,3 +272,27 @@ def test_a_question_that_cannot_be_tabulated_is_left_out_with_the_reason(fieldwo
         TableChoice(question="", banners=("org_type",)))
     assert [table.name for table in tables] == ["desirability"]
     assert left_out == ["bestaat_niet: 'bestaat_niet' is not a question of this questionnaire"]
+
+
+def test_the_answers_of_a_large_fieldwork_are_prepared_by_a_worker_first(analist, fieldwork,
+                                                                          monkeypatch) -> None:
+    from peiling.jobs.models import Job
+    from peiling.jobs.services import job_run
+    from peiling.reports import datasets
+
+    monkeypatch.setattr(datasets, "READ_IN_REQUEST", 50)  # the fixture has 80 responses
+    url = _url(fieldwork, vraag="desirability", banner="org_type")
+    waiting = analist.get(url)
+    assert waiting.status_code == 200
+    html = waiting.content.decode()
+    assert 'id="preparing"' in html and '<table class="data' not in html
+    job = Job.objects.get(kind="dataset_prepare")
+    assert job.payload["fieldwork"] == fieldwork.pk
+    analist.get(url)
+    assert Job.objects.filter(kind="dataset_prepare").count() == 1  # started once
+    datasets.forget_in_memory()
+    job_run(job_id=job.pk)  # the worker reads the answers into the shared cache
+    datasets.forget_in_memory()  # the web process has not seen them: it finds them there
+    ready = analist.get(url).content.decode()
+    assert '<table class="data' in ready and 'id="preparing"' not in ready
+    assert Job.objects.filter(kind="dataset_prepare").count() == 1

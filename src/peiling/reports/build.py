@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from peiling.analysis import Dataset
 from peiling.forms.model import Form, Question
-from peiling.reports import findings, methods
+from peiling.reports import findings, methods, salience
 from peiling.reports.context import BuildContext, Numbering
 from peiling.reports.definition import ReportDefinition, SectionSpec, default_sections
 from peiling.reports.footnotes import ROUNDING_NOTE
@@ -75,8 +75,11 @@ def build_report(
         population=definition.population,
         organisation=facts.organisation or definition.author,
     )
+    headlines = {f"{RESULTS_CHAPTER}.{index}": spec.headline or spec.title
+                 for index, spec in enumerate(specs, start=1)}
+    found = _key_findings(results, headlines, definition, banner_vars) or section_findings
     chapters = [
-        _findings_chapter(section_findings, facts, definition),
+        _findings_chapter(found, facts, definition),
         _introduction_chapter(facts, definition),
         Chapter(RESULTS_CHAPTER, "Resultaten", "results", tuple(results)),
         methods.methods_chapter(context, facts, profile, "4"),
@@ -98,6 +101,29 @@ def build_report(
         draft=definition.draft,
         problems=tuple(context.problems),
     )
+
+
+def _key_findings(results: Sequence[Section], headlines: dict[str, str],
+                  definition: ReportDefinition, banner_vars: Sequence[str],
+                  ) -> list[FindingBlock]:
+    """Return the key findings over every table of the results (``salience``: the most
+    salient, at most eight), grouped under the headline of the section each comes from (the
+    definition's, else the section title), in the order of the sections."""
+    tables: list[TableBlock] = []
+    section_of: dict[str, Section] = {}
+    for section in results:
+        for block in section.blocks:
+            if isinstance(block, TableBlock) and block.number:
+                tables.append(block)
+                section_of[block.number] = section
+    leave_out = [*banner_vars, *(v for v in (definition.source_variable, definition.weight) if v)]
+    grouped: dict[str, list[str]] = {}
+    for number, sentence in salience.key_findings(tables, population=definition.population,
+                                                  leave_out=leave_out):
+        grouped.setdefault(section_of[number].number, []).append(sentence)
+    order = [section.number for section in results]
+    return [FindingBlock(headlines[number], tuple(grouped[number]), draft=definition.draft)
+            for number in order if number in grouped]
 
 
 def _banner_variables(context: BuildContext) -> tuple[str, ...]:

@@ -22,7 +22,11 @@ from peiling.exchange.services import fieldwork_export_data
 from peiling.exchange.writers import ExportError
 from peiling.fieldwork.models import Fieldwork, Response
 
-__all__ = ["DataUnavailable", "data_key", "fieldwork_dataset"]
+__all__ = ["READ_IN_REQUEST", "DataUnavailable", "data_key", "fieldwork_dataset"]
+
+#: Up to this many completed responses a page reads the answers itself (under a second);
+#: more are prepared by a worker first (``tasks.prepare_dataset``) while the page waits.
+READ_IN_REQUEST = 20_000
 
 #: Datasets a process keeps in memory (the most recently used).
 IN_MEMORY = 4
@@ -45,8 +49,9 @@ def data_key(*, fieldwork: Fieldwork) -> tuple[str, int]:
     return key, state["n"]
 
 
-def fieldwork_dataset(*, fieldwork: Fieldwork) -> Dataset:
-    """Return the completed answers of ``fieldwork`` (labels in the form's default language).
+def fieldwork_dataset(*, fieldwork: Fieldwork, read: bool = True) -> Dataset | None:
+    """Return the completed answers of ``fieldwork`` (labels in the form's default language);
+    with ``read=False`` only when they are prepared already (else None).
 
     Raises ``DataUnavailable`` when there are none yet, or when they do not fit the version.
     """
@@ -59,6 +64,8 @@ def fieldwork_dataset(*, fieldwork: Fieldwork) -> Dataset:
             _memory.move_to_end(key)
             return dataset
     dataset = caches["datasets"].get(key)
+    if dataset is None and not read:
+        return None
     if dataset is None:
         try:
             dataset = fieldwork_export_data(fieldwork=fieldwork).dataset

@@ -93,3 +93,22 @@ def build_tab_book(job: Any, progress: Progress) -> JobFile:
     return JobFile(name=f"{fieldwork.slug}-tabellenboek-{slug}.xlsx",
                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    data=data, result={"tables": len(tables), "left_out": left_out})
+
+
+@job_handler("dataset_prepare")
+def prepare_dataset(job: Any, progress: Progress) -> dict[str, Any]:
+    """Read a fieldwork's completed answers into the prepared dataset (``reports.datasets``),
+    so that the results pages of a large fieldwork need not wait for them in a request."""
+    from peiling.fieldwork.models import Fieldwork
+    from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
+
+    fieldwork = Fieldwork.objects.filter(pk=job.payload["fieldwork"]).first()
+    if fieldwork is None:
+        raise JobFailed("The fieldwork no longer exists.")
+    progress(0, 1, gettext_noop("Reading the responses"))
+    try:
+        dataset = fieldwork_dataset(fieldwork=fieldwork)
+    except DataUnavailable as error:
+        raise JobFailed(str(error)) from None
+    progress(1, 1, gettext_noop("Done"))
+    return {"responses": dataset.n}

@@ -24,9 +24,10 @@ from peiling.accounts.permissions import object_for, organisation_of, researcher
 from peiling.analysis import Dataset
 from peiling.exchange.tablebook import table_csv, tables_workbook
 from peiling.fieldwork.models import Fieldwork
+from peiling.jobs.models import Job
 from peiling.jobs.services import job_start
-from peiling.reports import charts
-from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
+from peiling.reports import charts, datasets
+from peiling.reports.datasets import DataUnavailable, data_key, fieldwork_dataset
 from peiling.reports.explorer import (
     ChoiceError,
     Exploration,
@@ -40,6 +41,7 @@ from peiling.reports.explorer import (
 from peiling.reports.models import TabBook, WeightingTargets
 from peiling.reports.renderers import Assets
 from peiling.reports.renderers.html import block_context
+from peiling.web.jobs import POLL_SECONDS
 
 #: Download formats of one table: (label, media type).
 DOWNLOADS = {
@@ -112,12 +114,39 @@ def _targets(fieldwork: Fieldwork) -> dict[str, dict[str, float]]:
     return dict(stored.targets) if stored else {}
 
 
+def _dataset(request: HttpRequest, fieldwork: Fieldwork) -> Dataset | HttpResponse:
+    """The fieldwork's prepared answers; for a large fieldwork whose answers are not prepared
+    yet, a page that follows a worker preparing them (started once, shared by all who wait).
+
+    Raises ``DataUnavailable`` when there are no completed responses."""
+    dataset = fieldwork_dataset(fieldwork=fieldwork, read=False)
+    if dataset is not None:
+        return dataset
+    key, n = data_key(fieldwork=fieldwork)
+    if n <= datasets.READ_IN_REQUEST:
+        return fieldwork_dataset(fieldwork=fieldwork)
+    job = Job.objects.filter(kind="dataset_prepare", payload__fieldwork=fieldwork.pk,
+                             payload__key=key, status__in=[Job.Status.QUEUED,
+                                                           Job.Status.RUNNING]).first()
+    if job is None:
+        job = job_start(kind="dataset_prepare", organisation=organisation_of(request.user),
+                        user=request.user, action="report.view",
+                        title=_("Preparing the answers of %(fieldwork)s") % {
+                            "fieldwork": fieldwork.name},
+                        payload={"fieldwork": fieldwork.pk, "key": key})
+    return render(request, "web/results/preparing.html", {
+        "fieldwork": fieldwork, "study": fieldwork.form_version.questionnaire, "job": job,
+        "n": n, "poll": POLL_SECONDS, "again": request.get_full_path()})
+
+
 def _exploration(request: HttpRequest, fieldwork: Fieldwork) -> dict[str, Any]:
     """Everything the explorer page and its downloads need, from the address."""
     try:
-        dataset = fieldwork_dataset(fieldwork=fieldwork)
+        dataset = _dataset(request, fieldwork)
     except DataUnavailable as error:
         return {"unavailable": str(error), "status": 200}
+    if isinstance(dataset, HttpResponse):
+        return {"waiting": dataset, "status": 200}
     targets = _targets(fieldwork)
     form = ExplorerForm(request.GET, dataset, weighting=bool(targets))
     context: dict[str, Any] = {"form": form, "status": 200, "n": dataset.n}
@@ -165,6 +194,8 @@ def explorer(request: HttpRequest, slug: str) -> HttpResponse:
     """The table explorer of a fieldwork: the form, and the chosen table with its chart."""
     fieldwork = _fieldwork(request, slug)
     context = _exploration(request, fieldwork)
+    if "waiting" in context:
+        return context["waiting"]
     exploration: Exploration | None = context.get("exploration")
     if exploration is not None:
         assets = Assets()
@@ -194,6 +225,8 @@ def explorer_file(request: HttpRequest, slug: str) -> HttpResponse:
     if kind not in DOWNLOADS:
         raise Http404("unknown format")
     context = _exploration(request, fieldwork)
+    if "waiting" in context:
+        return context["waiting"]
     exploration: Exploration | None = context.get("exploration")
     if exploration is None:
         problems = context.get("problems") or [_("Choose a question first.")]
@@ -260,10 +293,12 @@ def weighting(request: HttpRequest, slug: str) -> HttpResponse:
     study = fieldwork.form_version.questionnaire
     context: dict[str, Any] = {"fieldwork": fieldwork, "study": study}
     try:
-        dataset = fieldwork_dataset(fieldwork=fieldwork)
+        dataset = _dataset(request, fieldwork)
     except DataUnavailable as error:
         context["unavailable"] = str(error)
         return render(request, "web/results/weighting.html", context)
+    if isinstance(dataset, HttpResponse):
+        return dataset
     current = _targets(fieldwork)
     available = banner_variables(dataset)
     known = {name for name, _label in available}
@@ -348,10 +383,12 @@ def tab_books(request: HttpRequest, slug: str) -> HttpResponse:
     context: dict[str, Any] = {"fieldwork": fieldwork, "study": study,
                                "books": TabBook.objects.filter(questionnaire=study)}
     try:
-        dataset = fieldwork_dataset(fieldwork=fieldwork)
+        dataset = _dataset(request, fieldwork)
     except DataUnavailable as error:
         context["unavailable"] = str(error)
         return render(request, "web/results/tab_books.html", context)
+    if isinstance(dataset, HttpResponse):
+        return dataset
     form = TabBookForm(request.POST if request.method == "POST" else None, dataset)
     context["form"] = form
     if request.method != "POST":
