@@ -155,6 +155,24 @@ def test_record_weights() -> None:
     assert data.weights is not None  # with_weights returns a new dataset
 
 
+def test_with_single_adds_a_paradata_variable_that_filters_and_banners_can_use() -> None:
+    data = Dataset.from_records(make_form(), RECORDS)
+    source = Variable("bron", "single", "Bron",
+                      (Category("panel", "Panel"), Category("link", "Open link")))
+    more = data.with_single(source, [0, 0, 1, -1, 1])
+    assert "bron" not in data.variables  # a new dataset; the first one is unchanged
+    assert more.codes("bron").tolist() == [0, 0, 1, -1, 1]
+    assert more.answered("bron").tolist() == [True, True, True, False, True]
+    assert more.evaluate("${bron} = 'link'").tolist() == [False, False, True, False, True]
+    assert more.codes("org").tolist() == data.codes("org").tolist()
+    with pytest.raises(ValueError, match="exists already"):
+        more.with_single(source, [0] * 5)
+    with pytest.raises(ValueError, match="4 codes for 5 respondents"):
+        data.with_single(source, [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="codes must be -1 or positions of its 2 categories"):
+        data.with_single(source, [0, 0, 2, 1, 1])
+
+
 def test_constructor_from_columns() -> None:
     form = make_form()
     data = Dataset.from_columns(

@@ -296,3 +296,18 @@ def test_the_answers_of_a_large_fieldwork_are_prepared_by_a_worker_first(analist
     ready = analist.get(url).content.decode()
     assert '<table class="data' in ready and 'id="preparing"' not in ready
     assert Job.objects.filter(kind="dataset_prepare").count() == 1
+
+
+def test_the_source_of_the_responses_is_a_banner(analist, example_fieldwork) -> None:
+    for n, source in ((30, "panel"), (20, "nieuwsbrief")):
+        fieldwork_services.responses_simulate(fieldwork=example_fieldwork, n=n, seed=n,
+                                              source=source)
+    page = analist.get(_url(example_fieldwork, vraag="desirability", banner="bron"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    asked = {source: [r.answers for r in Response.objects.filter(source=source)
+                      if "desirability" in r.answers] for source in ("panel", "nieuwsbrief")}
+    assert f"n\u00a0=\u00a0{len(asked['nieuwsbrief'])}" in html
+    assert "Open link ‘nieuwsbrief’" in html and ">Panel<" in html
+    form = page.context["form"]
+    assert "bron" not in dict(form.fields["vraag"].choices)  # a banner, not a question

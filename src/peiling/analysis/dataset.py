@@ -573,6 +573,31 @@ class Dataset:
             )
         return self._data[name]
 
+    def with_single(self, variable: Variable, codes: ArrayLike) -> Dataset:
+        """Return the same data with one more single choice variable (a column of the
+        respondents' paradata, such as the link they came through); ``codes`` are positions
+        in ``variable.categories``, -1 for none. Raises ``ValueError`` for a name already
+        used, another kind, or codes of the wrong length or range."""
+        if variable.kind != "single":
+            raise ValueError(f"variable {variable.name!r}: with_single adds a single choice "
+                             f"variable (got {variable.kind})")
+        if variable.name in self._variables:
+            raise ValueError(f"variable {variable.name!r} exists already")
+        dtype = np.int8 if len(variable.categories) <= 127 else np.int16
+        array = np.asarray(codes, dtype=dtype)
+        if array.shape != (self._n,):
+            raise ValueError(f"variable {variable.name!r}: {array.shape[0] if array.ndim else 0}"
+                             f" codes for {self._n} respondents")
+        if array.size and (array.min() < -1 or array.max() >= len(variable.categories)):
+            raise ValueError(f"variable {variable.name!r}: codes must be -1 or positions of its "
+                             f"{len(variable.categories)} categories")
+        copy = object.__new__(Dataset)
+        for slot in Dataset.__slots__:
+            object.__setattr__(copy, slot, getattr(self, slot))
+        copy._variables = {**self._variables, variable.name: variable}
+        copy._data = {**self._data, variable.name: _read_only(array)}
+        return copy
+
     def with_weights(self, weights: ArrayLike | None) -> Dataset:
         """Return the same data with other weights (``None`` for unweighted); columns shared."""
         copy = object.__new__(Dataset)

@@ -17,16 +17,19 @@ from collections import OrderedDict
 from django.core.cache import caches
 from django.db.models import Count, Max
 
-from peiling.analysis import Dataset
+from peiling.analysis import Category, Dataset, Variable
 from peiling.exchange.services import fieldwork_export_data
 from peiling.exchange.writers import ExportError
 from peiling.fieldwork.models import Fieldwork, Response
+from peiling.fieldwork.services import PANEL_SOURCE
 
 __all__ = ["READ_IN_REQUEST", "DataUnavailable", "data_key", "fieldwork_dataset"]
 
 #: Up to this many completed responses a page reads the answers itself (under a second);
 #: more are prepared by a worker first (``tasks.prepare_dataset``) while the page waits.
 READ_IN_REQUEST = 20_000
+#: The name of the variable holding each response's source (link), as a banner.
+SOURCE = "bron"
 
 #: Datasets a process keeps in memory (the most recently used).
 IN_MEMORY = 4
@@ -68,15 +71,34 @@ def fieldwork_dataset(*, fieldwork: Fieldwork, read: bool = True) -> Dataset | N
         return None
     if dataset is None:
         try:
-            dataset = fieldwork_export_data(fieldwork=fieldwork).dataset
+            data = fieldwork_export_data(fieldwork=fieldwork, paradata=True)
         except ExportError as error:
             raise DataUnavailable(str(error)) from None
+        dataset = _with_source(data.dataset, data.paradata.source if data.paradata else ())
         caches["datasets"].set(key, dataset)
     with _lock:
         _memory[key] = dataset
         while len(_memory) > IN_MEMORY:
             _memory.popitem(last=False)
     return dataset
+
+
+def _with_source(dataset: Dataset, sources: tuple[str, ...]) -> Dataset:
+    """Add the link each response came through as the variable ``bron`` (a banner of the
+    results pages), when there is more than one."""
+    names = sorted(set(sources))
+    if len(names) < 2 or len(sources) != dataset.n:
+        return dataset
+    name = next(n for n in (SOURCE, f"{SOURCE}_peiling") if n not in dataset.variables)
+    # Labels in Dutch, as the form's: the prepared data is shared by every user's language.
+    variable = Variable(name, "single", label="Bron (panel of open link)",
+                        categories=tuple(Category(s, _source_label(s)) for s in names))
+    position = {source: code for code, source in enumerate(names)}
+    return dataset.with_single(variable, [position[source] for source in sources])
+
+
+def _source_label(source: str) -> str:
+    return "Panel" if source == PANEL_SOURCE else f"Open link ‘{source}’"
 
 
 def forget_in_memory() -> None:

@@ -84,7 +84,7 @@ class Exploration:
 def question_variables(dataset: Dataset) -> list[tuple[str, str]]:
     """Return (name, label) of every question a table can be made of, in questionnaire order."""
     return [(name, variable.label or name) for name, variable in dataset.variables.items()
-            if variable.kind in QUESTION_KINDS]
+            if variable.kind in QUESTION_KINDS and variable.question_type is not None]
 
 
 def banner_variables(dataset: Dataset) -> list[tuple[str, str]]:

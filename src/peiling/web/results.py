@@ -139,6 +139,16 @@ def _dataset(request: HttpRequest, fieldwork: Fieldwork) -> Dataset | HttpRespon
         "n": n, "poll": POLL_SECONDS, "again": request.get_full_path()})
 
 
+def _page_dataset(request: HttpRequest, fieldwork: Fieldwork, template: str,
+                  context: dict[str, Any]) -> Dataset | HttpResponse:
+    """The prepared answers for a page, or the page to show instead: ``template`` saying
+    there are none yet, or the page that waits for a worker preparing them."""
+    try:
+        return _dataset(request, fieldwork)
+    except DataUnavailable as error:
+        return render(request, template, {**context, "unavailable": str(error)})
+
+
 def _exploration(request: HttpRequest, fieldwork: Fieldwork) -> dict[str, Any]:
     """Everything the explorer page and its downloads need, from the address."""
     try:
@@ -292,11 +302,7 @@ def weighting(request: HttpRequest, slug: str) -> HttpResponse:
     fieldwork = _fieldwork(request, slug, "results.edit")
     study = fieldwork.form_version.questionnaire
     context: dict[str, Any] = {"fieldwork": fieldwork, "study": study}
-    try:
-        dataset = _dataset(request, fieldwork)
-    except DataUnavailable as error:
-        context["unavailable"] = str(error)
-        return render(request, "web/results/weighting.html", context)
+    dataset = _page_dataset(request, fieldwork, "web/results/weighting.html", context)
     if isinstance(dataset, HttpResponse):
         return dataset
     current = _targets(fieldwork)
@@ -382,11 +388,7 @@ def tab_books(request: HttpRequest, slug: str) -> HttpResponse:
     study = fieldwork.form_version.questionnaire
     context: dict[str, Any] = {"fieldwork": fieldwork, "study": study,
                                "books": TabBook.objects.filter(questionnaire=study)}
-    try:
-        dataset = _dataset(request, fieldwork)
-    except DataUnavailable as error:
-        context["unavailable"] = str(error)
-        return render(request, "web/results/tab_books.html", context)
+    dataset = _page_dataset(request, fieldwork, "web/results/tab_books.html", context)
     if isinstance(dataset, HttpResponse):
         return dataset
     form = TabBookForm(request.POST if request.method == "POST" else None, dataset)
