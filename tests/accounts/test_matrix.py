@@ -15,6 +15,7 @@ A new URL pattern without a row here fails ``test_every_url_pattern_is_in_the_ma
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,13 @@ from peiling.panel import mail
 from peiling.panel import services as panel_services
 from peiling.panel.models import Member
 from peiling.questionnaires.services import form_version_import
-from peiling.reports.models import TabBook
+from peiling.reports.models import (
+    ReportBuild,
+    ReportDefinitionVersion,
+    ReportFile,
+    ReportShare,
+    TabBook,
+)
 from tests.panel.helpers import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +66,14 @@ web:explorer_file                   | GET    | /veldwerk/{fieldwork}/tabellen/be
 web:weighting                       | GET    | /veldwerk/{fieldwork}/weging/                 | login | 200       | 200         | 200     |
 web:tab_books                       | GET    | /veldwerk/{fieldwork}/tabellenboeken/          | login | 200       | 200         | 200     |
 web:tab_book_build                  | POST   | /veldwerk/{fieldwork}/tabellenboeken/{book}/maken/ | login | 302  | 302         | 302     |
+web:report_builder                  | GET    | /veldwerk/{fieldwork}/rapportbouwer/           | login | 200       | 200         | 200     |
+web:report_definition_file          | GET    | /veldwerk/{fieldwork}/rapportbouwer/definitie-1.yaml | login | 200 | 200       | 200     |
+web:report_build_start              | POST   | /veldwerk/{fieldwork}/rapportbouwer/maken/     | login | 302       | 302         | 302     |
+web:report_build_file               | GET    | /rapportversies/{build}/bestand/html           | login | 200       | 200         | 200     |
+web:report_share_create             | POST   | /rapportversies/{build}/delen/                 | login | 302       | 302         | 302     |
+web:shared_report                   | GET    | /gedeeld/{share_token}/                        | 200   | 200       | 200         | 200     | public
+web:shared_file                     | GET    | /gedeeld/{share_token}/bestand/html            | 200   | 200       | 200         | 200     | public
+web:report_share_revoke             | POST   | /deellinks/{share}/intrekken/                  | login | 302       | 302         | 302     |
 web:invite                          | GET    | /veldwerk/{fieldwork}/uitnodigen/             | login | 200       | 200         | 403     |
 web:reminders                       | POST   | /veldwerk/{fieldwork}/herinneringen/          | login | 302       | 302         | 403     |
 web:message_edit                    | GET    | /veldwerk/{fieldwork}/berichten/reminder/     | login | 200       | 200         | 403     |
@@ -214,11 +229,24 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
                       data=csv_bytes("email", f"nieuw@{suffix}.nl"))
     job_run(job_id=check.pk)
     book = TabBook.objects.create(questionnaire=version.questionnaire, name="Alles")
+    ReportDefinitionVersion.objects.create(questionnaire=version.questionnaire, number=1,
+                                           text="population: ambtenaren")
+    build = ReportBuild.objects.create(fieldwork=fieldwork, title="Rapport", responses=5)
+    ReportFile.objects.create(build=build, format="html", name="rapport.html",
+                              media_type="text/html; charset=utf-8",
+                              data=b'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">'
+                                   b"<title>Rapport</title></head><body><main><h1>Rapport</h1>"
+                                   b"</main></body></html>")
+    token = f"sleutel-{suffix}"
+    share = ReportShare.objects.create(
+        build=build, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        expires_at=timezone.now() + dt.timedelta(days=1))
     return {"study": str(version.questionnaire_id), "version": str(version.pk),
             "fieldwork": fieldwork.slug, "link": str(link.pk), "link_key": link.key,
             "quota": str(quota.pk), "token": issued.token,
             "membership": str(Membership.objects.get(user=colleague).pk),
             "panel": panel.slug, "member": str(member.pk), "job": str(job.pk), "check": str(check.pk), "book": str(book.pk),
+            "build": str(build.pk), "share": str(share.pk), "share_token": token,
             "unsubscribe": mail.unsubscribe_token(member_id=member.pk, panel_invitation_id=None)}
 
 

@@ -114,8 +114,10 @@ class Sweep:
                                  f"{response and response.status}, expected {status}")
             return
         lang = self.page.locator("html").get_attribute("lang") or ""
-        # Respondent pages (the preview) speak the questionnaire's language, not the browser's.
-        if not path.startswith("/s/") and not lang.startswith(self.language):
+        # Respondent pages (the preview) speak the questionnaire's language, and a built
+        # report document the report's, not the browser's.
+        own_language = path.startswith(("/s/", "/rapportversies/"))
+        if not own_language and not lang.startswith(self.language):
             self.problems.append(f"[{self.language}] {label} ({path}): <html lang={lang!r}>")
         self.axe(label)
 

@@ -87,6 +87,9 @@ OWNER_PATHS: dict[str, str] = {
     "jobs.job": "organisation",
     "reports.weightingtargets": "questionnaire__organisation",
     "reports.tabbook": "questionnaire__organisation",
+    "reports.reportdefinitionversion": "questionnaire__organisation",
+    "reports.reportbuild": "fieldwork__form_version__questionnaire__organisation",
+    "reports.reportshare": "build__fieldwork__form_version__questionnaire__organisation",
 }
 
 M = TypeVar("M", bound=Model)

@@ -58,3 +58,91 @@ class TabBook(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReportDefinitionVersion(models.Model):
+    """One saved version of a study's report definition (the YAML of ``rapport.yaml``); the
+    newest is the one reports are built with. Earlier versions stay, for builds made with
+    them and to go back to."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE,
+                                      related_name="report_definitions", verbose_name=_("study"))
+    number = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("definition (YAML)"))
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("saved by"))
+
+    class Meta:
+        verbose_name = _("report definition")
+        verbose_name_plural = _("report definitions")
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "number"],
+                                               name="report_definition_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire} v{self.number}"
+
+
+class ReportBuild(models.Model):
+    """A report built from a fieldwork's answers at one moment, with the definition version
+    it used, kept with its files (HTML, Word, Excel, PDF, JSON)."""
+
+    fieldwork = models.ForeignKey("fieldwork.Fieldwork", on_delete=models.CASCADE,
+                                  related_name="report_builds", verbose_name=_("fieldwork"))
+    definition = models.ForeignKey(ReportDefinitionVersion, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="builds",
+                                   verbose_name=_("definition"))
+    title = models.CharField(_("title"), max_length=300)
+    responses = models.PositiveIntegerField(_("completed responses"))
+    created_at = models.DateTimeField(_("built"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("built by"))
+
+    class Meta:
+        verbose_name = _("report build")
+        verbose_name_plural = _("report builds")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ReportFile(models.Model):
+    """One file of a report build."""
+
+    build = models.ForeignKey(ReportBuild, on_delete=models.CASCADE, related_name="files",
+                              verbose_name=_("report build"))
+    format = models.CharField(_("format"), max_length=10)
+    name = models.CharField(_("file name"), max_length=255)
+    media_type = models.CharField(_("file type"), max_length=100)
+    data = models.BinaryField(_("content"))
+
+    class Meta:
+        verbose_name = _("report file")
+        verbose_name_plural = _("report files")
+        constraints = [models.UniqueConstraint(fields=["build", "format"],
+                                               name="report_file_format_unique")]
+
+
+class ReportShare(models.Model):
+    """A read-only link to one report build for a client: the token is shown once and only
+    its hash is kept; it works until it expires or is revoked."""
+
+    build = models.ForeignKey(ReportBuild, on_delete=models.CASCADE, related_name="shares",
+                              verbose_name=_("report build"))
+    token_hash = models.CharField(_("token (hash)"), max_length=64, unique=True)
+    label = models.CharField(_("for"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("made by"))
+
+    class Meta:
+        verbose_name = _("report share link")
+        verbose_name_plural = _("report share links")
+        ordering = ["-created_at"]

@@ -112,3 +112,59 @@ def prepare_dataset(job: Any, progress: Progress) -> dict[str, Any]:
         raise JobFailed(str(error)) from None
     progress(1, 1, gettext_noop("Done"))
     return {"responses": dataset.n}
+
+
+#: The formats a report build keeps, in the order they are written.
+BUILD_FORMATS = ("html", "docx", "xlsx", "json", "pdf")
+
+
+@job_handler("report_build")
+def build_report_files(job: Any, progress: Progress) -> dict[str, Any]:
+    """Build the fieldwork's report with the study's definition (the version named in the
+    job) and keep it, with a file per format, as a ``ReportBuild``."""
+    from django.db import transaction
+
+    from peiling.fieldwork.models import Fieldwork
+    from peiling.reports import selectors
+    from peiling.reports.definition import DefinitionError, parse_definition
+    from peiling.reports.models import ReportBuild, ReportDefinitionVersion, ReportFile
+    from peiling.reports.renderers import RENDERERS, RenderError, renderer_for
+
+    fieldwork = Fieldwork.objects.filter(pk=job.payload["fieldwork"]).first()
+    if fieldwork is None:
+        raise JobFailed("The fieldwork no longer exists.")
+    version = ReportDefinitionVersion.objects.filter(pk=job.payload.get("definition")).first()
+    definition = None
+    if version is not None:
+        try:
+            definition = parse_definition(version.text, source=f"versie {version.number}")
+        except DefinitionError as error:
+            raise JobFailed(str(error)) from None
+    formats = [f for f in BUILD_FORMATS if f in RENDERERS]
+    total = len(formats) + 1
+    progress(0, total, gettext_noop("Building the report from the responses"))
+    try:
+        report = selectors.report_for_fieldwork(reference=str(fieldwork.pk),
+                                                definition=definition)
+    except (selectors.ReportSourceError, DefinitionError, ValueError) as error:
+        raise JobFailed(str(error).split("\n")[0]) from None
+    files, left_out = [], []
+    for done, fmt in enumerate(formats, start=1):
+        progress(done, total, gettext_noop("Writing the files"))
+        renderer = renderer_for(fmt)
+        try:
+            data = renderer.render(report)
+        except RenderError as error:
+            left_out.append(f"{fmt}: {error}")
+            continue
+        files.append(ReportFile(format=fmt, name=f"rapport-{fieldwork.slug}{renderer.extension}",
+                                media_type=renderer.content_type, data=data))
+    with transaction.atomic():
+        build = ReportBuild.objects.create(fieldwork=fieldwork, definition=version,
+                                           title=report.title[:300], responses=report.facts.n,
+                                           created_by=job.created_by)
+        for file in files:
+            file.build = build
+        ReportFile.objects.bulk_create(files)
+    progress(total, total, gettext_noop("Done"))
+    return {"build": build.pk, "left_out": left_out}

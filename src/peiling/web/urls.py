@@ -9,6 +9,7 @@ from peiling.web import (
     jobs,
     organisation,
     panels,
+    report_builder,
     results,
     studies,
     views,
@@ -25,4 +26,5 @@ urlpatterns = [
     *jobs.urlpatterns,
     *panels.urlpatterns,
     *results.urlpatterns,
+    *report_builder.urlpatterns,
 ]
