@@ -28,6 +28,9 @@ __all__ = ["READ_IN_REQUEST", "DataUnavailable", "data_key", "fieldwork_dataset"
 #: Up to this many completed responses a page reads the answers itself (under a second);
 #: more are prepared by a worker first (``tasks.prepare_dataset``) while the page waits.
 READ_IN_REQUEST = 20_000
+#: Raised whenever what a prepared dataset holds changes (a variable added, another type):
+#: the cache files of the earlier code then no longer count.
+FORMAT = 2
 #: The name of the variable holding each response's source (link), as a banner.
 SOURCE = "bron"
 
@@ -48,7 +51,8 @@ def data_key(*, fieldwork: Fieldwork) -> tuple[str, int]:
                                     status=Response.Status.COMPLETED).aggregate(
         n=Count("*"), last=Max("completed_at"))
     last = state["last"].timestamp() if state["last"] is not None else 0
-    key = f"dataset:{fieldwork.pk}:{fieldwork.form_version_id}:{state['n']}:{last:.6f}"
+    key = (f"dataset:{FORMAT}:{fieldwork.pk}:{fieldwork.form_version_id}:{state['n']}:"
+           f"{last:.6f}")
     return key, state["n"]
 
 
