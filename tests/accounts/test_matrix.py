@@ -69,6 +69,7 @@ web:tab_book_build                  | POST   | /veldwerk/{fieldwork}/tabellenboe
 web:report_builder                  | GET    | /veldwerk/{fieldwork}/rapportbouwer/           | login | 200       | 200         | 200     |
 web:report_definition_file          | GET    | /veldwerk/{fieldwork}/rapportbouwer/definitie-1.yaml | login | 200 | 200       | 200     |
 web:report_build_start              | POST   | /veldwerk/{fieldwork}/rapportbouwer/maken/     | login | 302       | 302         | 302     |
+web:report_build_page               | GET    | /rapportversies/{build}/                       | login | 200       | 200         | 200     |
 web:report_build_file               | GET    | /rapportversies/{build}/bestand/html           | login | 200       | 200         | 200     |
 web:report_share_create             | POST   | /rapportversies/{build}/delen/                 | login | 302       | 302         | 302     |
 web:shared_report                   | GET    | /gedeeld/{share_token}/                        | 200   | 200       | 200         | 200     | public
@@ -237,6 +238,8 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
                               data=b'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">'
                                    b"<title>Rapport</title></head><body><main><h1>Rapport</h1>"
                                    b"</main></body></html>")
+    ReportFile.objects.create(build=build, format="page", name="rapport.html",
+                              media_type="text/html", data=b"<article><h1>Rapport</h1></article>")
     token = f"sleutel-{suffix}"
     share = ReportShare.objects.create(
         build=build, token_hash=hashlib.sha256(token.encode()).hexdigest(),

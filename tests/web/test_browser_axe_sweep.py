@@ -53,6 +53,10 @@ EXTRA = [
      "&size=2&seed=7", 200),
     ("/veldwerk/{fieldwork}/uitnodigen/?panel={panel}&method=simple&seed=7", 400),
     ("/veldwerk/{fieldwork}/uitnodigen/?panel={panel}&method=simple&size=99&seed=7", 400),
+    # the results pages with their tables, forms and refusals
+    ("/veldwerk/{fieldwork}/tabellen/?vraag=desirability&banner=org_type", 200),
+    ("/veldwerk/{fieldwork}/tabellen/?vraag=desirability&filter=%24%7Bonbekend%7D", 400),
+    ("/veldwerk/{fieldwork}/weging/?variabele=org_type", 200),
     ("/veldwerk/{fieldwork}/berichten/invitation/", 200),
     ("/veldwerk/{fieldwork}/berichten/invitation/?taal=en", 200),
     ("/veldwerk/{fieldwork}/berichten/reminder/?taal=en", 200),
@@ -105,7 +109,8 @@ class Sweep:
             self.problems.append(f"[{self.language}] {label} ({path}): status {answer.status}, "
                                  f"expected {status}")
             return
-        if not kind.startswith(HTML):
+        if not kind.startswith(HTML) or "attachment" in answer.headers.get(
+                "content-disposition", ""):
             self.skipped.append(f"{label} ({kind.split(';')[0]})")
             return
         response = self.page.goto(url)
@@ -114,10 +119,8 @@ class Sweep:
                                  f"{response and response.status}, expected {status}")
             return
         lang = self.page.locator("html").get_attribute("lang") or ""
-        # Respondent pages (the preview) speak the questionnaire's language, and a built
-        # report document the report's, not the browser's.
-        own_language = path.startswith(("/s/", "/rapportversies/"))
-        if not own_language and not lang.startswith(self.language):
+        # Respondent pages (the preview) speak the questionnaire's language, not the browser's.
+        if not path.startswith("/s/") and not lang.startswith(self.language):
             self.problems.append(f"[{self.language}] {label} ({path}): <html lang={lang!r}>")
         self.axe(label)
 

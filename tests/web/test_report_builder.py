@@ -105,7 +105,12 @@ def test_a_build_is_kept_with_its_files_and_its_definition(researcher, fieldwork
     assert {"html", "docx", "xlsx", "json"} <= formats
     html = researcher.get(f"/rapportversies/{build.pk}/bestand/html")
     assert html.status_code == 200 and b"Belangrijkste uitkomsten" in html.content
-    assert "script-src" not in html["Content-Security-Policy"]  # nothing in it may run
+    assert html["Content-Disposition"].startswith("attachment")  # the stand-alone file
+    page = researcher.get(f"/rapportversies/{build.pk}/").content.decode()
+    # the build's report as the app shows reports: under the site's CSP, no inline style
+    assert "Belangrijkste uitkomsten" in page and "<style" not in page
+    assert 'style="' not in page and "data:image/svg+xml;base64," in page
+    assert page.count(f"/rapportversies/{build.pk}/bestand/") >= 4
     docx = researcher.get(f"/rapportversies/{build.pk}/bestand/docx")
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
     assert "Belangrijkste uitkomsten" in text
@@ -131,6 +136,8 @@ def test_a_share_link_shows_the_build_until_it_expires_or_is_revoked(researcher,
     assert page.status_code == 200
     assert page["Referrer-Policy"] == "no-referrer" and "noindex" in page["X-Robots-Tag"]
     assert f"/gedeeld/{token}/bestand/docx" in page.content.decode()
+    assert "Belangrijkste uitkomsten" in page.content.decode()  # the report itself
+    assert "/rapportbouwer/" not in page.content.decode()  # and nothing else of the app
     assert client.get(f"/gedeeld/{token}/bestand/html").status_code == 200
     assert client.get(f"/gedeeld/{token}/bestand/docx")["Content-Disposition"].startswith(
         "attachment")

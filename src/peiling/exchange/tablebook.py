@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from peiling.analysis import Table
+from peiling.analysis import Row, Table
 from peiling.exchange.columns import neutralise
 
 __all__ = ["LEGEND", "table_csv", "tables_workbook"]
@@ -88,8 +88,7 @@ def _write_table(sheet: Any, table: Table, legend: Sequence[str], font: Any) -> 
     for row in table.rows:
         cells: list[Any] = [neutralise(row.label)]
         for i, value in enumerate(row.rounded):
-            marks = (row.sig[i] if row.sig else "") + (_MARKS.get(row.rest[i], "")
-                                                       if row.rest else "")
+            marks = _marks(row, i)
             marked = marked or bool(marks)
             cells += [_excel_value(row.values[i], row.kind, value), marks]
         sheet.append(cells)
@@ -102,6 +101,12 @@ def _write_table(sheet: Any, table: Table, legend: Sequence[str], font: Any) -> 
         for line in legend:
             sheet.append([line])
     sheet.column_dimensions["A"].width = 45
+
+
+def _marks(row: Row, column: int) -> str:
+    """The significance letters and the higher/lower-than-the-rest mark of one cell."""
+    letters = row.sig[column] if row.sig else ""
+    return letters + (_MARKS.get(row.rest[column], "") if row.rest else "")
 
 
 def _excel_value(exact: float | None, kind: str, rounded: float | int | None) -> Any:
@@ -160,8 +165,7 @@ def table_csv(table: Table, *, delimiter: str = ";") -> str:
     for row in table.rows:
         marks = []
         for i, column in enumerate(table.columns):
-            mark = (row.sig[i] if row.sig else "") + (_MARKS.get(row.rest[i], "")
-                                                      if row.rest else "")
+            mark = _marks(row, i)
             if mark:
                 marks.append(f"{column.letter or column.label}: {mark}")
         writer.writerow([neutralise(row.label), *(number(v) for v in row.rounded),

@@ -29,6 +29,7 @@ from peiling.forms.expressions import ExpressionError
 from peiling.forms.model import Form
 from peiling.reports.context import BuildContext, Numbering
 from peiling.reports.definition import BannerSpec, ItemSpec, ReportDefinition
+from peiling.reports.items import item_blocks
 from peiling.reports.model import FigureBlock, TableBlock
 
 __all__ = [
@@ -175,8 +176,6 @@ def explore(form: Form, dataset: Dataset, choice: TableChoice, *,
         filter=choice.filter or None, alpha=alpha)
     context = BuildContext(form, dataset, definition)
     item = ItemSpec(kind="question", questions=(choice.question,))
-    from peiling.reports.items import item_blocks
-
     try:
         blocks, _ = item_blocks(context, item, Numbering("1"), "")
     except (TableError, DatasetError, ExpressionFailed, ExpressionError) as error:

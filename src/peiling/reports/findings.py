@@ -79,13 +79,17 @@ from peiling.reports.model import FindingBlock, FindingHint, TableBlock
 from peiling.reports.text import capitalise, quoted
 
 __all__ = [
+    "CONTENT_ROWS",
     "SHARE_WORDS",
     "ShareWords",
+    "answer_label",
     "apply_phrase",
     "block_sentences",
+    "headline_rows",
     "section_finding",
     "share_subject",
     "share_words",
+    "whole_percent",
 ]
 
 Link: TypeAlias = Literal["alone", "direct", "van de"]
@@ -156,7 +160,7 @@ SHARE_WORDS: tuple[ShareWords, ...] = tuple(
 )
 _VERB = re.compile(r"\[([^\[\]|]*)\|([^\[\]|]*)\]")
 #: Row kinds a headline can be about (not "weet niet", not a net score).
-_CONTENT_ROWS = ("category", "net", "choice", "statement", "band")
+CONTENT_ROWS = ("category", "net", "choice", "statement", "band")
 
 
 def share_words(percentage: int) -> ShareWords:
@@ -192,11 +196,11 @@ def apply_phrase(phrase: str, plural: bool, label: str = "") -> str:
     in quotes (‘wenselijk’), ``{answer}`` the answer as words ("[is|zijn] {answer}" gives
     "is tamelijk tot zeer tevreden")."""
     filled = _VERB.sub(lambda m: m.group(2) if plural else m.group(1), phrase)
-    answer = _answer_label(label) if label else ""
+    answer = answer_label(label) if label else ""
     return filled.replace("{label}", quoted(answer) if answer else "").replace("{answer}", answer)
 
 
-def _answer_label(label: str) -> str:
+def answer_label(label: str) -> str:
     """Lower-case an answer's first letter when it is an ordinary word ("Wenselijk")."""
     text = " ".join(label.split()).rstrip(".")
     if text[:1].isupper() and not any(c.isupper() for c in text[1:]):
@@ -204,12 +208,12 @@ def _answer_label(label: str) -> str:
     return text
 
 
-def _whole(value: float | None) -> int | None:
+def whole_percent(value: float | None) -> int | None:
     return None if value is None else int(round_half_up(value))
 
 
 def _total(row: Row) -> int | None:
-    return _whole(row.values[-1]) if row.values else None
+    return whole_percent(row.values[-1]) if row.values else None
 
 
 def _sentence(text: str) -> str:
@@ -217,8 +221,8 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def _headline_rows(table: Table, hint: FindingHint) -> list[Row]:
-    rows = [r for r in table.rows if r.kind in _CONTENT_ROWS and _total(r) is not None]
+def headline_rows(table: Table, hint: FindingHint) -> list[Row]:
+    rows = [r for r in table.rows if r.kind in CONTENT_ROWS and _total(r) is not None]
     if hint.headline_row is not None:
         chosen = [r for r in rows if r.key == hint.headline_row]
         return chosen + [r for r in rows if r.key != hint.headline_row]
@@ -249,7 +253,7 @@ def block_sentences(block: TableBlock) -> tuple[str, ...]:
 
 
 def _share_sentences(table: Table, hint: FindingHint) -> list[str]:
-    rows = _headline_rows(table, hint)
+    rows = headline_rows(table, hint)
     if not rows:
         return []
     first = rows[0]
@@ -278,7 +282,7 @@ def _grid_sentences(table: Table, hint: FindingHint) -> list[str]:
     if bottom is not top:
         sentences.append(
             _sentence(
-                f"het minst vaak geldt dat voor {quoted(_answer_label(bottom.label))} "
+                f"het minst vaak geldt dat voor {quoted(answer_label(bottom.label))} "
                 f"({_total(bottom)}%)"
             )
         )
@@ -307,9 +311,9 @@ def _subgroup_sentence(block: TableBlock) -> str | None:
     if hint is None or len(table.columns) < 2 or table.columns[-1].key != "total":
         return None
     who = dict(hint.who)
-    rows = [r for r in table.rows if r.kind in _CONTENT_ROWS and r.rest]
+    rows = [r for r in table.rows if r.kind in CONTENT_ROWS and r.rest]
     if table.kind != "grid":
-        rows = _headline_rows(table, hint)[:1]
+        rows = headline_rows(table, hint)[:1]
     best: tuple[float, Row, int] | None = None
     for row in rows:
         for j, mark in enumerate(row.rest[: len(table.columns) - 1]):
@@ -325,10 +329,10 @@ def _subgroup_sentence(block: TableBlock) -> str | None:
     column = table.columns[j]
     group = who.get(column.key) or f"in de groep {quoted(column.label)}"
     direction = "hoger" if row.rest[j] > 0 else "lager"
-    about = f" bij {quoted(_answer_label(row.label))}" if table.kind == "grid" else ""
+    about = f" bij {quoted(answer_label(row.label))}" if table.kind == "grid" else ""
     return _sentence(
-        f"{group} is dit aandeel{about} significant {direction} ({_whole(row.values[j])}%) "
-        f"dan gemiddeld ({_whole(row.values[-1])}%)"
+        f"{group} is dit aandeel{about} significant {direction} ({whole_percent(row.values[j])}%) "
+        f"dan gemiddeld ({whole_percent(row.values[-1])}%)"
     )
 
 

@@ -30,8 +30,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from peiling.analysis import Row, round_half_up
-from peiling.reports.findings import apply_phrase, share_words
+from peiling.analysis import Row
+from peiling.reports.findings import (
+    CONTENT_ROWS,
+    answer_label,
+    apply_phrase,
+    headline_rows,
+    share_words,
+    whole_percent,
+)
 from peiling.reports.model import TableBlock
 from peiling.reports.text import capitalise, quoted
 
@@ -45,7 +52,6 @@ MINORITY = 15
 DIFFERENCE_WEIGHT = 1.5
 #: A minority says less than a majority of the same distance from half.
 MINORITY_WEIGHT = 0.4
-_CONTENT = ("category", "choice", "net", "statement")
 
 
 @dataclass(frozen=True)
@@ -60,22 +66,13 @@ class Candidate:
     column: int = -1
 
 
-def _whole(value: float | None) -> int | None:
-    return None if value is None else int(round_half_up(value))
-
-
 def _headline(block: TableBlock) -> Row | None:
-    rows = [r for r in block.table.rows if r.kind in _CONTENT and _whole(r.values[-1]) is not None]
-    if not rows:
+    """The row a level finding is about, as the section findings choose it: the
+    definition's headline row, else the first net, else the largest answer."""
+    if block.hint is None:
         return None
-    hint = block.hint
-    if hint is not None and hint.headline_row is not None:
-        chosen = [r for r in rows if r.key == hint.headline_row]
-        if chosen:
-            return chosen[0]
-    nets = [r for r in rows if r.kind == "net"]
-    pool = nets or rows
-    return max(pool, key=lambda r: r.values[-1] or 0.0)
+    rows = headline_rows(block.table, block.hint)
+    return rows[0] if rows else None
 
 
 def candidates(blocks: Sequence[TableBlock], *, leave_out: Sequence[str] = ()) -> list[Candidate]:
@@ -87,13 +84,13 @@ def candidates(blocks: Sequence[TableBlock], *, leave_out: Sequence[str] = ()) -
             continue
         rows = ([r for r in table.rows if r.kind == "statement"] if table.kind == "grid"
                 else [r for r in (_headline(block),) if r is not None])
-        majorities = [row for row in rows if (_whole(row.values[-1]) or 0) >= MAJORITY]
+        majorities = [row for row in rows if (whole_percent(row.values[-1]) or 0) >= MAJORITY]
         for row in majorities:
-            share = _whole(row.values[-1]) or 0
+            share = whole_percent(row.values[-1]) or 0
             found.append(Candidate("level", share - 50, block.number, table.name, row))
         smallest = None if majorities else _smallest(block)
         if smallest is not None:
-            share = _whole(smallest.values[-1]) or 0
+            share = whole_percent(smallest.values[-1]) or 0
             found.append(Candidate("level", MINORITY_WEIGHT * (50 - share), block.number,
                                    table.name, smallest))
         difference = _difference(block)
@@ -110,7 +107,7 @@ def _smallest(block: TableBlock) -> Row | None:
     if table.kind != "frequency" or not 3 <= len(rows) <= 5:
         return None
     row = min(rows, key=lambda r: r.values[-1] or 0.0)
-    share = _whole(row.values[-1])
+    share = whole_percent(row.values[-1])
     return row if share is not None and 0 < share <= MINORITY else None
 
 
@@ -118,7 +115,7 @@ def _difference(block: TableBlock) -> Candidate | None:
     table = block.table
     if len(table.columns) < 3 or table.columns[-1].key != "total":
         return None
-    rows = [r for r in table.rows if r.kind in _CONTENT and r.rest]
+    rows = [r for r in table.rows if r.kind in CONTENT_ROWS and r.rest]
     best: Candidate | None = None
     for row in rows:
         for j, mark in enumerate(row.rest[: len(table.columns) - 1]):
@@ -126,7 +123,7 @@ def _difference(block: TableBlock) -> Candidate | None:
             if mark == 0 or value is None or total is None:
                 continue
             gap = abs(value - total)
-            if _whole(value) == _whole(total):
+            if whole_percent(value) == whole_percent(total):
                 continue  # "hoger (44%) dan gemiddeld (44%)" says nothing
             salience = DIFFERENCE_WEIGHT * gap
             if best is None or salience > best.salience:
@@ -188,16 +185,13 @@ def _about(block: TableBlock) -> str:
 
 
 def _answer(row: Row) -> str:
-    text = " ".join(row.label.split()).rstrip(".")
-    if text[:1].isupper() and not any(c.isupper() for c in text[1:]):
-        text = text[0].lower() + text[1:]
-    return quoted(text)
+    return quoted(answer_label(row.label))
 
 
 def _level(block: TableBlock, row: Row, population: str, used: set[str]) -> str:
     if block.hint is not None and block.hint.population:
         population = block.hint.population
-    share = _whole(row.values[-1]) or 0
+    share = whole_percent(row.values[-1]) or 0
     rule = share_words(share)
     if rule.words in used or rule.link == "alone":
         subject, plural = f"{share} procent van de {population}", False
@@ -220,7 +214,7 @@ def _level(block: TableBlock, row: Row, population: str, used: set[str]) -> str:
 
 def _gap(block: TableBlock, row: Row, column: int, *, repeat: bool = False) -> str:
     table = block.table
-    value, total = _whole(row.values[column]), _whole(row.values[-1])
+    value, total = whole_percent(row.values[column]), whole_percent(row.values[-1])
     head = table.columns[column]
     who = dict(block.hint.who) if block.hint else {}
     group = (f"{who[head.key]} antwoorden" if head.key in who

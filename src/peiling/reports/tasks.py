@@ -116,6 +116,8 @@ def prepare_dataset(job: Any, progress: Progress) -> dict[str, Any]:
 
 #: The formats a report build keeps, in the order they are written.
 BUILD_FORMATS = ("html", "docx", "xlsx", "json", "pdf")
+#: The build's report as a part of a page of the app (kept beside the files).
+PAGE = "page"
 
 
 @job_handler("report_build")
@@ -123,12 +125,14 @@ def build_report_files(job: Any, progress: Progress) -> dict[str, Any]:
     """Build the fieldwork's report with the study's definition (the version named in the
     job) and keep it, with a file per format, as a ``ReportBuild``."""
     from django.db import transaction
+    from django.template.loader import render_to_string
 
     from peiling.fieldwork.models import Fieldwork
     from peiling.reports import selectors
     from peiling.reports.definition import DefinitionError, parse_definition
     from peiling.reports.models import ReportBuild, ReportDefinitionVersion, ReportFile
-    from peiling.reports.renderers import RENDERERS, RenderError, renderer_for
+    from peiling.reports.renderers import RENDERERS, Assets, RenderError, renderer_for
+    from peiling.reports.renderers.html import report_context
 
     fieldwork = Fieldwork.objects.filter(pk=job.payload["fieldwork"]).first()
     if fieldwork is None:
@@ -159,6 +163,12 @@ def build_report_files(job: Any, progress: Progress) -> dict[str, Any]:
             continue
         files.append(ReportFile(format=fmt, name=f"rapport-{fieldwork.slug}{renderer.extension}",
                                 media_type=renderer.content_type, data=data))
+    # The report as the app's pages show it (charts as data: images, the site's stylesheet),
+    # for the build's page and its share link; the HTML file itself is a download.
+    page = render_to_string("reports/_body.html",
+                            report_context(report, Assets(), chart_images=True))
+    files.append(ReportFile(format=PAGE, name="rapport.html", media_type="text/html",
+                            data=page.encode("utf-8")))
     with transaction.atomic():
         build = ReportBuild.objects.create(fieldwork=fieldwork, definition=version,
                                            title=report.title[:300], responses=report.facts.n,

@@ -4,7 +4,9 @@ the background and kept with their files, and read-only share links for a client
 
 The share link's token is made with ``secrets`` and shown once; only its SHA-256 is stored.
 A shared page shows the finished report and its downloads, nothing else, until the link
-expires or is revoked.
+expires or is revoked. A build's report is shown as the app's own pages show reports (kept as
+``reports/_body.html`` rendered at build time), under the site's Content-Security-Policy; the
+stand-alone HTML file, with its inline styles, is a download like the others.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,6 +32,7 @@ from peiling.fieldwork.models import Fieldwork
 from peiling.jobs.services import job_start
 from peiling.reports.definition import DefinitionError, check_definition, parse_definition
 from peiling.reports.models import ReportBuild, ReportDefinitionVersion, ReportFile, ReportShare
+from peiling.reports.tasks import PAGE
 
 #: The largest definition the page takes (a long report is about 20 kB of YAML).
 MAX_DEFINITION = 200_000
@@ -159,30 +163,45 @@ def build_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _build(request: HttpRequest, build_id: int) -> ReportBuild:
-    return object_for(request.user, "report.view",
-                      ReportBuild.objects.select_related("fieldwork"), pk=build_id)
+    return object_for(request.user, "report.view", ReportBuild.objects.select_related(
+        "fieldwork__form_version__questionnaire"), pk=build_id)
 
 
-def _file_response(build: ReportBuild, fmt: str, *, inline: bool) -> HttpResponse:
-    file = ReportFile.objects.filter(build=build, format=fmt).first()
+def _file_response(build: ReportBuild, fmt: str) -> HttpResponse:
+    """A file of a build, as a download."""
+    file = ReportFile.objects.filter(build=build, format=fmt).exclude(format=PAGE).first()
     if file is None:
         raise Http404("no such file")
     response = HttpResponse(bytes(file.data), content_type=file.media_type)
-    if not inline:
-        response["Content-Disposition"] = f'attachment; filename="{file.name}"'
-    else:
-        # The report's own HTML, shown as the document it is: nothing of it may run script.
-        response["Content-Security-Policy"] = (
-            "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+    response["Content-Disposition"] = f'attachment; filename="{file.name}"'
     return response
+
+
+def _page_context(build: ReportBuild) -> dict[str, Any]:
+    """The build's report as the page shows it, and the formats it can be downloaded in."""
+    files = dict(ReportFile.objects.filter(build=build).values_list("format", "data"))
+    page = files.pop(PAGE, None)
+    return {"build": build, "formats": [(fmt, label) for fmt, label in FORMAT_LABELS.items()
+                                        if fmt in files],
+            # Our own template's output (reports/_body.html, escaped when it was made).
+            "body": mark_safe(bytes(page).decode("utf-8")) if page else ""}  # noqa: S308
+
+
+@researcher_page("report.view")
+@require_http_methods(["GET", "HEAD"])
+def build_page(request: HttpRequest, build_id: int) -> HttpResponse:
+    """A kept build: its report as it was built, and its files."""
+    build = _build(request, build_id)
+    return render(request, "web/reports/build.html", {
+        **_page_context(build), "fieldwork": build.fieldwork,
+        "study": build.fieldwork.form_version.questionnaire})
 
 
 @researcher_page("report.view")
 @require_http_methods(["GET", "HEAD"])
 def build_file(request: HttpRequest, build_id: int, fmt: str) -> HttpResponse:
-    """A file of a kept build; the HTML opens in the browser, the rest downloads."""
-    return _file_response(_build(request, build_id), fmt, inline=fmt == "html")
+    """A file of a kept build."""
+    return _file_response(_build(request, build_id), fmt)
 
 
 @researcher_page("report.view")
@@ -231,13 +250,11 @@ def _shared(token: str) -> ReportShare:
 
 @require_http_methods(["GET", "HEAD"])
 def shared_report(request: HttpRequest, token: str) -> HttpResponse:
-    """What a client with the link sees: the report's title, date and downloads, and the
-    report itself (its own HTML, in a frame-free page of its own at ``bestand/html``)."""
+    """What a client with the link sees: the finished report and its downloads, nothing
+    else."""
     share = _shared(token)
-    files = list(ReportFile.objects.filter(build=share.build).values_list("format", flat=True))
-    response = render(request, "web/reports/shared.html", {
-        "share": share, "build": share.build, "token": token,
-        "files": [(fmt, FORMAT_LABELS.get(fmt, fmt)) for fmt in FORMAT_LABELS if fmt in files]})
+    response = render(request, "web/reports/shared.html",
+                      {**_page_context(share.build), "share": share, "token": token})
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -245,8 +262,7 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def shared_file(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
-    share = _shared(token)
-    response = _file_response(share.build, fmt, inline=fmt == "html")
+    response = _file_response(_shared(token).build, fmt)
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -257,6 +273,7 @@ urlpatterns = [
     path("veldwerk/<slug:slug>/rapportbouwer/definitie-<int:number>.yaml", definition_file,
          name="report_definition_file"),
     path("veldwerk/<slug:slug>/rapportbouwer/maken/", build_start, name="report_build_start"),
+    path("rapportversies/<int:build_id>/", build_page, name="report_build_page"),
     path("rapportversies/<int:build_id>/bestand/<slug:fmt>", build_file,
          name="report_build_file"),
     path("rapportversies/<int:build_id>/delen/", share_create, name="report_share_create"),

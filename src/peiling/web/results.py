@@ -82,10 +82,7 @@ class ExplorerForm(forms.Form):
             self.fields["gewogen"].help_text = _("This study has no weighting targets yet.")
 
     def clean_banner(self) -> list[str]:
-        banners = self.cleaned_data["banner"]
-        if len(banners) > MAX_BANNERS:
-            raise forms.ValidationError(_("Choose at most %(n)s banners.") % {"n": MAX_BANNERS})
-        return banners
+        return _at_most_banners(self.cleaned_data["banner"])
 
     def choice(self) -> TableChoice | None:
         data = self.cleaned_data
@@ -94,6 +91,12 @@ class ExplorerForm(forms.Form):
         return TableChoice(question=data["vraag"], banners=tuple(data.get("banner") or ()),
                            filter=(data.get("filter") or "").strip(),
                            weighted=bool(data.get("gewogen")))
+
+
+def _at_most_banners(banners: list[str]) -> list[str]:
+    if len(banners) > MAX_BANNERS:
+        raise forms.ValidationError(_("Choose at most %(n)s banners.") % {"n": MAX_BANNERS})
+    return banners
 
 
 def _short(label: str, name: str, width: int = 110) -> str:
@@ -149,14 +152,15 @@ def _page_dataset(request: HttpRequest, fieldwork: Fieldwork, template: str,
         return render(request, template, {**context, "unavailable": str(error)})
 
 
-def _exploration(request: HttpRequest, fieldwork: Fieldwork) -> dict[str, Any]:
-    """Everything the explorer page and its downloads need, from the address."""
+def _exploration(request: HttpRequest, fieldwork: Fieldwork) -> dict[str, Any] | HttpResponse:
+    """Everything the explorer page and its downloads need, from the address; or the page
+    that waits for a worker preparing the answers."""
     try:
         dataset = _dataset(request, fieldwork)
     except DataUnavailable as error:
         return {"unavailable": str(error), "status": 200}
     if isinstance(dataset, HttpResponse):
-        return {"waiting": dataset, "status": 200}
+        return dataset
     targets = _targets(fieldwork)
     form = ExplorerForm(request.GET, dataset, weighting=bool(targets))
     context: dict[str, Any] = {"form": form, "status": 200, "n": dataset.n}
@@ -204,8 +208,8 @@ def explorer(request: HttpRequest, slug: str) -> HttpResponse:
     """The table explorer of a fieldwork: the form, and the chosen table with its chart."""
     fieldwork = _fieldwork(request, slug)
     context = _exploration(request, fieldwork)
-    if "waiting" in context:
-        return context["waiting"]
+    if isinstance(context, HttpResponse):
+        return context
     exploration: Exploration | None = context.get("exploration")
     if exploration is not None:
         assets = Assets()
@@ -235,8 +239,8 @@ def explorer_file(request: HttpRequest, slug: str) -> HttpResponse:
     if kind not in DOWNLOADS:
         raise Http404("unknown format")
     context = _exploration(request, fieldwork)
-    if "waiting" in context:
-        return context["waiting"]
+    if isinstance(context, HttpResponse):
+        return context
     exploration: Exploration | None = context.get("exploration")
     if exploration is None:
         problems = context.get("problems") or [_("Choose a question first.")]
@@ -373,10 +377,7 @@ class TabBookForm(forms.Form):
                                           for name, label in banner_variables(dataset)]
 
     def clean_banners(self) -> list[str]:
-        banners = self.cleaned_data["banners"]
-        if len(banners) > MAX_BANNERS:
-            raise forms.ValidationError(_("Choose at most %(n)s banners.") % {"n": MAX_BANNERS})
-        return banners
+        return _at_most_banners(self.cleaned_data["banners"])
 
 
 @researcher_page("report.view")
