@@ -843,7 +843,34 @@ SETTINGS = {
 
 # -- workbook -----------------------------------------------------------------------------------
 
-TRANSLATED = ("label", "hint", "required_message", "constraint_message")
+#: What a question is about, in a few words, for the findings of a report (peiling's own
+#: column ``peiling::subject``): "Gevraagd naar het online aanbieden van ...".
+SUBJECTS: dict[str, Text] = {
+    "desirability": (
+        "het online aanbieden van alle overheidsdiensten",
+        "offering all government services online",
+    ),
+    "satisfaction": (
+        "de resultaten van de digitalisering tot nu toe",
+        "the results of digitalisation so far",
+    ),
+    "maturity": (
+        "hoe digitaal het aanbod van producten en diensten is",
+        "how digital the range of products and services is",
+    ),
+    "pct_digital": ("het aandeel digitale contacten", "the share of digital contacts"),
+    "promise": ("de belofte van Digitaal 2017", "the promise of Digitaal 2017"),
+    "when_digital": (
+        "een volledig digitale overheid",
+        "a fully digital government",
+    ),
+    "programmes": (
+        "de programma's die echt hebben bijgedragen",
+        "the programmes that really contributed",
+    ),
+}
+
+TRANSLATED = ("label", "hint", "required_message", "constraint_message", "peiling::subject")
 SURVEY_COLUMNS = (
     "type",
     "name",
@@ -856,6 +883,7 @@ SURVEY_COLUMNS = (
     "constraint_message",
     "calculation",
     "appearance",
+    "peiling::subject",
 )
 
 
@@ -873,6 +901,8 @@ def survey_rows() -> list[list[str | None]]:
         cells: list[str | None] = []
         for column in SURVEY_COLUMNS:
             value = row.get(column)
+            if column == "peiling::subject":
+                value = SUBJECTS.get(str(row.get("name")))
             if column in TRANSLATED:
                 cells += list(value) if value else [None, None]
             else:

@@ -316,3 +316,30 @@ def test_two_spellings_of_one_column_are_a_problem(tmp_path) -> None:
     assert [str(p) for p in checked.problems] == [
         "survey!1 (bind::relevant): columns 'relevant' and 'bind::relevant' are the same "
         "column (pyxform reads them as one); keep one of them"]
+
+
+def test_a_subject_per_question_is_read_per_language_and_written_back(tmp_path) -> None:
+    from peiling.forms.model import Form
+    from peiling.forms.xlsform_writer import write_xlsform
+
+    path = write_workbook("""
+## survey
+| type | name | label::Nederlands (nl) | label::English (en) | peiling::subject::Nederlands (nl) | peiling::subject::English (en) |
+| select_one yn | wens | Wilt u dit? | Do you want this? | het plan | the plan |
+| text | waarom | Waarom? | Why? | | |
+## choices
+| list_name | name | label::Nederlands (nl) | label::English (en) |
+| yn | ja | Ja | Yes |
+| yn | nee | Nee | No |
+""", tmp_path / "form.xlsx")
+    checked = check_xlsform(path)
+    assert checked.problems == () and checked.warnings == ()  # peiling's own column
+    form = checked.form
+    assert dict(form.question("wens").subject) == {"Nederlands (nl)": "het plan",
+                                                   "English (en)": "the plan"}
+    assert form.question("waarom").subject == {}
+    written = tmp_path / "back.xlsx"
+    write_xlsform(form, written)
+    assert read_xlsform(written) == form and Form.from_dict(form.to_dict()) == form
+    # a form without subjects keeps the fingerprint it had before subjects existed
+    assert "subject" not in form.to_dict()["children"][1]

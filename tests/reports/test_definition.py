@@ -161,3 +161,25 @@ def test_default_sections_follow_the_questionnaire_groups(form) -> None:
 
 def test_example_file_is_the_one_checked(definition) -> None:
     assert definition.source == str(DEFINITION)
+
+
+def test_edited_findings_are_read_with_their_numbers_and_bad_keys_are_refused() -> None:
+    from peiling.forms.model import Choice, Form, Question
+
+    form = Form("f", "F", children=(Question("wens", "select_one", {"default": "Wens?"},
+                                        choice_list="yn"),),
+                choice_lists={"yn": (Choice("ja", {"default": "Ja"}),)})
+    definition = parse_definition(
+        'findings:\n  "wens|ja": {text: "Bijna iedereen (96%) wil het.", numbers: [96]}\n'
+        '  "wens|ja|org:rijk": "Rijksambtenaren minder (80%)."\n')
+    assert [(e.key, e.text, e.numbers) for e in definition.findings] == [
+        ("wens|ja", "Bijna iedereen (96%) wil het.", (96,)),
+        ("wens|ja|org:rijk", "Rijksambtenaren minder (80%).", None)]
+    check_definition(definition, form)  # a gone question is the build's flag, not an error
+    bad = parse_definition('findings:\n  "wens": "Zonder antwoord."\n',
+                           source="r.yaml")
+    with pytest.raises(DefinitionError) as raised:
+        check_definition(bad, form)
+    assert "'wens' is not a finding's key" in str(raised.value.problems[0])
+    with pytest.raises(DefinitionError, match="needs a text"):
+        parse_definition('findings:\n  "wens|ja": ""\n')

@@ -136,6 +136,9 @@ class Question:
     choice_filter: str | None = None
     parameters: Mapping[str, str] = field(default_factory=dict)
     default: str | None = None
+    #: What the question is about, in a few words for a report's findings ("het online
+    #: aanbieden van alle overheidsdiensten"); the XLSForm column ``peiling::subject``.
+    subject: Translated = field(default_factory=dict)
     row: int = field(default=0, compare=False)
 
     @property
@@ -370,6 +373,8 @@ def _item_to_dict(item: Item) -> dict[str, Any]:
     for name in _QUESTION_PLAIN_FIELDS:
         data[name] = getattr(item, name)
     data["parameters"] = dict(item.parameters)
+    if item.subject:  # only when given, so that earlier forms keep their fingerprint
+        data["subject"] = dict(item.subject)
     data["row"] = item.row
     return data
 
@@ -392,6 +397,7 @@ def _item_from_dict(data: Mapping[str, Any]) -> Item:
         name=data["name"],
         type=data["type"],
         parameters=dict(data.get("parameters", {})),
+        subject=dict(data.get("subject", {})),
         row=data.get("row", 0),
         **{name: dict(data.get(name, {})) for name in _QUESTION_TEXT_FIELDS},
         **{name: data.get(name) for name in _QUESTION_PLAIN_FIELDS},

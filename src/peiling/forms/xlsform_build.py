@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from peiling.forms.model import DEFAULT_LANGUAGE, Choice, Form, Group, Item, Question, language_code
+from peiling.forms.xlsform_sheets import SUBJECT_COLUMN
 from peiling.forms.xlsform_types import METADATA_RECORDED, row_type
 
 __all__ = ["OTHER_CHOICE", "Rows", "form_from_definition"]
@@ -127,10 +128,10 @@ class _Builder:
             return Group(name, label, bind.get("relevant"), appearance, children, row)
         if kind.or_other:
             self.or_other.add(name)
-        return self.question(name, kind.kind, data, row, appearance)
+        return self.question(name, kind.kind, data, row, appearance, raw)
 
     def question(self, name: str, kind: Any, data: Mapping[str, Any], row: int,
-                 appearance: str | None) -> Question:
+                 appearance: str | None, raw: Mapping[str, str]) -> Question:
         bind = data.get("bind", {})
         required = bind.get("required")
         if required is not None:
@@ -153,8 +154,19 @@ class _Builder:
             choice_filter=data.get("choice_filter"),
             parameters=parameters,
             default=None if data.get("default") in (None, "") else str(data["default"]),
+            subject=self.subject(raw),
             row=row,
         )
+
+    def subject(self, raw: Mapping[str, str]) -> dict[str, str]:
+        """Return the ``peiling::subject`` texts of a raw row by language (pyxform does not
+        pass on columns it does not know)."""
+        texts: dict[str, str] = {}
+        for column, text in raw.items():
+            if column.lower().startswith(SUBJECT_COLUMN) and text:
+                language = column[len(SUBJECT_COLUMN):].removeprefix("::").strip()
+                texts[language or DEFAULT_LANGUAGE] = text.strip()
+        return self.texts(texts)
 
     def other_question(self, select: str) -> Question:
         """The text question of ``or_other``: asked when the choice ``other`` is chosen."""

@@ -17,6 +17,7 @@ from peiling.forms.errors import Problem
 from peiling.forms.xlsform_sheets import (
     MEDIA_COLUMNS,
     SETTINGS_COLUMNS,
+    SUBJECT_COLUMN,
     SURVEY_COLUMNS,
     TRANSLATABLE_COLUMNS,
     Sheet,
@@ -120,6 +121,8 @@ class Checker:
     def _check_survey_columns(self) -> None:
         for column in self.survey.used_columns():
             base, language = _base(column)
+            if column.lower().startswith(SUBJECT_COLUMN):
+                continue
             if base in MEDIA_COLUMNS:
                 self.add("survey", 1, column, f"media column '{self.survey.written(column)}' is "
                          "not supported by peiling; remove the column", "unsupported_column")

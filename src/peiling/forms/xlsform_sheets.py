@@ -30,7 +30,7 @@ from typing import Any
 
 from peiling.forms.errors import FormError, Problem
 
-__all__ = ["OLE2_SIGNATURE", "Sheet", "canonical_header", "read_sheets"]
+__all__ = ["OLE2_SIGNATURE", "SUBJECT_COLUMN", "Sheet", "canonical_header", "read_sheets"]
 
 #: The first bytes of an Excel 97-2003 workbook (and of a password-protected .xlsx).
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -39,6 +39,9 @@ SURVEY_COLUMNS = frozenset({
     "type", "name", "label", "hint", "required", "required_message", "relevant", "constraint",
     "constraint_message", "calculation", "appearance", "choice_filter", "parameters", "default",
 })  # fmt: skip
+#: peiling's own survey column: what a question is about, for the findings of a report; it
+#: may be translated (``peiling::subject::English (en)``).
+SUBJECT_COLUMN = "peiling::subject"
 TRANSLATABLE_COLUMNS = frozenset({"label", "hint", "required_message", "constraint_message"})
 MEDIA_COLUMNS = frozenset({"image", "audio", "video", "big-image", "media"})
 SETTINGS_COLUMNS = frozenset({"form_title", "form_id", "version", "default_language"})

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from peiling.forms.model import DEFAULT_LANGUAGE, Form, Group, Item, Question, Translated
+from peiling.forms.xlsform_sheets import SUBJECT_COLUMN
 
 __all__ = ["write_xlsform"]
 
@@ -40,6 +41,8 @@ def write_xlsform(form: Form, target: str | Path | IO[bytes]) -> None:
     for column in _TRANSLATED:
         survey_columns += [_column(column, language) for language in languages]
     survey_columns += list(_PLAIN)
+    if any(q.subject for q in form.questions()):
+        survey_columns += [_column(SUBJECT_COLUMN, language) for language in languages]
     survey.append(survey_columns)
     for name, kind in form.metadata.items():  # start, end, today: the response records them
         _append(survey, [kind, name] + [None] * (len(survey_columns) - 2))
@@ -128,4 +131,5 @@ def _question_row(question: Question) -> dict[str, str | None]:
     }
     for column in _TRANSLATED:
         row.update(_texts(column, getattr(question, column)))
+    row.update(_texts(SUBJECT_COLUMN, question.subject))
     return row

@@ -32,10 +32,11 @@ from peiling.reports.model import (
     Section,
     TableBlock,
 )
+from peiling.reports.salience import KeyFinding
 from peiling.reports.text import month_year
 from peiling.reports.text import paragraphs as split_paragraphs
 
-__all__ = ["ROUNDING_NOTE", "build_report", "shown_columns"]
+__all__ = ["ROUNDING_NOTE", "build_report", "default_banner", "results_sections", "shown_columns"]
 
 DRAFT_NOTE = (
     "Concept: de kernpunten en de tekst bij de resultaten zijn door peiling opgesteld uit de "
@@ -58,9 +59,7 @@ def build_report(
     context = BuildContext(form, dataset, definition)
     banner_vars = _banner_variables(context)
     profile = _profile_questions(form, banner_vars)
-    specs = definition.sections
-    if specs is None:
-        specs = default_sections(form, skip=profile, only=definition.questions)
+    specs = results_sections(form, definition, banner_vars)
     numbering = Numbering(RESULTS_CHAPTER)
     results: list[Section] = []
     section_findings: list[FindingBlock] = []
@@ -117,13 +116,46 @@ def _key_findings(results: Sequence[Section], headlines: dict[str, str],
                 tables.append(block)
                 section_of[block.number] = section
     leave_out = [*banner_vars, *(v for v in (definition.source_variable, definition.weight) if v)]
-    grouped: dict[str, list[str]] = {}
-    for number, sentence in salience.key_findings(tables, population=definition.population,
-                                                  leave_out=leave_out):
-        grouped.setdefault(section_of[number].number, []).append(sentence)
-    order = [section.number for section in results]
-    return [FindingBlock(headlines[number], tuple(grouped[number]), draft=definition.draft)
+    grouped: dict[str, list[KeyFinding]] = {}
+    for finding in salience.key_findings(tables, population=definition.population,
+                                         leave_out=leave_out, edits=definition.findings):
+        section = section_of[finding.table].number if finding.table else ""
+        grouped.setdefault(section, []).append(finding)
+    headlines = {**headlines, "": "Bewerkte tekst zonder tabel"}
+    order = [section.number for section in results] + [""]
+    return [FindingBlock(headlines[number], tuple(f.text for f in grouped[number]),
+                         draft=definition.draft, notes=tuple(f.note for f in grouped[number]))
             for number in order if number in grouped]
+
+
+def results_sections(form: Form, definition: ReportDefinition,
+                     banner_vars: Sequence[str] | None = None) -> tuple[SectionSpec, ...]:
+    """Return the sections of the results chapter: the definition's, else a section per
+    top-level group of ``form`` without the questions that describe who answered (those of
+    the banner's group, shown in the methods chapter)."""
+    if definition.sections is not None:
+        return definition.sections
+    if banner_vars is None:
+        spec = definition.banner_named(None)
+        names = {q.name for q in form.questions()}
+        columns = spec.columns if spec is not None else ()
+        if definition.banner is None:
+            columns = default_banner(form)
+        banner_vars = [c for c in columns if c in names]
+    profile = _profile_questions(form, banner_vars)
+    return default_sections(form, skip=profile, only=definition.questions)
+
+
+def default_banner(form: Form) -> tuple[str, ...]:
+    """Return the banner of a report nobody defined: the form's first single choice question.
+
+    In a panel questionnaire that is the first profile question (type of organisation in the
+    example), the breakdown the reference reports use.
+    """
+    for question in form.questions():
+        if question.type == "select_one":
+            return (question.name,)
+    return ()
 
 
 def _banner_variables(context: BuildContext) -> tuple[str, ...]:

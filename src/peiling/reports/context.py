@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from peiling.analysis import Banner, Dataset, make_banner
-from peiling.forms.model import Form
+from peiling.forms.model import Form, text_in
 from peiling.reports.definition import BannerSpec, ReportDefinition
 from peiling.reports.text import pipe_values, question_text, quoted
 
@@ -66,6 +66,15 @@ class BuildContext:
         if not texts:
             return None
         return texts[0] if len(texts) == 1 else " and ".join(f"({t})" for t in texts)
+
+    def subject(self, name: str) -> str:
+        """Return what question ``name`` is about in a few words (``peiling::subject``), or ""."""
+        try:
+            question = self.form.question(name)
+        except KeyError:
+            return ""
+        language = self.form.language(self.definition.language)
+        return text_in(question.subject, language, self.form.default_language)
 
     def label(self, name: str) -> str:
         return question_text(self.dataset.variable(name).label, pipe_values(self.dataset))

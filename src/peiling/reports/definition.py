@@ -50,6 +50,7 @@ __all__ = [
     "BannerSpec",
     "DefinitionError",
     "DistributionSpec",
+    "FindingEdit",
     "ItemSpec",
     "NetScoreSpec",
     "NetSpec",
@@ -162,6 +163,7 @@ class ItemSpec:
     table: bool = True
     bands: tuple[float, ...] = ()
     phrase: str = ""
+    subject: str = ""
     headline: str = ""
     agree: tuple[str, ...] = ()
     themes: tuple[ThemeSpec, ...] = ()
@@ -186,6 +188,18 @@ class DistributionSpec:
     title: str = ""
     banner: str | None = None
     filter: str | None = None
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class FindingEdit:
+    """A key finding the researcher rewrote (``findings:`` in the definition), by its key
+    ("question|row" or "question|row|column"): the text, and the numbers the text was written
+    against (``None``: the percentages in the text itself)."""
+
+    key: str
+    text: str
+    numbers: tuple[int, ...] | None = None
     path: str = ""
 
 
@@ -215,6 +229,7 @@ class ReportDefinition:
     distributions: tuple[DistributionSpec, ...] | None = None
     appendix: bool = False
     questions: tuple[str, ...] | None = None
+    findings: tuple[FindingEdit, ...] = ()
     source: str = field(default="", compare=False)
     positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
@@ -256,6 +271,7 @@ TOP_KEYS = (
     "methods",
     "appendix",
     "questions",
+    "findings",
 )
 TEXT_KEYS = ("introduction", "research_questions", "panel", "about", "summary")
 ITEM_KEYS = (
@@ -275,6 +291,7 @@ ITEM_KEYS = (
     "table",
     "bands",
     "phrase",
+    "subject",
     "headline",
     "agree",
     "themes",
@@ -484,7 +501,34 @@ class _Reader:
             distributions=None if distributions is None else self.distributions(distributions),
             appendix=self.flag(top.get("appendix"), "appendix", False),
             questions=None if questions is None else self.texts(questions, "questions"),
+            findings=self.finding_edits(top.get("findings")),
         )
+
+    def finding_edits(self, value: Any) -> tuple[FindingEdit, ...]:
+        """``findings: {"wens|wenselijk": {text: ..., numbers: [74]}}``; a bare text is a
+        text without numbers."""
+        result = []
+        for key, raw in self.mapping(value, "findings").items():
+            path = f"findings.{key}"
+            if isinstance(raw, str):
+                raw = {"text": raw}
+            data = self.mapping(raw, path)
+            self.keys(data, path, ("text", "numbers"))
+            text = self.text(data.get("text"), f"{path}.text")
+            if not text.strip():
+                self.problem(path, "an edited finding needs a text")
+            numbers = None
+            given = data.get("numbers")
+            if given is not None:
+                if not isinstance(given, list) or not all(
+                        isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 100
+                        for n in given):
+                    self.problem(f"{path}.numbers", "expected a list of whole percentages "
+                                 f"(0 to 100), got {given!r}")
+                else:
+                    numbers = tuple(given)
+            result.append(FindingEdit(str(key), text.strip(), numbers, path))
+        return tuple(result)
 
     def banners(self, value: Any) -> list[BannerSpec]:
         result = []
@@ -573,6 +617,7 @@ class _Reader:
             table=self.flag(data.get("table"), f"{path}.table", True),
             bands=self.numbers(data.get("bands"), f"{path}.bands"),
             phrase=self.text(data.get("phrase"), f"{path}.phrase"),
+            subject=self.text(data.get("subject"), f"{path}.subject"),
             headline=self.text(data.get("headline"), f"{path}.headline"),
             agree=self.texts(data.get("agree"), f"{path}.agree"),
             themes=self.themes(data.get("themes"), f"{path}.themes"),

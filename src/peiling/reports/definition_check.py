@@ -87,6 +87,13 @@ class _Checker:
             self.question(dist.variable, f"{dist.path}.variable", {"select_one"})
             self.banner_name(dist.banner, f"{dist.path}.banner")
             self.expression(dist.filter, f"{dist.path}.filter")
+        # An edited finding whose question is gone is kept and flagged by the build, so that
+        # no text a researcher wrote is lost; only a key that cannot name one is wrong here.
+        for edit in d.findings:
+            parts = edit.key.split("|")
+            if len(parts) not in (2, 3) or not all(parts):
+                self.problem(edit.path, f"{edit.key!r} is not a finding's key; expected "
+                             "'question|answer' or 'question|answer|column'")
 
     def unknown(self, name: str, path: str) -> None:
         close = difflib.get_close_matches(name, list(self.questions), n=1)

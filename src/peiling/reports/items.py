@@ -32,6 +32,8 @@ from peiling.reports.definition import BannerSpec, ItemSpec
 from peiling.reports.figures import bars_figure, description, stacked_figure, subtitle
 from peiling.reports.footnotes import footnotes
 from peiling.reports.model import (
+    ANSWERS_PHRASE,
+    MENTIONS_PHRASE,
     Block,
     Chart,
     ChartRow,
@@ -101,7 +103,7 @@ def _choice(
                 alpha=definition.alpha,
             )
         )
-        phrase = item.phrase or "[noemt|noemen] {label}"
+        phrase = item.phrase or MENTIONS_PHRASE
         extra = "meerdere antwoorden mogelijk"
     else:
         scores = ()
@@ -121,11 +123,16 @@ def _choice(
                 alpha=definition.alpha,
             )
         )
-        phrase = item.phrase or "[antwoordt|antwoorden] {label}"
+        phrase = item.phrase or ANSWERS_PHRASE
         extra = ""
     label = context.label(name)
     hint = FindingHint(
-        label, phrase, definition.population, _who(table, spec), _headline_key(item, table)
+        label,
+        phrase,
+        definition.population,
+        _who(table, spec),
+        _headline_key(item, table),
+        subject=item.subject or context.subject(name),
     )
     block = TableBlock(
         number="",
@@ -208,9 +215,10 @@ def _numeric(
     notes = footnotes(context, banded, [name], where, item.subgroup, spec)
     hint = FindingHint(
         label,
-        item.phrase or "[antwoordt|antwoorden] {label}",
+        item.phrase or ANSWERS_PHRASE,
         definition.population,
         _who(stats, spec),
+        subject=item.subject or context.subject(name),
     )
     block = TableBlock(
         "",
@@ -302,7 +310,11 @@ def _grid(
     else:
         phrase = "[noemt|noemen] {label} een " + agree_label.lower()
     hint = FindingHint(
-        item.title or section_title, item.phrase or phrase, definition.population, _who(table, spec)
+        item.title or section_title,
+        item.phrase or phrase,
+        definition.population,
+        _who(table, spec),
+        subject=item.subject,
     )
     title = item.title or f"Stellingen over {section_title[:1].lower()}{section_title[1:]}"
     block = TableBlock(

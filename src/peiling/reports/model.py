@@ -17,6 +17,8 @@ from typing import Literal, TypeAlias
 from peiling.analysis import Table
 
 __all__ = [
+    "ANSWERS_PHRASE",
+    "MENTIONS_PHRASE",
     "Block",
     "Chapter",
     "Chart",
@@ -25,6 +27,7 @@ __all__ = [
     "FigureBlock",
     "FindingBlock",
     "FindingHint",
+    "FindingNote",
     "MethodsFacts",
     "Paragraph",
     "QuoteBlock",
@@ -49,6 +52,11 @@ class Paragraph:
     style: ParagraphStyle = "body"
 
 
+#: The predicates of a table whose definition gives none: the answer in quotes.
+ANSWERS_PHRASE = "[antwoordt|antwoorden] {label}"
+MENTIONS_PHRASE = "[noemt|noemen] {label}"
+
+
 @dataclass(frozen=True)
 class FindingHint:
     """What ``findings`` needs to write about a table beyond its numbers.
@@ -57,6 +65,8 @@ class FindingHint:
     ``[singular|plural]`` verb choices and ``{label}`` for the answer, e.g.
     ``"[is|zijn] tamelijk tot zeer tevreden"``; ``who`` names the people in a banner column
     ("gemeenteambtenaren") by column key; ``population`` names everyone ("ambtenaren").
+    ``subject`` says in a few words what the question is about ("het online aanbieden van
+    alle overheidsdiensten"), from the definition or the form's ``peiling::subject``.
     """
 
     question: str
@@ -64,6 +74,7 @@ class FindingHint:
     population: str
     who: tuple[tuple[str, str], ...] = ()
     headline_row: str | None = None
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,16 +170,39 @@ class QuoteBlock:
 
 
 @dataclass(frozen=True)
+class FindingNote:
+    """What a key finding's sentence stands on: ``key`` names its table's question, row and
+    column (``salience.finding_key``); ``numbers`` are the percentages it states; ``edited``
+    says the researcher wrote it; ``flag`` says, when not "", why it needs checking (its
+    numbers changed since it was edited, or its table is gone)."""
+
+    key: str
+    numbers: tuple[int, ...] = ()
+    edited: bool = False
+    flag: str = ""
+
+
+@dataclass(frozen=True)
 class FindingBlock:
-    """A key finding: a headline and a few sentences, drafted from the numbers."""
+    """A key finding: a headline and a few sentences, drafted from the numbers.
+
+    ``notes``, when given, has one ``FindingNote`` per sentence (the report's key findings).
+    """
 
     headline: str
     sentences: tuple[str, ...]
     draft: bool = True
+    notes: tuple[FindingNote, ...] = ()
 
     @property
     def text(self) -> str:
-        return " ".join(self.sentences)
+        """The sentences as one paragraph, a flagged one followed by why it is flagged."""
+        parts = []
+        for index, sentence in enumerate(self.sentences):
+            parts.append(sentence)
+            if index < len(self.notes) and self.notes[index].flag:
+                parts.append(f"[Let op: {self.notes[index].flag}]")
+        return " ".join(parts)
 
 
 Block: TypeAlias = Paragraph | FindingBlock | TableBlock | FigureBlock | QuoteBlock

@@ -17,20 +17,34 @@ Tables of methodological variables (the response source, the weights) and of the
 variables (who the respondents are, not what they think) give no candidates. The candidates
 are ranked by salience; at most ``LIMIT`` are kept, at most one level and one difference per
 table, then put in the order of the report. Each finding is one sentence that says what the
-question is about (the question in quotes, shortened to the question itself after a long
-introduction), gives its number(s) and refers to its table ("(tabel 3.1)"). Within one list
-no share is put in the same words twice: the second time it is written as a plain
-percentage ("17 procent"), as the reference reports vary.
+question is about and gives its number(s) and its table ("(tabel 3.1)"):
+
+- with the definition's own predicate: "Ruim vier op de tien ambtenaren (44%) zijn tamelijk
+  tot zeer tevreden";
+- with a subject (the definition's ``subject``, the form's ``peiling::subject``, or a short
+  label that is no question): "Gevraagd naar het online aanbieden van alle overheidsdiensten,
+  antwoordt bijna driekwart van de ambtenaren (74%) ‘wenselijk’";
+- else with the question in quotes, shortened to the question itself after a long
+  introduction.
+
+Within one list no share is put in the same words twice: the second time it is written as a
+plain percentage ("17 procent"), as the reference reports vary.
+
+A researcher's rewrite of a finding (``findings:`` of the definition, by ``finding_key``)
+takes the drafted sentence's place and survives every rebuild, also when the numbers no
+longer select it; it is flagged when the numbers it was written against are not today's, or
+when its table is gone.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from peiling.analysis import Row
+from peiling.analysis import Row, Table
+from peiling.reports.definition import FindingEdit
 from peiling.reports.findings import (
     CONTENT_ROWS,
     answer_label,
@@ -39,10 +53,10 @@ from peiling.reports.findings import (
     share_words,
     whole_percent,
 )
-from peiling.reports.model import TableBlock
+from peiling.reports.model import ANSWERS_PHRASE, MENTIONS_PHRASE, FindingNote, TableBlock
 from peiling.reports.text import capitalise, quoted
 
-__all__ = ["LIMIT", "Candidate", "candidates", "key_findings"]
+__all__ = ["LIMIT", "Candidate", "KeyFinding", "candidates", "finding_key", "key_findings"]
 
 LIMIT = 8
 #: The longest question a finding quotes; longer ones are shortened (see ``_about``).
@@ -52,6 +66,12 @@ MINORITY = 15
 DIFFERENCE_WEIGHT = 1.5
 #: A minority says less than a majority of the same distance from half.
 MINORITY_WEIGHT = 0.4
+KEY_SEPARATOR = "|"
+#: The flag of an edited finding whose table (or row, or column) is no longer in the report.
+GONE = "de tabel waarover deze tekst gaat, staat niet meer in het rapport"
+#: A subject from a label: a short label that is not a question ("Tevredenheid over ...").
+LABEL_SUBJECT_LENGTH = 60
+_PERCENT = re.compile(r"(\d+)\s*(?:%|procent)")
 
 
 @dataclass(frozen=True)
@@ -131,11 +151,33 @@ def _difference(block: TableBlock) -> Candidate | None:
     return best
 
 
+@dataclass(frozen=True)
+class KeyFinding:
+    """A key finding as the report prints it: its sentence, the table it refers to ("3.1";
+    "" when that table is gone), what it stands on (``FindingNote``)."""
+
+    table: str
+    text: str
+    note: FindingNote
+
+
+def finding_key(table: Table, row: Row, column: int = -1) -> str:
+    """The key of a finding about ``row`` of ``table`` ("wens|wenselijk"), and of a difference
+    in ``column`` ("wens|wenselijk|org:rijk"): stable over rebuilds as long as the question,
+    the answer and the banner column are."""
+    parts = [table.name, row.key]
+    if column >= 0:
+        parts.append(table.columns[column].key)
+    return KEY_SEPARATOR.join(parts)
+
+
 def key_findings(blocks: Sequence[TableBlock], *, population: str = "respondenten",
-                 leave_out: Sequence[str] = (), limit: int = LIMIT) -> list[tuple[str, str]]:
-    """Return at most ``limit`` key findings over ``blocks`` as (table number, sentence),
-    most salient first."""
-    by_number = {block.number: block for block in blocks}
+                 leave_out: Sequence[str] = (), limit: int = LIMIT,
+                 edits: Sequence[FindingEdit] = ()) -> list[KeyFinding]:
+    """Return at most ``limit`` key findings over ``blocks``, in the order of the report,
+    plus every edited finding (``edits``) whether the numbers still select it or not: an
+    edited finding replaces the drafted sentence, keeps its place and is flagged when the
+    numbers it was written against changed (or its table is gone)."""
     chosen: list[Candidate] = []
     taken: set[tuple[str, str]] = set()
     for candidate in candidates(blocks, leave_out=leave_out):
@@ -145,23 +187,93 @@ def key_findings(blocks: Sequence[TableBlock], *, population: str = "respondente
         chosen.append(candidate)
         if len(chosen) == limit:
             break
+    by_number = {block.number: block for block in blocks}
+    edited = {edit.key: edit for edit in edits}
+    keys = {_key(by_number, c) for c in chosen}
+    lost: list[FindingEdit] = []
+    for edit in edits:
+        if edit.key in keys:
+            continue
+        found = _resolve(blocks, edit.key)
+        if found is None:
+            lost.append(edit)
+        else:
+            chosen.append(found)
     # In the order of the report, a table's level before its difference; a difference right
-    # after a sentence on the same question does not quote the question again.
+    # after a sentence on the same question does not name the question again.
     position = {block.number: index for index, block in enumerate(blocks)}
     chosen.sort(key=lambda c: (position[c.table], c.kind != "level"))
     used: set[str] = set()
-    sentences = []
+    result = []
     previous = ""
     for candidate in chosen:
         block = by_number[candidate.table]
-        if candidate.kind == "level":
+        key = _key(by_number, candidate)
+        numbers = _numbers(candidate)
+        if key in edited:
+            edit = edited[key]
+            result.append(KeyFinding(candidate.table, edit.text, FindingNote(
+                key, numbers, True, _changed(edit, numbers))))
+        elif candidate.kind == "level":
             text = _level(block, candidate.row, population, used)
+            result.append(KeyFinding(candidate.table, text, FindingNote(key, numbers)))
         else:
             text = _gap(block, candidate.row, candidate.column,
                         repeat=previous == candidate.table)
-        sentences.append((candidate.table, text))
+            result.append(KeyFinding(candidate.table, text, FindingNote(key, numbers)))
         previous = candidate.table
-    return sentences
+    for edit in lost:
+        result.append(KeyFinding("", edit.text, FindingNote(edit.key, (), True, GONE)))
+    return result
+
+
+def _key(by_number: Mapping[str, TableBlock], candidate: Candidate) -> str:
+    return finding_key(by_number[candidate.table].table, candidate.row, candidate.column)
+
+
+def _numbers(candidate: Candidate) -> tuple[int, ...]:
+    """The percentages a finding states: the share, or the subgroup's and everyone's."""
+    values = candidate.row.values
+    if candidate.kind == "level":
+        return (whole_percent(values[-1]) or 0,)
+    return (whole_percent(values[candidate.column]) or 0, whole_percent(values[-1]) or 0)
+
+
+def _resolve(blocks: Sequence[TableBlock], key: str) -> Candidate | None:
+    """The finding ``key`` names, in whichever numbered table still holds its row (and
+    column), selected or not; ``None`` when none does."""
+    parts = key.split(KEY_SEPARATOR)
+    if len(parts) not in (2, 3):
+        return None
+    for block in blocks:
+        table = block.table
+        if not block.number or table.name != parts[0]:
+            continue
+        row = next((r for r in table.rows if r.key == parts[1]), None)
+        if row is None or row.values[-1] is None:
+            continue
+        if len(parts) == 2:
+            return Candidate("level", 0.0, block.number, table.name, row)
+        column = next((j for j, c in enumerate(table.columns[:-1]) if c.key == parts[2]), None)
+        if column is not None and row.values[column] is not None:
+            return Candidate("difference", 0.0, block.number, table.name, row, column)
+    return None
+
+
+def _changed(edit: FindingEdit, numbers: tuple[int, ...]) -> str:
+    """Why an edited finding needs checking now, or "": the numbers it was written against
+    (else the percentages its text names) are not today's."""
+    if edit.numbers is not None:
+        if tuple(edit.numbers) == numbers:
+            return ""
+        then = ", ".join(f"{n}%" for n in edit.numbers)
+    else:
+        named = {int(n) for n in _PERCENT.findall(edit.text)}
+        if set(numbers) <= named:
+            return ""
+        then = ", ".join(f"{n}%" for n in sorted(named)) or "geen percentage"
+    now = ", ".join(f"{n}%" for n in numbers)
+    return f"de cijfers zijn veranderd sinds deze tekst is bewerkt (toen {then}, nu {now})"
 
 
 def _sentence(text: str, number: str) -> str:
@@ -188,42 +300,85 @@ def _answer(row: Row) -> str:
     return quoted(answer_label(row.label))
 
 
+def _subject(block: TableBlock) -> str:
+    """What the question is about in a few words: the definition's or the form's subject,
+    else a short label that is no question ("Tevredenheid over de digitalisering"), else ""."""
+    hint = block.hint
+    if hint is not None and hint.subject:
+        return " ".join(hint.subject.split())
+    label = " ".join((hint.question if hint is not None else block.table.title).split())
+    if label and "?" not in label and len(label) <= LABEL_SUBJECT_LENGTH:
+        return answer_label(label)
+    return ""
+
+
+def _own_phrase(block: TableBlock) -> str:
+    """The definition's own predicate for the table ("[is|zijn] tamelijk tot zeer tevreden"),
+    or "" when it gives none."""
+    hint = block.hint
+    if hint is None or hint.phrase in (ANSWERS_PHRASE, MENTIONS_PHRASE):
+        return ""
+    return hint.phrase
+
+
 def _level(block: TableBlock, row: Row, population: str, used: set[str]) -> str:
+    """One level: "Gevraagd naar {subject}, antwoordt bijna driekwart van de ambtenaren (74%)
+    ‘wenselijk’", or the definition's own predicate ("Ruim vier op de tien ambtenaren (44%)
+    zijn tamelijk tot zeer tevreden"), or, without a subject, the question in quotes."""
     if block.hint is not None and block.hint.population:
         population = block.hint.population
     share = whole_percent(row.values[-1]) or 0
     rule = share_words(share)
     if rule.words in used or rule.link == "alone":
-        subject, plural = f"{share} procent van de {population}", False
+        who, plural = f"{share} procent van de {population}", False
     else:
         used.add(rule.words)
         words = {"direct": f"{rule.words} {population}",
                  "van de": f"{rule.words} van de {population}"}[rule.link]
-        subject, plural = f"{words} ({share}%)", rule.plural
+        who, plural = f"{words} ({share}%)", rule.plural
     hint = block.hint
     if block.table.kind == "grid":
         predicate = apply_phrase(hint.phrase if hint else "[is|zijn] het eens met {label}",
                                  plural, row.label)
-        return _sentence(f"{subject} {predicate}", block.number)
+        return _sentence(f"{who} {predicate}", block.number)
+    own = _own_phrase(block)
+    if own:
+        return _sentence(f"{who} {apply_phrase(own, plural, row.label)}", block.number)
     verb = "antwoorden" if plural else "antwoordt"
     if block.table.kind == "multiple":
         verb = "noemen" if plural else "noemt"
-    return _sentence(f"op de vraag {_about(block)} {verb} {subject} {_answer(row)}",
-                     block.number)
+    subject = _subject(block)
+    if subject:
+        return _sentence(f"gevraagd naar {subject}, {verb} {who} {_answer(row)}", block.number)
+    return _sentence(f"op de vraag {_about(block)} {verb} {who} {_answer(row)}", block.number)
 
 
 def _gap(block: TableBlock, row: Row, column: int, *, repeat: bool = False) -> str:
+    """One difference, with both numbers: "Gevraagd naar {subject}, antwoorden rijksambtenaren
+    minder vaak ‘goed’: 40% tegen 58% gemiddeld"; right after its table's level the question
+    is not named again. A statement of a grid: "Onder ICT-ers is men minder vaak het eens met
+    ‘...’"."""
     table = block.table
     value, total = whole_percent(row.values[column]), whole_percent(row.values[-1])
     head = table.columns[column]
     who = dict(block.hint.who) if block.hint else {}
-    group = (f"{who[head.key]} antwoorden" if head.key in who
-             else f"in de groep {quoted(head.label)} antwoordt men")
-    more = "vaker" if row.rest[column] > 0 else "minder vaak"
-    if table.kind == "grid":
-        text = f"{group} {more} dat zij het eens zijn met {_answer(row)}"
-    elif repeat:
-        text = f"{group} {more} {_answer(row)}"
+    named = who.get(head.key, "")
+    grid = table.kind == "grid"
+    verbs = ("is", "zijn") if grid else ("antwoordt", "antwoorden")
+    if named and named.split(" ", 1)[0].lower() not in ("onder", "bij", "in", "binnen"):
+        group, inverted = f"{named} {verbs[1]}", f"{verbs[1]} {named}"  # "rijksambtenaren"
     else:
-        text = f"{group} {more} {_answer(row)} op de vraag {_about(block)}"
-    return _sentence(f"{text}: {value}% tegen {total}% gemiddeld", block.number)
+        place = named or f"in de groep {quoted(head.label)}"  # "onder gemeenteambtenaren"
+        group, inverted = f"{place} {verbs[0]} men", f"{verbs[0]} men {place}"
+    more = "vaker" if row.rest[column] > 0 else "minder vaak"
+    numbers = f"{value}% tegen {total}% gemiddeld"
+    if grid:
+        return _sentence(f"{group} {more} het eens met {_answer(row)}: {numbers}", block.number)
+    if repeat:
+        return _sentence(f"{group} {more} {_answer(row)}: {numbers}", block.number)
+    subject = _subject(block)
+    if subject:
+        return _sentence(f"gevraagd naar {subject}, {inverted} {more} {_answer(row)}: {numbers}",
+                         block.number)
+    return _sentence(f"{group} {more} {_answer(row)} op de vraag {_about(block)}: {numbers}",
+                     block.number)

@@ -20,7 +20,7 @@ from peiling.fieldwork import selectors as fieldwork_selectors
 from peiling.fieldwork.models import Fieldwork, Response
 from peiling.fieldwork.services import PANEL_SOURCE
 from peiling.forms.model import Form
-from peiling.reports.build import build_report
+from peiling.reports.build import build_report, default_banner
 from peiling.reports.definition import ReportDefinition
 from peiling.reports.model import MethodsFacts, Report, SourceCount
 
@@ -46,18 +46,6 @@ class ReportSource:
     dataset: Dataset
     facts: MethodsFacts
     fieldwork: Fieldwork | None = None
-
-
-def default_banner(form: Form) -> tuple[str, ...]:
-    """Return the banner of a report nobody defined: the form's first single choice question.
-
-    In a panel questionnaire that is the first profile question (type of organisation in the
-    example), the breakdown the reference reports use.
-    """
-    for question in form.questions():
-        if question.type == "select_one":
-            return (question.name,)
-    return ()
 
 
 def _local_day(moment: dt.datetime, *, end: bool = False) -> dt.date:

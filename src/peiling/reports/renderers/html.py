@@ -108,6 +108,12 @@ def _block(block: Block, level: int, assets: Assets, chart_images: bool) -> dict
             "type": "finding",
             "headline": block.headline,
             "text": block.text,
+            "sentences": [
+                {"text": sentence,
+                 "edited": i < len(block.notes) and block.notes[i].edited,
+                 "flag": block.notes[i].flag if i < len(block.notes) else ""}
+                for i, sentence in enumerate(block.sentences)
+            ],
             "draft": block.draft,
             "level": level,
         }

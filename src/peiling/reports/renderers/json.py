@@ -31,7 +31,15 @@ def report_data(report: Report) -> dict[str, Any]:
         },
         "sources": [{"key": s.key, "label": s.label, "n": s.count} for s in facts.sources],
         "findings": [
-            {"headline": f.headline, "sentences": list(f.sentences)} for f in report.findings()
+            {
+                "headline": f.headline,
+                "sentences": list(f.sentences),
+                "notes": [
+                    {"key": n.key, "numbers": list(n.numbers), "edited": n.edited, "flag": n.flag}
+                    for n in f.notes
+                ],
+            }
+            for f in report.findings()
         ],
         "tables": [
             {
