@@ -69,8 +69,11 @@ web:tab_book_build                  | POST   | /veldwerk/{fieldwork}/tabellenboe
 web:report_builder                  | GET    | /veldwerk/{fieldwork}/rapportbouwer/           | login | 200       | 200         | 200     |
 web:report_definition_file          | GET    | /veldwerk/{fieldwork}/rapportbouwer/definitie-1.yaml | login | 200 | 200       | 200     |
 web:report_build_start              | POST   | /veldwerk/{fieldwork}/rapportbouwer/maken/     | login | 302       | 302         | 302     |
+web:report_quotes                   | GET    | /veldwerk/{fieldwork}/rapportbouwer/citaten/?vraag=desirability_why | login | 200 | 200 | 200 |
+web:report_outline                  | GET    | /veldwerk/{fieldwork}/rapportbouwer/opzet/     | login | 200       | 200         | 200     |
 web:report_build_page               | GET    | /rapportversies/{build}/                       | login | 200       | 200         | 200     |
 web:report_build_file               | GET    | /rapportversies/{build}/bestand/html           | login | 200       | 200         | 200     |
+web:report_finding_edit             | POST   | /rapportversies/{build}/kernpunt/              | login | 400       | 400         | 400     |
 web:report_share_create             | POST   | /rapportversies/{build}/delen/                 | login | 302       | 302         | 302     |
 web:shared_report                   | GET    | /gedeeld/{share_token}/                        | 200   | 200       | 200         | 200     | public
 web:shared_file                     | GET    | /gedeeld/{share_token}/bestand/html            | 200   | 200       | 200         | 200     | public

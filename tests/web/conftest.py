@@ -8,4 +8,4 @@ from tests.fieldwork.conftest import (  # noqa: F401  (fixtures)
     example_version,
     make_fieldwork,
 )
-from tests.panel.conftest import sink, smtp_server  # noqa: F401  (fixtures)
+from tests.panel.conftest import add_member, panel, sink, smtp_server  # noqa: F401  (fixtures)

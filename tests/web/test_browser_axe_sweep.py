@@ -57,6 +57,12 @@ EXTRA = [
     ("/veldwerk/{fieldwork}/tabellen/?vraag=desirability&banner=org_type", 200),
     ("/veldwerk/{fieldwork}/tabellen/?vraag=desirability&filter=%24%7Bonbekend%7D", 400),
     ("/veldwerk/{fieldwork}/weging/?variabele=org_type", 200),
+    # quotes for the report: per subgroup, nothing found, a refusal
+    ("/veldwerk/{fieldwork}/rapportbouwer/citaten/?vraag=desirability_why&groep=org_type%3Agemeente",
+     200),
+    ("/veldwerk/{fieldwork}/rapportbouwer/citaten/?vraag=desirability_why&zoek=zzz-niemand", 200),
+    ("/veldwerk/{fieldwork}/rapportbouwer/citaten/?vraag=desirability_why&groep=org_type%3Ax",
+     400),
     ("/veldwerk/{fieldwork}/berichten/invitation/", 200),
     ("/veldwerk/{fieldwork}/berichten/invitation/?taal=en", 200),
     ("/veldwerk/{fieldwork}/berichten/reminder/?taal=en", 200),

@@ -7,17 +7,22 @@ from the analysis code the pages use.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections import Counter
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from peiling.fieldwork import services as fieldwork_services
 from peiling.fieldwork.models import Response
+from peiling.panel.models import PanelInvitation
 from peiling.reports.datasets import fieldwork_dataset
 from peiling.reports.models import WeightingTargets
+from tests.panel.conftest import QUESTIONNAIRE, stored_version
+from tests.panel.helpers import invite_all, respond
 
 pytestmark = pytest.mark.django_db
 
@@ -311,3 +316,49 @@ def test_the_source_of_the_responses_is_a_banner(analist, example_fieldwork) -> 
     assert "Open link ‘nieuwsbrief’" in html and ">Panel<" in html
     form = page.context["form"]
     assert "bron" not in dict(form.fields["vraag"].choices)  # a banner, not a question
+
+
+def test_panel_profile_variables_the_questionnaire_does_not_ask_are_banners(
+        analist, panel, add_member, tmp_path) -> None:
+    now = timezone.now()
+    fieldwork = fieldwork_services.fieldwork_create(
+        form_version=stored_version(QUESTIONNAIRE, tmp_path), slug="thuis", name="Thuiswerken",
+        opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(days=30))
+    for i in range(7):
+        add_member(org_type="gemeente" if i % 2 else "rijk", domain="ict", birth_year=1970 + i)
+    invite_all(panel, fieldwork)
+    for item in PanelInvitation.objects.filter(fieldwork=fieldwork):
+        respond(item)
+    fieldwork_services.responses_simulate(fieldwork=fieldwork, n=2, seed=3, source="link")
+    page = analist.get(_url(fieldwork, vraag="q1", banner="org_type"))
+    assert page.status_code == 200
+    banners = dict(page.context["form"].fields["banner"].choices)
+    assert banners["org_type"].startswith("Type organisatie (profiel)")
+    assert banners["domain"].startswith("Werkterrein (profiel)")
+    assert "birth_year" not in banners  # a number, no banner
+    table = page.context["exploration"].table.table
+    bases = {c.label: c.base for c in table.columns}
+    # three members of a gemeente answered, four of the Rijk; the open link has no profile
+    assert (bases["Gemeente"], bases["Rijksoverheid"]) == (3, 4)
+    assert bases[table.columns[-1].label] == 9
+
+
+def test_picked_answers_filter_as_or_within_a_question_and_and_across(analist,
+                                                                      fieldwork) -> None:
+    page = analist.get(_url(fieldwork, vraag="desirability",
+                            alleen=["org_type:gemeente", "org_type:rijk", "domain:ict"]))
+    assert page.status_code == 200
+    answers = [a for a in _answers() if "desirability" in a
+               and a.get("org_type") in ("gemeente", "rijk") and a.get("domain") == "ict"]
+    assert answers  # the simulated data has such respondents
+    wanted = _percent(sum(a["desirability"] == "wenselijk" for a in answers), len(answers))
+    assert _rows(page.content.decode())["Wenselijk"][-1] == wanted
+    assert page.context["exploration"].choice.filter == (
+        "(${org_type} = 'gemeente' or ${org_type} = 'rijk') and ${domain} = 'ict'")
+    # picked answers and an expression together
+    both = analist.get(_url(fieldwork, vraag="desirability", alleen=["org_type:gemeente"],
+                            filter="${domain} = 'ict'"))
+    assert both.context["exploration"].choice.filter == (
+        "(${org_type} = 'gemeente') and (${domain} = 'ict')")
+    assert analist.get(_url(fieldwork, vraag="desirability",
+                            alleen=["org_type:bestaat_niet"])).status_code == 400

@@ -18,10 +18,13 @@ from django.core.cache import caches
 from django.db.models import Count, Max
 
 from peiling.analysis import Category, Dataset, Variable
+from peiling.analysis.dataset import variables_from_form
 from peiling.exchange.services import fieldwork_export_data
 from peiling.exchange.writers import ExportError
 from peiling.fieldwork.models import Fieldwork, Response
 from peiling.fieldwork.services import PANEL_SOURCE
+from peiling.panel.models import Sample
+from peiling.questionnaires.models import FormVersion
 
 __all__ = ["READ_IN_REQUEST", "DataUnavailable", "data_key", "fieldwork_dataset"]
 
@@ -30,7 +33,7 @@ __all__ = ["READ_IN_REQUEST", "DataUnavailable", "data_key", "fieldwork_dataset"
 READ_IN_REQUEST = 20_000
 #: Raised whenever what a prepared dataset holds changes (a variable added, another type):
 #: the cache files of the earlier code then no longer count.
-FORMAT = 2
+FORMAT = 3
 #: The name of the variable holding each response's source (link), as a banner.
 SOURCE = "bron"
 
@@ -79,6 +82,7 @@ def fieldwork_dataset(*, fieldwork: Fieldwork, read: bool = True) -> Dataset | N
         except ExportError as error:
             raise DataUnavailable(str(error)) from None
         dataset = _with_source(data.dataset, data.paradata.source if data.paradata else ())
+        dataset = _with_profile(dataset, fieldwork)
         caches["datasets"].set(key, dataset)
     with _lock:
         _memory[key] = dataset
@@ -99,6 +103,37 @@ def _with_source(dataset: Dataset, sources: tuple[str, ...]) -> Dataset:
                         categories=tuple(Category(s, _source_label(s)) for s in names))
     position = {source: code for code, source in enumerate(names)}
     return dataset.with_single(variable, [position[source] for source in sources])
+
+
+def _with_profile(dataset: Dataset, fieldwork: Fieldwork) -> Dataset:
+    """Add the panel profile variables that the questionnaire does not ask itself (gender,
+    age band: single choice questions of the profile questionnaire of the panels the
+    fieldwork drew from), from the profile snapshot each response keeps, as banners of the
+    results pages. Respondents through an open link have none (no answer)."""
+    versions = (Sample.objects.filter(fieldwork=fieldwork).order_by("pk")
+                .values_list("panel__profile", flat=True).distinct())
+    questions: dict[str, Variable] = {}
+    for version in FormVersion.objects.filter(pk__in=list(versions)):
+        for name, variable in variables_from_form(version.form).items():
+            if variable.kind == "single" and name not in dataset.variables:
+                questions.setdefault(name, variable)
+    if not questions:
+        return dataset
+    profiles = list(Response.objects.filter(fieldwork=fieldwork,
+                                            status=Response.Status.COMPLETED)
+                    .order_by("started_at", "pk").values_list("profile", flat=True))
+    if len(profiles) != dataset.n:
+        return dataset  # answers completed since they were read: the next read has them
+    for name, variable in questions.items():
+        position = {category: code for code, category in enumerate(variable.category_names)}
+        codes = [position.get(str(profile.get(name)), -1) if isinstance(profile, dict) else -1
+                 for profile in profiles]
+        if max(codes, default=-1) < 0:
+            continue
+        label = f"{variable.label or name} (profiel)"
+        dataset = dataset.with_single(
+            Variable(name, "single", label=label, categories=variable.categories), codes)
+    return dataset
 
 
 def _source_label(source: str) -> str:

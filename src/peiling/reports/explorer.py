@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 from django.utils.translation import gettext as _
 
 from peiling.analysis import (
@@ -38,12 +39,17 @@ __all__ = [
     "ChoiceError",
     "Exploration",
     "TableChoice",
+    "TextAnswers",
     "banner_variables",
     "explore",
+    "picked_filter",
     "question_variables",
     "rake_to_targets",
+    "subgroups",
     "tab_book_problems",
     "tab_book_tables",
+    "text_answers",
+    "text_questions",
 ]
 
 #: Variables a table can be made of, and variables a banner can split by.
@@ -263,3 +269,72 @@ def tab_book_tables(form: Form, dataset: Dataset, questions: Sequence[str],
         if progress is not None:
             progress(done, len(names))
     return tables, left_out
+
+
+def text_questions(dataset: Dataset) -> list[tuple[str, str]]:
+    """Return (name, label) of every open question (quotes come from these)."""
+    return [(name, variable.label or name) for name, variable in dataset.variables.items()
+            if variable.kind == "text" and variable.question_type == "text"]
+
+
+def subgroups(dataset: Dataset) -> list[tuple[str, str]]:
+    """Return ("variable:category", "label: category label") of every answer of every banner
+    variable: the subgroups quotes can be filtered by."""
+    return [(f"{name}:{category.name}", f"{label}: {category.label or category.name}")
+            for name, label in banner_variables(dataset)
+            for category in dataset.variable(name).categories]
+
+
+def picked_filter(picked: Sequence[str]) -> str:
+    """Return the filter expression of picked answers ("variable:category", from
+    ``subgroups``): answers of one variable joined by "or", variables by "and"; "" for none.
+    ``"org_type:gemeente", "org_type:rijk"`` gives ``${org_type} = 'gemeente' or ...``."""
+    by_variable: dict[str, list[str]] = {}
+    for key in picked:
+        name, _sep, category = key.partition(":")
+        by_variable.setdefault(name, []).append(category)
+    parts = []
+    for name, categories in by_variable.items():
+        tests = " or ".join(f"${{{name}}} = '{c}'" for c in categories)
+        parts.append(f"({tests})" if len(categories) > 1 and len(by_variable) > 1 else tests)
+    return " and ".join(parts)
+
+
+@dataclass(frozen=True)
+class TextAnswers:
+    """The answers to an open question that match a search, most frequent first."""
+
+    answers: tuple[tuple[str, int], ...]
+    matched: int
+    respondents: int
+
+
+def text_answers(dataset: Dataset, question: str, *, search: str = "", subgroup: str = "",
+                 limit: int = 200) -> TextAnswers:
+    """Return the distinct answers to the open question ``question`` that hold ``search``
+    (case aside), of the respondents in ``subgroup`` ("variable:category"), with how often
+    each was given: at most ``limit`` of them, and how many matched in all.
+
+    Raises ``ChoiceError`` for a question that is no open question, or an unknown subgroup.
+    """
+    variable = dataset.variables.get(question)
+    if variable is None or variable.kind != "text":
+        raise ChoiceError([_("%(name)r is not an open question of this questionnaire")
+                           % {"name": question}])
+    mask = dataset.answered(question)
+    if subgroup:
+        name, _sep, category = subgroup.partition(":")
+        group = dataset.variables.get(name)
+        if group is None or group.kind not in BANNER_KINDS or category not in group.category_names:
+            raise ChoiceError([_("unknown subgroup %(subgroup)r") % {"subgroup": subgroup}])
+        mask = mask & (dataset.codes(name) == group.code_of(category))
+    wanted = " ".join(search.split()).casefold()
+    counts: dict[str, int] = {}
+    respondents = 0
+    for row in np.flatnonzero(mask):
+        text = " ".join(str(dataset.answer(question, int(row))).split())
+        if text and (not wanted or wanted in text.casefold()):
+            counts[text] = counts.get(text, 0) + 1
+            respondents += 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return TextAnswers(tuple(ranked[:limit]), len(ranked), respondents)

@@ -34,8 +34,10 @@ from peiling.reports.explorer import (
     TableChoice,
     banner_variables,
     explore,
+    picked_filter,
     question_variables,
     rake_to_targets,
+    subgroups,
     tab_book_problems,
 )
 from peiling.reports.models import TabBook, WeightingTargets
@@ -64,8 +66,13 @@ class ExplorerForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8, "class": "utrecht-select"}),
         help_text=gettext_lazy("At most three (hold Ctrl or Cmd to choose more than one); "
                                "each adds its answers as columns."))
+    alleen = forms.MultipleChoiceField(
+        label=gettext_lazy("Only respondents who answered"), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6, "class": "utrecht-select"}),
+        help_text=gettext_lazy("Answers of one question count as 'or', of several questions as "
+                               "'and'."))
     filter = forms.CharField(
-        label=gettext_lazy("Only respondents for whom"), required=False, max_length=MAX_FILTER,
+        label=gettext_lazy("And for whom"), required=False, max_length=MAX_FILTER,
         help_text=gettext_lazy("An XLSForm expression, e.g. ${org_type} = 'gemeente'."),
         widget=forms.TextInput(attrs={"class": "utrecht-textbox"}))
     gewogen = forms.BooleanField(label=gettext_lazy("Weighted (raking to the study's targets)"),
@@ -75,9 +82,11 @@ class ExplorerForm(forms.Form):
         super().__init__(data)
         questions = question_variables(dataset)
         self.fields["vraag"].choices = [("", _("— choose a question —"))] + [
-            (name, _short(label, name)) for name, label in questions]
-        self.fields["banner"].choices = [(name, _short(label, name))
+            (name, short_label(label, name)) for name, label in questions]
+        self.fields["banner"].choices = [(name, short_label(label, name))
                                          for name, label in banner_variables(dataset)]
+        self.fields["alleen"].choices = [(key, short_label(label, key.split(":", 1)[0], 90))
+                                         for key, label in subgroups(dataset)]
         if not weighting:
             self.fields["gewogen"].help_text = _("This study has no weighting targets yet.")
 
@@ -88,9 +97,11 @@ class ExplorerForm(forms.Form):
         data = self.cleaned_data
         if not data.get("vraag"):
             return None
+        parts = [p for p in (picked_filter(data.get("alleen") or ()),
+                             (data.get("filter") or "").strip()) if p]
+        where = parts[0] if len(parts) == 1 else " and ".join(f"({p})" for p in parts)
         return TableChoice(question=data["vraag"], banners=tuple(data.get("banner") or ()),
-                           filter=(data.get("filter") or "").strip(),
-                           weighted=bool(data.get("gewogen")))
+                           filter=where, weighted=bool(data.get("gewogen")))
 
 
 def _at_most_banners(banners: list[str]) -> list[str]:
@@ -99,7 +110,7 @@ def _at_most_banners(banners: list[str]) -> list[str]:
     return banners
 
 
-def _short(label: str, name: str, width: int = 110) -> str:
+def short_label(label: str, name: str, width: int = 110) -> str:
     text = " ".join(label.split())
     text = text if len(text) <= width else text[: width - 1] + "…"
     return f"{text} ({name})"
@@ -142,7 +153,7 @@ def _dataset(request: HttpRequest, fieldwork: Fieldwork) -> Dataset | HttpRespon
         "n": n, "poll": POLL_SECONDS, "again": request.get_full_path()})
 
 
-def _page_dataset(request: HttpRequest, fieldwork: Fieldwork, template: str,
+def page_dataset(request: HttpRequest, fieldwork: Fieldwork, template: str,
                   context: dict[str, Any]) -> Dataset | HttpResponse:
     """The prepared answers for a page, or the page to show instead: ``template`` saying
     there are none yet, or the page that waits for a worker preparing them."""
@@ -306,7 +317,7 @@ def weighting(request: HttpRequest, slug: str) -> HttpResponse:
     fieldwork = _fieldwork(request, slug, "results.edit")
     study = fieldwork.form_version.questionnaire
     context: dict[str, Any] = {"fieldwork": fieldwork, "study": study}
-    dataset = _page_dataset(request, fieldwork, "web/results/weighting.html", context)
+    dataset = page_dataset(request, fieldwork, "web/results/weighting.html", context)
     if isinstance(dataset, HttpResponse):
         return dataset
     current = _targets(fieldwork)
@@ -317,7 +328,7 @@ def weighting(request: HttpRequest, slug: str) -> HttpResponse:
               if name in known]
     form = TargetsForm(request.POST if request.method == "POST" else None, dataset, chosen,
                        current)
-    context.update(available=[(name, _short(label, name), name in chosen)
+    context.update(available=[(name, short_label(label, name), name in chosen)
                               for name, label in available], form=form)
     status = 200
     if request.method == "POST":
@@ -371,9 +382,9 @@ class TabBookForm(forms.Form):
 
     def __init__(self, data: QueryDict | None, dataset: Dataset) -> None:
         super().__init__(data)
-        self.fields["questions"].choices = [(name, _short(label, name))
+        self.fields["questions"].choices = [(name, short_label(label, name))
                                             for name, label in question_variables(dataset)]
-        self.fields["banners"].choices = [(name, _short(label, name))
+        self.fields["banners"].choices = [(name, short_label(label, name))
                                           for name, label in banner_variables(dataset)]
 
     def clean_banners(self) -> list[str]:
@@ -389,7 +400,7 @@ def tab_books(request: HttpRequest, slug: str) -> HttpResponse:
     study = fieldwork.form_version.questionnaire
     context: dict[str, Any] = {"fieldwork": fieldwork, "study": study,
                                "books": TabBook.objects.filter(questionnaire=study)}
-    dataset = _page_dataset(request, fieldwork, "web/results/tab_books.html", context)
+    dataset = page_dataset(request, fieldwork, "web/results/tab_books.html", context)
     if isinstance(dataset, HttpResponse):
         return dataset
     form = TabBookForm(request.POST if request.method == "POST" else None, dataset)
