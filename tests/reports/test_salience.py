@@ -211,3 +211,14 @@ def test_a_difference_on_a_statement_reads_as_agreeing_more_or_less() -> None:
     block = TableBlock("3.4", "Stellingen", False, "%", table, hint=hint)
     assert ("3.4", "Onder gemeenteambtenaren is men minder vaak het eens met ‘wetgeving maakt "
                    "het moeilijk’: 20% tegen 42% gemiddeld (tabel 3.4).") in _pairs([block])
+
+
+def test_a_significant_but_small_difference_is_no_key_finding() -> None:
+    # 62% against 58%: significant in a large sample, four points, no news
+    block = _block("3.1", "oordeel", [("goed", (62, 52, 58), (1, -1, 0)),
+                                      ("slecht", (38, 48, 42), (-1, 1, 0))],
+                   who=(("org:rijk", "rijksambtenaren"),))
+    assert [c.kind for c in candidates([block])] == ["difference"]  # Rijksoverheid: 6 points
+    small = _block("3.1", "oordeel", [("goed", (60, 55, 58), (1, -1, 0)),
+                                      ("slecht", (40, 45, 42), (-1, 1, 0))])
+    assert [c.kind for c in candidates([small])] == []

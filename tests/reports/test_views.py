@@ -172,3 +172,27 @@ def test_data_downloads_need_login_and_a_known_format(client: Client, researcher
     assert Client().get(url).status_code == 302
     assert researcher.get(reverse("reports:data", args=[fieldwork.slug, "data.odt"])).status_code == 404
     assert researcher.get(reverse("reports:data", args=["nergens", "data.sav"])).status_code == 404
+
+
+def test_the_page_the_files_and_the_command_use_the_study_s_definition(
+        researcher: Client, fieldwork, tmp_path, capsys) -> None:
+    from peiling.cli import main
+    from peiling.reports.models import ReportDefinitionVersion
+
+    ReportDefinitionVersion.objects.create(
+        questionnaire=fieldwork.form_version.questionnaire, number=1,
+        text="title: Onze eigen titel\npopulation: ambtenaren\n")
+    html = researcher.get(reverse("reports:page", args=[fieldwork.slug])).content.decode()
+    assert "<h1>Onze eigen titel</h1>" in html
+    output = tmp_path / "rapport.json"
+    assert main(["report", fieldwork.slug, "-o", str(output)]) == 0
+    assert '"title": "Onze eigen titel"' in output.read_text(encoding="utf-8")
+    assert "using the study's report definition" in capsys.readouterr().err
+    # a definition that does not fit the fieldwork's questionnaire version: said, no 500
+    ReportDefinitionVersion.objects.create(
+        questionnaire=fieldwork.form_version.questionnaire, number=2,
+        text="sections:\n  - title: Weg\n    items:\n      - question: bestaat_niet\n")
+    page = researcher.get(reverse("reports:page", args=[fieldwork.slug]))
+    assert page.status_code == 404
+    assert main(["report", fieldwork.slug, "-o", str(output)]) == 1
+    assert "does not fit questionnaire version" in capsys.readouterr().err

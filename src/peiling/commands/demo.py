@@ -137,7 +137,23 @@ def _demo_report() -> str:
                                     expected=expected)
         services.responses_simulate(fieldwork=fieldwork, n=322, seed=2019, source="nieuwsbrief",
                                     expected=expected)
+    _demo_definition(fieldwork)
     return reverse("reports:page", args=[fieldwork.slug])
+
+
+#: The report definition of the reference report's structure (chapters, banners, headlines).
+DEFINITION = EXAMPLE.with_name("rapport.yaml")
+
+
+def _demo_definition(fieldwork) -> None:
+    """Give the demo study the example report definition as its first version (once), so
+    that the demo report is built as the reference report is."""
+    from peiling.reports.selectors import definition_version
+    from peiling.reports.services import definition_save
+
+    if definition_version(fieldwork=fieldwork) is None:
+        definition_save(fieldwork.form_version.questionnaire,
+                        DEFINITION.read_text(encoding="utf-8").strip(), None)
 
 
 #: The published figures of the reference report (seed 002: Tabel 3.1, 3.2 and 4.1) as the

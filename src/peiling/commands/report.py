@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     if args.data is not None:
         form, dataset, facts = _file_source(args, definition, language)
     else:
-        form, dataset, facts = _fieldwork_source(args.source, language, definition)
+        form, dataset, facts, definition = _fieldwork_source(
+            args.source, language, definition, stored=args.definition is None)
     if args.filter:
         _check_filter(dataset, args.filter)
         joined = f"({definition.filter}) and ({args.filter})" if definition.filter else args.filter
@@ -165,21 +166,28 @@ def _file_source(args: argparse.Namespace, definition, language):
     return form, dataset, facts
 
 
-def _fieldwork_source(reference: str, language: str | None, definition):
+def _fieldwork_source(reference: str, language: str | None, definition, *, stored: bool):
+    """The fieldwork's answers and facts, and the definition to use: the one given, else the
+    study's own (kept in the web app's report builder), else the default."""
     from peiling.reports.facts import weighted
-    from peiling.reports.selectors import ReportSourceError, report_source
+    from peiling.reports.selectors import ReportSourceError, report_source, stored_definition
 
     if reference.lower().endswith((".xlsx", ".xls")):
         raise CommandError(f"{reference}: a questionnaire needs a DATA file after it", 2)
     try:
         source = report_source(reference=reference, language=language)
+        own = stored_definition(fieldwork=source.fieldwork) if stored else None
     except ReportSourceError as error:
         raise CommandError(str(error), 1) from None
+    if own is not None:
+        print("peiling report: using the study's report definition (--definition FILE to "
+              "use another)", file=sys.stderr)
+        definition = own
     try:
         dataset, facts = weighted(source.dataset, definition, source.facts)
     except ValueError as error:
         raise CommandError(one_line(str(error)), EXIT_USAGE) from None
-    return source.form, dataset, facts
+    return source.form, dataset, facts, definition
 
 
 def _build(form, dataset, facts, definition, banner: list[str]):

@@ -11,7 +11,8 @@ Candidates, per table of the results:
 - the **largest significant difference** between a subgroup (a banner column) and everyone
   else (the column's higher/lower-than-the-rest mark, ``Row.rest``), named with both
   numbers; salience is the gap in points, counted one and a half times (a difference says
-  more than a level). A difference that is not significant is never a candidate.
+  more than a level). A difference that is not significant is never a candidate, nor one
+  of less than ``MIN_GAP`` (5) points against everyone.
 
 Tables of methodological variables (the response source, the weights) and of the banner's own
 variables (who the respondents are, not what they think) give no candidates. The candidates
@@ -64,6 +65,9 @@ ABOUT_LENGTH = 110
 MAJORITY = 60
 MINORITY = 15
 DIFFERENCE_WEIGHT = 1.5
+#: The smallest difference (whole points, subgroup against everyone) worth a key finding: a
+#: large sample makes small differences significant without making them news.
+MIN_GAP = 5
 #: A minority says less than a majority of the same distance from half.
 MINORITY_WEIGHT = 0.4
 KEY_SEPARATOR = "|"
@@ -143,8 +147,8 @@ def _difference(block: TableBlock) -> Candidate | None:
             if mark == 0 or value is None or total is None:
                 continue
             gap = abs(value - total)
-            if whole_percent(value) == whole_percent(total):
-                continue  # "hoger (44%) dan gemiddeld (44%)" says nothing
+            if abs((whole_percent(value) or 0) - (whole_percent(total) or 0)) < MIN_GAP:
+                continue  # "vaker ‘in 2023’: 8% tegen 7% gemiddeld" is no key finding
             salience = DIFFERENCE_WEIGHT * gap
             if best is None or salience > best.salience:
                 best = Candidate("difference", salience, block.number, table.name, row, j)

@@ -21,16 +21,24 @@ from peiling.fieldwork.models import Fieldwork, Response
 from peiling.fieldwork.services import PANEL_SOURCE
 from peiling.forms.model import Form
 from peiling.reports.build import build_report, default_banner
-from peiling.reports.definition import ReportDefinition
+from peiling.reports.definition import (
+    DefinitionError,
+    ReportDefinition,
+    check_definition,
+    parse_definition,
+)
 from peiling.reports.model import MethodsFacts, Report, SourceCount
+from peiling.reports.models import ReportDefinitionVersion
 
 __all__ = [
     "ReportSource",
     "ReportSourceError",
     "default_banner",
+    "definition_version",
     "fieldwork_facts",
     "report_for_fieldwork",
     "report_source",
+    "stored_definition",
 ]
 
 
@@ -128,3 +136,30 @@ def report_for_fieldwork(
     if not definition.title and source.fieldwork is not None:
         definition = replace(definition, title=source.form.title)
     return build_report(source.form, source.dataset, definition, source.facts)
+
+
+def definition_version(*, fieldwork: Fieldwork) -> ReportDefinitionVersion | None:
+    """Return the current version of the report definition of the fieldwork's study."""
+    return ReportDefinitionVersion.objects.filter(
+        questionnaire_id=fieldwork.form_version.questionnaire_id).first()
+
+
+def stored_definition(*, fieldwork: Fieldwork) -> ReportDefinition | None:
+    """Return the study's report definition (its current version), checked against the
+    fieldwork's questionnaire version; ``None`` when the study has none.
+
+    Raises ``ReportSourceError`` when it does not fit this version (a question it names is
+    not in it), in one sentence with the first problem.
+    """
+    version = definition_version(fieldwork=fieldwork)
+    if version is None:
+        return None
+    try:
+        definition = parse_definition(version.text, source=f"versie {version.number}")
+        extra = [name for name in (definition.source_variable,) if name]
+        check_definition(definition, fieldwork.form_version.form, extra=extra)
+    except DefinitionError as error:
+        raise ReportSourceError(
+            f"the study's report definition (version {version.number}) does not fit "
+            f"questionnaire version {fieldwork.form_version}: {error.problems[0]}") from None
+    return definition

@@ -36,13 +36,19 @@ def export_responses(job: Any, progress: Progress) -> JobFile:
 @job_handler("report_render")
 def render_report(job: Any, progress: Progress) -> JobFile:
     """Build the fieldwork's report and render it in the format asked for."""
+    from peiling.fieldwork.models import Fieldwork
     from peiling.reports import selectors
     from peiling.reports.renderers import RenderError, renderer_for
 
     renderer = renderer_for(job.payload["format"])
     progress(0, 2, gettext_noop("Building the report from the responses"))
+    fieldwork = Fieldwork.objects.filter(pk=job.payload["fieldwork"]).first()
+    if fieldwork is None:
+        raise JobFailed("The fieldwork no longer exists.")
     try:
-        report = selectors.report_for_fieldwork(reference=str(job.payload["fieldwork"]))
+        report = selectors.report_for_fieldwork(
+            reference=str(fieldwork.pk),
+            definition=selectors.stored_definition(fieldwork=fieldwork))
     except selectors.ReportSourceError as error:
         raise JobFailed(str(error)) from None
     progress(1, 2, gettext_noop("Writing the file"))

@@ -48,7 +48,9 @@ def _fieldwork(request: HttpRequest, reference: str, action: str) -> Fieldwork:
 def _report(request: HttpRequest, reference: str):
     fieldwork = _fieldwork(request, reference, "report.view")
     try:  # by id: a slug of digits would name another fieldwork's id
-        return selectors.report_for_fieldwork(reference=str(fieldwork.pk))
+        return selectors.report_for_fieldwork(
+            reference=str(fieldwork.pk),
+            definition=selectors.stored_definition(fieldwork=fieldwork))
     except selectors.ReportSourceError as error:
         raise Http404(str(error)) from None
 

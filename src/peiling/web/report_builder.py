@@ -43,6 +43,7 @@ from peiling.reports.definition import (
 )
 from peiling.reports.explorer import ChoiceError, subgroups, text_answers, text_questions
 from peiling.reports.models import ReportBuild, ReportDefinitionVersion, ReportFile, ReportShare
+from peiling.reports.selectors import definition_version
 from peiling.reports.services import (
     definition_save,
     outline,
@@ -233,8 +234,7 @@ def _fieldwork(request: HttpRequest, slug: str, action: str = "report.view") -> 
 
 
 def _current(fieldwork: Fieldwork) -> ReportDefinitionVersion | None:
-    return ReportDefinitionVersion.objects.filter(
-        questionnaire_id=fieldwork.form_version.questionnaire_id).first()
+    return definition_version(fieldwork=fieldwork)
 
 
 def _problems(text: str, fieldwork: Fieldwork) -> list[str]:
