@@ -66,6 +66,9 @@ web:explorer_file                   | GET    | /veldwerk/{fieldwork}/tabellen/be
 web:weighting                       | GET    | /veldwerk/{fieldwork}/weging/                 | login | 200       | 200         | 200     |
 web:tab_books                       | GET    | /veldwerk/{fieldwork}/tabellenboeken/          | login | 200       | 200         | 200     |
 web:tab_book_build                  | POST   | /veldwerk/{fieldwork}/tabellenboeken/{book}/maken/ | login | 302  | 302         | 302     |
+web:quality                         | GET    | /veldwerk/{fieldwork}/kwaliteit/              | login | 200       | 200         | 200     |
+web:quality_decide                  | POST   | /veldwerk/{fieldwork}/kwaliteit/beslissen/    | login | 400       | 400         | 400     |
+web:quality_rules                   | POST   | /veldwerk/{fieldwork}/kwaliteit/regels/       | login | 400       | 400         | 400     |
 web:report_builder                  | GET    | /veldwerk/{fieldwork}/rapportbouwer/           | login | 200       | 200         | 200     |
 web:report_definition_file          | GET    | /veldwerk/{fieldwork}/rapportbouwer/definitie-1.yaml | login | 200 | 200       | 200     |
 web:report_build_start              | POST   | /veldwerk/{fieldwork}/rapportbouwer/maken/     | login | 302       | 302         | 302     |

@@ -57,6 +57,9 @@ EXTRA = [
     ("/veldwerk/{fieldwork}/tabellen/?vraag=desirability&banner=org_type", 200),
     ("/veldwerk/{fieldwork}/tabellen/?vraag=desirability&filter=%24%7Bonbekend%7D", 400),
     ("/veldwerk/{fieldwork}/weging/?variabele=org_type", 200),
+    # the data quality review, filtered; a refusal
+    ("/veldwerk/{fieldwork}/kwaliteit/?regel=speeder&status=open", 200),
+    ("/veldwerk/{fieldwork}/kwaliteit/?regel=onbekend", 400),
     # quotes for the report: per subgroup, nothing found, a refusal
     ("/veldwerk/{fieldwork}/rapportbouwer/citaten/?vraag=desirability_why&groep=org_type%3Agemeente",
      200),

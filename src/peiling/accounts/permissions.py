@@ -80,6 +80,7 @@ OWNER_PATHS: dict[str, str] = {
     "fieldwork.openlink": "fieldwork__form_version__questionnaire__organisation",
     "fieldwork.quota": "fieldwork__form_version__questionnaire__organisation",
     "fieldwork.response": "fieldwork__form_version__questionnaire__organisation",
+    "fieldwork.responsereview": "fieldwork__form_version__questionnaire__organisation",
     "panel.panel": "organisation",
     "panel.member": "panel__organisation",
     "panel.sample": "panel__organisation",

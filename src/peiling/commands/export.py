@@ -63,6 +63,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "--include-partial", action="store_true", help="also responses not (yet) completed"
     )
     parser.add_argument(
+        "--include-excluded", action="store_true",
+        help="also responses the data quality review excluded, with the column _excluded "
+        "(implies --paradata)",
+    )
+    parser.add_argument(
         "--paradata",
         action="store_true",
         help="add source, status, start/end time, duration, device and language columns",
@@ -150,8 +155,9 @@ def run(args: argparse.Namespace) -> int:
             path=output,
             options=options,
             include_partial=args.include_partial,
-            paradata=args.paradata,
+            paradata=args.paradata or args.include_excluded,
             language=args.language,
+            include_excluded=args.include_excluded,
         )
     except OutputError as error:
         raise CommandError(str(error), EXIT_OUTPUT) from None

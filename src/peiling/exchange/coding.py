@@ -89,6 +89,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "_duration": "Duration in seconds (completed - started)",
         "_device": "Device class",
         "_language": "Language of the questionnaire",
+        "_excluded": "Excluded after the data quality checks (1 = yes)",
     },
     "nl": {
         "not_asked": "Niet gevraagd (routing)",
@@ -104,6 +105,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "_duration": "Duur in seconden (afgerond - gestart)",
         "_device": "Soort apparaat",
         "_language": "Taal van de vragenlijst",
+        "_excluded": "Uitgesloten na de controle op datakwaliteit (1 = ja)",
     },
 }
 

@@ -249,6 +249,11 @@ def paradata_columns(data: ExportData) -> list[FlatColumn]:
         coded("_device", "text", paradata.device_class),
         coded("_language", "text", paradata.language),
     ]  # fmt: skip
+    if data.paradata_columns and paradata.excluded:
+        flags = np.asarray(paradata.excluded, dtype=np.float64)
+        codes, values = _encode_numbers(flags, True)
+        columns.append(FlatColumn("_excluded", "_excluded", text("_excluded", language),
+                                  "number", codes, values))
     # The form's own metadata variables (XLSForm start, end, today), under the form's names.
     days = tuple(None if moment is None else moment.date() for moment in paradata.started_at)
     sources = {"start": ("_started", "datetime", paradata.started_at),

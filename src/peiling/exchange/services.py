@@ -37,7 +37,7 @@ from peiling.exchange.writers import (
     get_writer,
 )
 from peiling.fieldwork import selectors
-from peiling.fieldwork.models import Fieldwork, Response
+from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
 
 __all__ = [
     "DataDoesNotFit",
@@ -77,11 +77,13 @@ def fieldwork_export(
     include_partial: bool = False,
     paradata: bool = False,
     language: str | None = None,
+    include_excluded: bool = False,
 ) -> FieldworkExport:
     """Write the responses of the fieldwork ``reference`` (slug or id) to ``path``.
 
     Completed responses only, unless ``include_partial`` (then started and screened-out ones
-    too; the paradata's status tells them apart).
+    too; the paradata's status tells them apart); never those the quality review excluded,
+    unless ``include_excluded`` (then with their flag, ``_excluded``).
 
     Raises
     ------
@@ -93,7 +95,7 @@ def fieldwork_export(
     fieldwork = fieldwork_find(reference=reference)
     data = fieldwork_export_data(
         fieldwork=fieldwork, include_partial=include_partial, paradata=paradata,
-        language=language,
+        language=language, include_excluded=include_excluded,
     )  # fmt: skip
     report = writer.write(data, path, options)
     return FieldworkExport(report, data.dataset.problems)
@@ -118,8 +120,11 @@ def fieldwork_export_data(
     include_partial: bool = False,
     paradata: bool = False,
     language: str | None = None,
+    include_excluded: bool = False,
 ) -> ExportData:
-    """Return the responses of ``fieldwork`` as an ``ExportData``, in order of starting.
+    """Return the responses of ``fieldwork`` as an ``ExportData``, in order of starting:
+    without the responses the quality review excluded, unless ``include_excluded`` (then
+    with the paradata column ``_excluded``).
 
     Raises ``DataDoesNotFit`` for responses to another questionnaire version and for stored
     answers the version's Form does not have (unknown names, choices not in a list).
@@ -129,6 +134,8 @@ def fieldwork_export_data(
     responses = Response.objects.filter(fieldwork=fieldwork)
     if not include_partial:
         responses = responses.filter(status=Response.Status.COMPLETED)
+    if not include_excluded:
+        responses = responses.exclude(review__decision=ResponseReview.Decision.EXCLUDE)
     other = responses.exclude(form_version=version).count()
     if other:
         raise DataDoesNotFit(
@@ -142,6 +149,9 @@ def fieldwork_export_data(
             responses=responses.order_by("started_at", "pk"), questions=questions)
         times = paradata or bool(form.metadata)
         meta = _paradata_rows(responses, pks) if times else []
+        excluded = (set(ResponseReview.objects.filter(
+            fieldwork=fieldwork, decision=ResponseReview.Decision.EXCLUDE)
+            .values_list("response_id", flat=True)) if include_excluded and paradata else None)
     try:
         dataset = Dataset.from_encoded(form, read.columns, n=read.n,
                                        unknown_keys=read.unknown_keys, language=language,
@@ -152,8 +162,9 @@ def fieldwork_export_data(
         dataset=dataset,
         form=form,
         language=form.language(language),
-        paradata=_paradata(meta) if times else None,
+        paradata=_paradata(meta, pks, excluded) if times else None,
         paradata_columns=paradata,
+        response_ids=tuple(pks),
         title=fieldwork.name,
         origin=f"fieldwork {fieldwork.slug} ({read.n} responses"
         f"{', partial included' if include_partial else ', completed'})",
@@ -182,10 +193,12 @@ def _paradata_rows(responses: QuerySet[Response], pks: list[int]) -> list[tuple[
     return [row[1:] for row in meta]
 
 
-def _paradata(meta: list[tuple[Any, ...]]) -> Paradata:
+def _paradata(meta: list[tuple[Any, ...]], pks: list[int],
+              excluded: set[int] | None = None) -> Paradata:
     columns = list(zip(*meta, strict=True)) if meta else [()] * 6
     source, status, started, completed, device, language = columns
     return Paradata(
+        excluded=tuple(pk in excluded for pk in pks) if excluded is not None else (),
         source=tuple(source),
         status=tuple(status),
         started_at=tuple(map(_local, started)),

@@ -129,9 +129,13 @@ class Paradata:
     completed_at: tuple[dt.datetime | None, ...]
     device_class: tuple[str, ...]
     language: tuple[str, ...]
+    #: Per respondent whether the quality review excluded it; empty when excluded responses
+    #: are not in the data (the default), so that no ``_excluded`` column is written.
+    excluded: tuple[bool, ...] = ()
 
     def __post_init__(self) -> None:
-        lengths = {len(getattr(self, f.name)) for f in fields(self)}
+        lengths = {len(getattr(self, f.name)) for f in fields(self)
+                   if f.name != "excluded" or self.excluded}
         if len(lengths) > 1:
             raise ValueError(f"paradata fields differ in length: {sorted(lengths)}")
 
@@ -166,6 +170,8 @@ class ExportData:
     paradata_columns: bool = True
     title: str = ""
     origin: str = ""
+    #: The stored responses' ids in row order (not written; for the quality checks).
+    response_ids: tuple[int, ...] = ()
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
 
     def __post_init__(self) -> None:

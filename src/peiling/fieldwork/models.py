@@ -32,6 +32,9 @@ class Fieldwork(models.Model):
     # Kept by the quota services: a respondent request reads it with the fieldwork and looks
     # the quotas up only when there are any, so fieldwork without quotas pays no query.
     has_quotas = models.BooleanField(_("has quotas"), default=False, editable=False)
+    quality_rules = models.JSONField(
+        _("data quality rules"), default=dict, blank=True,
+        help_text=_("Thresholds of the quality checks that differ from the defaults."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -113,6 +116,9 @@ class Response(models.Model):
     device_class = models.CharField(_("device"), max_length=10, choices=Device.choices,
                                     default=Device.UNKNOWN)
     profile = models.JSONField(_("profile snapshot"), default=dict, blank=True)
+    # A hash of the browser (User-Agent) and a random first-party cookie, for spotting the
+    # same device answering an open link twice; never an IP address.
+    device_key = models.CharField(_("device key"), max_length=32, blank=True, default="")
     version = models.PositiveIntegerField(_("version"), default=0)
     started_at = models.DateTimeField(_("started"))
     updated_at = models.DateTimeField(_("last saved"))
@@ -235,3 +241,32 @@ class QuotaHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quota_id}: {self.response_id}"
+
+
+class ResponseReview(models.Model):
+    """A researcher's decision on a response the quality checks flagged: kept in the analysis
+    or excluded from it (never deleted), with who decided and when, and the rules that
+    flagged it then."""
+
+    class Decision(models.TextChoices):
+        KEEP = "keep", _("kept")
+        EXCLUDE = "exclude", _("excluded")
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="review",
+                                    verbose_name=_("response"))
+    fieldwork = models.ForeignKey(Fieldwork, on_delete=models.CASCADE, related_name="reviews",
+                                  verbose_name=_("fieldwork period"))
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    rules = models.JSONField(_("flagged by"), default=list, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"))
+
+    class Meta:
+        verbose_name = _("response review")
+        verbose_name_plural = _("response reviews")
+        indexes = [models.Index(fields=["fieldwork", "decision"], name="review_decision")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.decision}"

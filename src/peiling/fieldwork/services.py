@@ -240,6 +240,7 @@ def _check_window(fieldwork: Fieldwork, now: dt.datetime) -> None:
 def response_start(
     *, fieldwork: Fieldwork, language: str, source: str = PANEL_SOURCE, user_agent: str = "",
     invitation: Invitation | None = None, now: dt.datetime | None = None,
+    device_key: str = "",
 ) -> Response:
     """Start a response through a personal link (``invitation``) or an open link (``source``).
 
@@ -268,7 +269,7 @@ def response_start(
     response = Response(
         fieldwork=fieldwork, form_version=fieldwork.form_version,
         respondent_key=new_respondent_key(), source=source, language=language,
-        device_class=device_class(user_agent), profile=profile,
+        device_class=device_class(user_agent), profile=profile, device_key=device_key[:32],
         current_page=first.key if first else "", started_at=now, updated_at=now,
         status=Response.Status.QUOTA_FULL if full else Response.Status.STARTED,
         completed_at=now if full else None,

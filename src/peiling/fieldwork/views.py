@@ -8,7 +8,9 @@ GET never stores anything (mail scanners follow links); starting takes a POST.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -53,6 +55,9 @@ COOKIE_SALT = "peiling.fieldwork.open-link"
 PREVIEW_SALT = "peiling.fieldwork.preview"
 #: An open link's cookie lives as long as a fieldwork plausibly does.
 COOKIE_MAX_AGE = 180 * 24 * 3600
+#: A random first-party token per browser, for the quality check on duplicates through open
+#: links (with the User-Agent, hashed); it says nothing about the person.
+DEVICE_COOKIE = "peiling_apparaat"
 
 
 #: What Django's ``never_cache`` writes: no browser history or proxy may keep these pages.
@@ -203,10 +208,14 @@ def _dispatch(request: HttpRequest, entry: _Entry, flow: Flow, language: str) ->
     if response is None:
         if action != "start":
             raise CookieMissing("no response") if entry.cookie else PageUnavailable("no response")
+        device = request.COOKIES.get(DEVICE_COOKIE, "")
+        if entry.cookie and not (16 <= len(device) <= 64 and device.isascii()):
+            device = secrets.token_urlsafe(16)
         response = services.response_start(
             fieldwork=fieldwork, language=language, source=entry.source,
             user_agent=request.headers.get("User-Agent", ""),
             invitation=entry.invitation,
+            device_key=_device_key(request, device) if entry.cookie else "",
         )
         # A personal link's profile may put the respondent in a full quota at once.
         redirect = _redirect(entry.thanks_url if response.is_finished else entry.url, request)
@@ -215,6 +224,9 @@ def _dispatch(request: HttpRequest, entry: _Entry, flow: Flow, language: str) ->
                 entry.cookie, response.respondent_key, salt=COOKIE_SALT,
                 max_age=COOKIE_MAX_AGE, secure=settings.SESSION_COOKIE_SECURE, httponly=True,
                 samesite="Lax")
+            redirect.set_cookie(DEVICE_COOKIE, device, max_age=COOKIE_MAX_AGE,
+                                secure=settings.SESSION_COOKIE_SECURE, httponly=True,
+                                samesite="Lax")
         return redirect
     if action == "start":  # a second click, or the intro page from the history
         return _redirect(entry.url, request)
@@ -331,6 +343,13 @@ def _control(request: HttpRequest, name: str) -> str:
 def _posted_answers(request: HttpRequest) -> dict[str, list[str]]:
     return {name: request.POST.getlist(name) for name in request.POST
             if name not in services.CONTROL_FIELDS}
+
+
+def _device_key(request: HttpRequest, device: str) -> str:
+    """The device key stored with an open-link response: a hash of the User-Agent and the
+    browser's own random token (no IP address)."""
+    agent = request.headers.get("User-Agent", "")[:500]
+    return hashlib.sha256(f"{agent}\n{device}".encode()).hexdigest()[:32]
 
 
 def _cookie_response(request: HttpRequest, fieldwork: Fieldwork, cookie: str,

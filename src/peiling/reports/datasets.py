@@ -15,13 +15,13 @@ import threading
 from collections import OrderedDict
 
 from django.core.cache import caches
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from peiling.analysis import Category, Dataset, Variable
 from peiling.analysis.dataset import variables_from_form
 from peiling.exchange.services import fieldwork_export_data
 from peiling.exchange.writers import ExportError
-from peiling.fieldwork.models import Fieldwork, Response
+from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
 from peiling.fieldwork.services import PANEL_SOURCE
 from peiling.panel.models import Sample
 from peiling.questionnaires.models import FormVersion
@@ -54,9 +54,14 @@ def data_key(*, fieldwork: Fieldwork) -> tuple[str, int]:
                                     status=Response.Status.COMPLETED).aggregate(
         n=Count("*"), last=Max("completed_at"))
     last = state["last"].timestamp() if state["last"] is not None else 0
+    # The quality review's decisions change which responses are in.
+    reviews = ResponseReview.objects.filter(fieldwork=fieldwork).aggregate(
+        out=Count("pk", filter=Q(decision=ResponseReview.Decision.EXCLUDE)),
+        last=Max("decided_at"))
+    decided = reviews["last"].timestamp() if reviews["last"] is not None else 0
     key = (f"dataset:{FORMAT}:{fieldwork.pk}:{fieldwork.form_version_id}:{state['n']}:"
-           f"{last:.6f}")
-    return key, state["n"]
+           f"{last:.6f}:{reviews['out']}:{decided:.6f}")
+    return key, state["n"] - reviews["out"]
 
 
 def fieldwork_dataset(*, fieldwork: Fieldwork, read: bool = True) -> Dataset | None:
@@ -82,7 +87,7 @@ def fieldwork_dataset(*, fieldwork: Fieldwork, read: bool = True) -> Dataset | N
         except ExportError as error:
             raise DataUnavailable(str(error)) from None
         dataset = _with_source(data.dataset, data.paradata.source if data.paradata else ())
-        dataset = _with_profile(dataset, fieldwork)
+        dataset = _with_profile(dataset, fieldwork, data.response_ids)
         caches["datasets"].set(key, dataset)
     with _lock:
         _memory[key] = dataset
@@ -105,7 +110,7 @@ def _with_source(dataset: Dataset, sources: tuple[str, ...]) -> Dataset:
     return dataset.with_single(variable, [position[source] for source in sources])
 
 
-def _with_profile(dataset: Dataset, fieldwork: Fieldwork) -> Dataset:
+def _with_profile(dataset: Dataset, fieldwork: Fieldwork, ids: tuple[int, ...]) -> Dataset:
     """Add the panel profile variables that the questionnaire does not ask itself (gender,
     age band: single choice questions of the profile questionnaire of the panels the
     fieldwork drew from), from the profile snapshot each response keeps, as banners of the
@@ -119,11 +124,11 @@ def _with_profile(dataset: Dataset, fieldwork: Fieldwork) -> Dataset:
                 questions.setdefault(name, variable)
     if not questions:
         return dataset
-    profiles = list(Response.objects.filter(fieldwork=fieldwork,
-                                            status=Response.Status.COMPLETED)
-                    .order_by("started_at", "pk").values_list("profile", flat=True))
+    by_id = dict(Response.objects.filter(fieldwork=fieldwork, status=Response.Status.COMPLETED)
+                 .values_list("pk", "profile").iterator(chunk_size=5000))
+    profiles = [by_id.get(pk) for pk in ids]
     if len(profiles) != dataset.n:
-        return dataset  # answers completed since they were read: the next read has them
+        return dataset
     for name, variable in questions.items():
         position = {category: code for code, category in enumerate(variable.category_names)}
         codes = [position.get(str(profile.get(name)), -1) if isinstance(profile, dict) else -1

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 from peiling.analysis import frequency_table
 from peiling.reports.definition import DistributionSpec
 from peiling.reports.model import Block, Chapter, MethodsFacts, Paragraph, Section, TableBlock
-from peiling.reports.text import date_long, decimal, number, paragraphs, quoted, short_question
+from peiling.reports.text import (
+    date_long,
+    decimal,
+    join_and,
+    number,
+    paragraphs,
+    quoted,
+    short_question,
+)
 
 if TYPE_CHECKING:
     from peiling.reports.context import BuildContext
@@ -80,6 +88,25 @@ def short_account(facts: MethodsFacts) -> str:
     return " ".join(p for p in parts if p)
 
 
+def quality_text(facts: MethodsFacts) -> str:
+    """The data quality review in a few sentences, as agencies report it: what was checked,
+    how many were excluded for which reason, and the final n."""
+    text = (f"Alle {number(facts.checked or 0)} afgeronde responsen zijn gecontroleerd op "
+            "datakwaliteit: te snel ingevuld, steeds hetzelfde antwoord bij een blok "
+            "stellingen, veel vragen onbeantwoord, dubbele deelname en onzin in open "
+            "antwoorden.")
+    if not facts.excluded:
+        return f"{text} Er is geen respons uitgesloten."
+    reasons = join_and([f"{number(count)} {label}" for label, count in facts.excluded_by
+                        if count])
+    if sum(count for _label, count in facts.excluded_by) > facts.excluded:
+        reasons += "; een respons kan om meer redenen zijn uitgesloten"
+    out = ("is één respons" if facts.excluded == 1
+           else f"zijn {number(facts.excluded)} responsen")
+    return (f"{text} Na controle door de onderzoeker {out} uitgesloten ({reasons}). De "
+            f"analyse gaat over {number(facts.n)} {facts.population}.")
+
+
 def methods_chapter(
     context: BuildContext, facts: MethodsFacts, banner_vars: Sequence[str], chapter: str
 ) -> Chapter:
@@ -105,6 +132,8 @@ def methods_chapter(
     response = _response_paragraphs(facts)
     if response:
         sections.append(Section("", "Respons", tuple(response)))
+    if facts.checked is not None:
+        sections.append(Section("", "Datakwaliteit", (Paragraph(quality_text(facts)),)))
     if definition.text("panel"):
         panel = tuple(Paragraph(p) for p in paragraphs(definition.text("panel")))
         sections.append(Section("", "Panel", panel))

@@ -266,6 +266,11 @@ class MethodsFacts:
     weighting: tuple[str, ...] = ()
     alpha: float = 0.05
     panel_text: str = ""
+    #: The data quality review: how many completed responses were checked (``None``: not
+    #: checked), how many were excluded, and per reason how many ("te snel ingevuld", 12).
+    checked: int | None = None
+    excluded: int = 0
+    excluded_by: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ AAPOR response rates).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from django.utils import timezone
@@ -17,7 +18,7 @@ from peiling.analysis import Dataset
 from peiling.exchange.services import fieldwork_export_data, fieldwork_find
 from peiling.exchange.writers import ExportError
 from peiling.fieldwork import selectors as fieldwork_selectors
-from peiling.fieldwork.models import Fieldwork, Response
+from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
 from peiling.fieldwork.services import PANEL_SOURCE
 from peiling.forms.model import Form
 from peiling.reports.build import build_report, default_banner
@@ -72,11 +73,16 @@ def source_label(source: str) -> str:
 def fieldwork_facts(*, fieldwork: Fieldwork, n: int) -> MethodsFacts:
     """Return the facts of ``fieldwork``: dates, completed responses per source, response rates."""
     counts = fieldwork_selectors.response_counts(fieldwork=fieldwork)
+    excluded = list(ResponseReview.objects.filter(
+        fieldwork=fieldwork, decision=ResponseReview.Decision.EXCLUDE)
+        .values_list("response__source", "rules"))
+    out = Counter(source for source, _rules in excluded)
     sources = tuple(
-        SourceCount(source, source_label(source), count)
+        SourceCount(source, source_label(source), count - out[source])
         for (source, status), count in sorted(counts.items())
-        if status == Response.Status.COMPLETED
+        if status == Response.Status.COMPLETED and count > out[source]
     )
+    reasons = Counter(rule for _source, rules in excluded for rule in rules)
     invited, rates = _panel_rates(fieldwork)
     return MethodsFacts(
         n=n,
@@ -85,7 +91,20 @@ def fieldwork_facts(*, fieldwork: Fieldwork, n: int) -> MethodsFacts:
         sources=sources,
         invited=invited,
         response_rates=rates,
+        checked=n + len(excluded),
+        excluded=len(excluded),
+        excluded_by=tuple((label, reasons[rule]) for rule, label in EXCLUDED_BECAUSE.items()),
     )
+
+
+#: Why responses were excluded, as the methods section says it ("12 te snel ingevuld").
+EXCLUDED_BECAUSE = {
+    "speeder": "te snel ingevuld",
+    "straightlining": "steeds hetzelfde antwoord bij een blok stellingen",
+    "nonresponse": "te veel vragen onbeantwoord",
+    "duplicate": "dubbel",
+    "nonsense": "onzin in open antwoorden",
+}
 
 
 def _panel_rates(fieldwork: Fieldwork) -> tuple[int | None, tuple[tuple[str, float], ...]]:

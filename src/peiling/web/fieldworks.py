@@ -18,11 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from peiling.accounts.permissions import object_for, researcher_page, scoped, user_may
 from peiling.fieldwork import selectors, services
 from peiling.fieldwork.models import Fieldwork, OpenLink, Quota
+from peiling.fieldwork.reviews import quality_flags, quality_summary
 from peiling.panel.models import Panel
 from peiling.panel.selectors import fieldwork_monitor, panel_variables
 from peiling.questionnaires.models import Questionnaire
 from peiling.web.forms import FieldworkForm, OpenLinkForm, QuotaForm, ReopenForm
 from peiling.web.invitations import delivery_rows
+from peiling.web.quality import RULE_LABELS
 
 
 def _fieldwork(request: HttpRequest, slug: str, action: str = "fieldwork.view") -> Fieldwork:
@@ -195,6 +197,13 @@ def monitor(request: HttpRequest, slug: str) -> HttpResponse:
                "median_minutes": _minutes(state.median_completion_seconds)}
     if state.rates is not None:
         context.update(rr1=_percent(state.rates.rr1), coop1=_percent(state.rates.coop1))
+    # The quality flags when they are at hand (the quality page makes them: seconds at
+    # 100,000 responses), never made here: the monitor asks every 30 seconds and keeps a
+    # fixed number of queries.
+    quality = quality_flags(fieldwork=fieldwork, read=False)
+    if quality is not None:
+        context["quality"] = quality_summary(fieldwork=fieldwork, quality=quality)
+        context["quality_labels"] = RULE_LABELS
     template = "web/fieldwork/_monitor.html" if request.htmx else "web/fieldwork/monitor.html"
     return render(request, template, context)
 

@@ -9,6 +9,7 @@ from peiling.web import (
     jobs,
     organisation,
     panels,
+    quality,
     report_builder,
     results,
     studies,
@@ -27,4 +28,5 @@ urlpatterns = [
     *panels.urlpatterns,
     *results.urlpatterns,
     *report_builder.urlpatterns,
+    *quality.urlpatterns,
 ]

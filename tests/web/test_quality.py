@@ -1,0 +1,167 @@
+"""The data quality review in the browser's pages: flags shown with their reasons, responses
+kept or excluded (one by one or all of a rule, with who and when), and the excluded ones left
+out of tables, exports and reports, unless asked for."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+
+from peiling.cli import main
+from peiling.fieldwork import services as fieldwork_services
+from peiling.fieldwork.models import Response, ResponseReview
+from peiling.reports.datasets import fieldwork_dataset
+
+pytestmark = pytest.mark.django_db
+
+PROGRAMMES = ("prog_unclear", "prog_too_many", "prog_inefficient", "prog_useful",
+              "prog_without", "prog_rutte3", "prog_digicom", "prog_minister")
+
+
+@pytest.fixture
+def fieldwork(example_fieldwork):
+    """60 completed responses of about ten minutes; one of one minute (a speeder) and one
+    who agreed fully with every statement about the programmes (a straight-liner)."""
+    fieldwork_services.responses_simulate(fieldwork=example_fieldwork, n=60, seed=11,
+                                          source="panel")
+    responses = list(Response.objects.filter(fieldwork=example_fieldwork).order_by("pk"))
+    for i, response in enumerate(responses):
+        response.started_at = response.completed_at - dt.timedelta(minutes=9 + i % 3)
+    responses[5].started_at = responses[5].completed_at - dt.timedelta(minutes=1)
+    grid = next(r for r in responses[10:] if all(q in r.answers for q in PROGRAMMES))
+    grid.answers = {**grid.answers, **dict.fromkeys(PROGRAMMES, "helemaal_eens")}
+    Response.objects.bulk_update(responses, ["started_at"])
+    grid.save(update_fields=["answers"])
+    example_fieldwork.speeder, example_fieldwork.straightliner = responses[5], grid
+    return example_fieldwork
+
+
+@pytest.fixture
+def analist(login_as):
+    client = login_as("analist")
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def _url(fieldwork, part: str = "") -> str:
+    return f"/veldwerk/{fieldwork.slug}/kwaliteit/{part}"
+
+
+def test_the_review_shows_each_flag_with_its_reason(analist, fieldwork) -> None:
+    page = analist.get(_url(fieldwork))
+    assert page.status_code == 200
+    summary = {item["rule"]: item["flagged"] for item in page.context["summary"]["rules"]}
+    assert summary["speeder"] == 1 and summary["straightlining"] >= 1
+    rows = {row.response_id: row for row, _review in page.context["items"]}
+    speeder = rows[fieldwork.speeder.pk]
+    assert speeder.rules == ("speeder",)
+    assert speeder.why[0].startswith("1:00 min tegen 10:00 min mediaan")
+    assert "straightlining" in rows[fieldwork.straightliner.pk].rules
+    only = analist.get(_url(fieldwork), {"regel": "speeder"})
+    assert [row.response_id for row, _ in only.context["items"]] == [fieldwork.speeder.pk]
+
+
+def test_an_excluded_response_leaves_tables_and_exports_and_comes_back_when_kept(
+        analist, fieldwork, tmp_path, login_as) -> None:
+    before = fieldwork_dataset(fieldwork=fieldwork).n
+    done = analist.post(_url(fieldwork, "beslissen/"),
+                        {"respons": fieldwork.speeder.pk, "besluit": "exclude"})
+    assert done.status_code == 302
+    review = ResponseReview.objects.get()
+    assert (review.response_id, review.decision, review.rules) == (
+        fieldwork.speeder.pk, "exclude", ["speeder"])
+    assert review.decided_by.email and review.decided_at
+    assert fieldwork_dataset(fieldwork=fieldwork).n == before - 1  # the tables follow
+    path = tmp_path / "data.csv"
+    assert main(["export", fieldwork.slug, "-o", str(path)]) == 0
+    assert sum(1 for _ in csv.DictReader(io.StringIO(path.read_text("utf-8-sig")))) == before - 1
+    assert main(["export", fieldwork.slug, "--include-excluded", "-o", str(path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
+    assert len(rows) == before and sorted(r["_excluded"] for r in rows).count("1") == 1
+    # kept after all: back in
+    analist.post(_url(fieldwork, "beslissen/"), {"respons": fieldwork.speeder.pk,
+                                                "besluit": "keep"})
+    assert ResponseReview.objects.get().decision == "keep"
+    assert fieldwork_dataset(fieldwork=fieldwork).n == before
+
+
+def test_all_responses_of_a_rule_are_excluded_at_once(analist, fieldwork) -> None:
+    analist.post(_url(fieldwork, "beslissen/"), {"regel": "straightlining",
+                                                "besluit": "exclude"})
+    excluded = set(ResponseReview.objects.filter(decision="exclude")
+                   .values_list("response_id", flat=True))
+    assert fieldwork.straightliner.pk in excluded and fieldwork.speeder.pk not in excluded
+    summary = analist.get(_url(fieldwork)).context["summary"]
+    assert summary["excluded"] == len(excluded)
+    assert summary["analysed"] == summary["completed"] - len(excluded)
+
+
+def test_the_rules_are_set_per_fieldwork(analist, fieldwork) -> None:
+    saved = analist.post(_url(fieldwork, "regels/"), {
+        "speeder_percent": "5", "straightlining": "on", "straightline_min": "5",
+        "nonresponse": "on", "nonresponse_percent": "50", "duplicate": "on", "nonsense": "on"})
+    assert saved.status_code == 302
+    fieldwork.refresh_from_db()
+    assert fieldwork.quality_rules == {"speeder": False, "speeder_fraction": 0.05}
+    summary = analist.get(_url(fieldwork)).context["summary"]
+    assert {i["rule"]: i["enabled"] for i in summary["rules"]}["speeder"] is False
+
+
+@pytest.mark.parametrize(("part", "data"), [
+    ("beslissen/", {"respons": "1", "besluit": "weg"}),
+    ("beslissen/", {"regel": "onbekend", "besluit": "exclude"}),
+    ("beslissen/", {"respons": "x", "besluit": "exclude"}),
+    ("regels/", {"speeder_percent": "0", "straightline_min": "5",
+                 "nonresponse_percent": "50"}),
+    ("regels/", {"speeder_percent": "33", "straightline_min": "",
+                 "nonresponse_percent": "50"}),
+])
+def test_bad_decisions_and_rules_are_refused_and_change_nothing(analist, fieldwork, part,
+                                                                 data) -> None:
+    response = analist.post(_url(fieldwork, part), data)
+    assert response.status_code == 400
+    assert not ResponseReview.objects.exists()
+    fieldwork.refresh_from_db()
+    assert fieldwork.quality_rules == {}
+
+
+def test_a_response_of_another_fieldwork_cannot_be_decided_here(analist, fieldwork,
+                                                                make_fieldwork) -> None:
+    other = make_fieldwork(fieldwork.form_version)
+    fieldwork_services.responses_simulate(fieldwork=other, n=1, seed=1, source="panel")
+    stranger = Response.objects.get(fieldwork=other)
+    analist.post(_url(fieldwork, "beslissen/"), {"respons": stranger.pk, "besluit": "exclude"})
+    assert not ResponseReview.objects.exists()
+
+
+def test_the_report_s_methods_give_the_counts_per_reason_and_the_final_n(analist,
+                                                                        fieldwork) -> None:
+    from peiling.reports import selectors
+
+    def methods(report) -> str:
+        chapter = next(c for c in report.chapters if c.role == "methods")
+        section = next(s for s in chapter.sections if s.title == "Datakwaliteit")
+        return section.blocks[0].text
+
+    report = selectors.report_for_fieldwork(reference=fieldwork.slug)
+    assert methods(report).endswith("Er is geen respons uitgesloten.")
+    assert "Alle 60 afgeronde responsen zijn gecontroleerd" in methods(report)
+    analist.post(_url(fieldwork, "beslissen/"), {"regel": "speeder", "besluit": "exclude"})
+    analist.post(_url(fieldwork, "beslissen/"), {"regel": "straightlining",
+                                                "besluit": "exclude"})
+    lines = ResponseReview.objects.filter(decision="exclude").count()
+    report = selectors.report_for_fieldwork(reference=fieldwork.slug)
+    text = methods(report)
+    assert f"zijn {lines} responsen uitgesloten (1 te snel ingevuld" in text
+    assert "steeds hetzelfde antwoord bij een blok stellingen)" in text
+    assert f"De analyse gaat over {60 - lines} respondenten." in text
+    assert report.facts.n == 60 - lines
+    assert sum(s.count for s in report.facts.sources) == 60 - lines
+
+
+def test_an_unknown_filter_is_said_on_the_page(analist, fieldwork) -> None:
+    page = analist.get(_url(fieldwork), {"regel": "onbekend"})
+    assert page.status_code == 400 and "Unknown rule or status." in page.content.decode()
