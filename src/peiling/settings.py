@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_htmx",
+    "ninja",  # the data API; listed so that its docs page's scripts come from our own files
     "allauth",
     "allauth.account",
     "allauth.mfa",

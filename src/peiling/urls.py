@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from peiling.api.v1 import api as api_v1
+
 urlpatterns = [
     # Respondent pages first: they take nearly all requests, and Django tries in order.
     path("", include("peiling.fieldwork.urls")),
@@ -13,6 +15,7 @@ urlpatterns = [
     path("vragenlijsten/", include("peiling.questionnaires.urls")),
     path("panel/", include("peiling.panel.urls")),
     path("rapporten/", include("peiling.reports.urls")),
+    path("api/v1/", api_v1.urls),
 ]
 
 handler400 = "peiling.fieldwork.views.bad_request"

@@ -70,6 +70,7 @@ class AuditEvent(models.Model):
         MEMBER_ERASED = "member.erased", _("member erased")
         MEMBERS_SEARCHED = "members.listed", _("member list viewed")
         RESPONSES_EXPORTED = "responses.exported", _("response data exported")
+        API_CALLED = "api.called", _("data API called")
 
     organisation = models.ForeignKey(Organisation, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="audit_events",
@@ -95,3 +96,32 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.action} {self.target_type} " \
                f"{self.target_id}"
+
+
+class ApiToken(models.Model):
+    """A personal access token for the data API (``/api/v1/``): made by a user for one
+    organisation and a role no higher than the user's own, shown once, stored as a SHA-256
+    hash; revoked or expired, it opens nothing."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                     related_name="api_tokens",
+                                     verbose_name=_("organisation"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens", verbose_name=_("made by"))
+    name = models.CharField(_("name"), max_length=100,
+                            help_text=_("What it is for, e.g. 'nightly R script'."))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    prefix = models.CharField(_("starts with"), max_length=12)
+    token_hash = models.CharField(_("token (hash)"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -74,6 +74,7 @@ OWNER_PATHS: dict[str, str] = {
     "accounts.organisation": "pk",
     "accounts.membership": "organisation",
     "accounts.auditevent": "organisation",
+    "accounts.apitoken": "organisation",
     "questionnaires.questionnaire": "organisation",
     "questionnaires.formversion": "questionnaire__organisation",
     "fieldwork.fieldwork": "form_version__questionnaire__organisation",

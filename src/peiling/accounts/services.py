@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from peiling.accounts.models import AuditEvent, Membership, Organisation, Role
+from peiling.accounts.models import ApiToken, AuditEvent, Membership, Organisation, Role
 
 __all__ = [
     "OrganisationError",
+    "api_token_create",
+    "api_token_for",
+    "api_token_revoke",
     "audit_record",
     "membership_role_set",
     "organisation_create",
@@ -121,3 +128,49 @@ def audit_record(*, user: Any, action: str, target_type: str, target_id: Any,
         organisation=organisation, user=user if authenticated else None, actor=actor[:300],
         action=action, target_type=target_type, target_id=str(target_id)[:100],
         detail=detail[:300], channel=channel)
+
+
+# -- personal access tokens of the data API ---------------------------------------------------
+
+#: What every token starts with, so that a leaked one is recognised (by secret scanners too).
+TOKEN_PREFIX = "pei_"  # noqa: S105 (a marker, not a secret)
+ROLE_ORDER = {Role.ANALIST: 0, Role.ONDERZOEKER: 1, Role.BEHEERDER: 2}
+
+
+def api_token_create(*, user: Any, name: str, role: str, days: int | None = 365
+                     ) -> tuple[ApiToken, str]:
+    """Make a token for ``user``'s organisation with ``role`` (not above the user's own);
+    return it and its text, which is shown once and stored only as a hash."""
+    membership = Membership.objects.select_related("organisation").get(user=user)
+    if role not in Role.values or ROLE_ORDER[Role(role)] > ROLE_ORDER[Role(membership.role)]:
+        raise ValueError(f"role {role!r} is not available to a {membership.role}")
+    text = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        organisation=membership.organisation, user=user, name=name.strip()[:100], role=role,
+        prefix=text[:12], token_hash=api_token_hash(text),
+        expires_at=timezone.now() + dt.timedelta(days=days) if days else None)
+    return token, text
+
+
+def api_token_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def api_token_for(text: str) -> ApiToken | None:
+    """The active token whose text this is: not revoked, not expired, its user still an
+    active member of its organisation; else ``None``."""
+    if not text.startswith(TOKEN_PREFIX) or len(text) > 100:
+        return None
+    token = (ApiToken.objects.select_related("user", "organisation")
+             .filter(token_hash=api_token_hash(text), revoked_at__isnull=True).first())
+    if token is None or (token.expires_at is not None and token.expires_at <= timezone.now()):
+        return None
+    member = Membership.objects.filter(user=token.user, organisation=token.organisation,
+                                       user__is_active=True).exists()
+    return token if member else None
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])

@@ -13,6 +13,7 @@ from peiling.web import (
     report_builder,
     results,
     studies,
+    tokens,
     views,
 )
 
@@ -29,4 +30,5 @@ urlpatterns = [
     *results.urlpatterns,
     *report_builder.urlpatterns,
     *quality.urlpatterns,
+    *tokens.urlpatterns,
 ]
