@@ -241,3 +241,30 @@ def test_the_python_client_pulls_incrementally_and_matches_the_export(
     assert client.main(run) == 0
     keys = [json.loads(line)["key"] for line in out.read_text("utf-8").splitlines()]
     assert len(keys) == len(set(keys)) == 28
+
+
+def test_whole_files_stream_as_the_export_writes_them(fieldwork, token, tmp_path,
+                                                      monkeypatch) -> None:
+    """CSV and Parquet in pieces (of 4 responses here) are the export's file, row for row."""
+    import pyarrow.parquet as pq
+
+    from peiling.exchange import services as exchange_services
+    from peiling.exchange.writers import WriteOptions, get_writer
+
+    monkeypatch.setattr(exchange_services, "PIECE_ROWS", 4)
+    whole = fieldwork_export_data(fieldwork=fieldwork)
+    expected = tmp_path / "export.csv"
+    get_writer("csv").write(whole, expected, WriteOptions())
+    streamed = _get(token, f"/fieldworks/{fieldwork.slug}/responses.csv")
+    assert streamed.status_code == 200 and streamed["X-Respondents"] == "25"
+    assert b"".join(streamed.streaming_content) == expected.read_bytes()
+    expected = tmp_path / "export.parquet"
+    get_writer("parquet").write(whole, expected, WriteOptions())
+    streamed = _get(token, f"/fieldworks/{fieldwork.slug}/responses.parquet")
+    path = tmp_path / "streamed.parquet"
+    path.write_bytes(b"".join(streamed.streaming_content))
+    got, want = pq.read_table(path), pq.read_table(expected)
+    assert got.num_rows == 25 and pq.ParquetFile(path).num_row_groups == 7
+    assert got.to_pydict() == want.to_pydict()
+    assert json.loads(got.schema.metadata[b"peiling"])["respondents"] == 25
+    assert _get(token, f"/fieldworks/{fieldwork.slug}/responses.xls").status_code == 404

@@ -19,7 +19,7 @@ import io
 from typing import Any
 
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -29,6 +29,8 @@ from ninja.throttling import AuthRateThrottle
 from peiling.accounts.models import ApiToken, AuditEvent
 from peiling.accounts.permissions import ROLE_ACTIONS
 from peiling.accounts.services import api_token_for, audit_record
+from peiling.exchange.services import fieldwork_export_pieces
+from peiling.exchange.writers import get_writer
 from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
 from peiling.forms.xlsform_writer import write_xlsform
 from peiling.questionnaires.models import FormVersion, Questionnaire
@@ -261,9 +263,13 @@ def fieldwork(request: HttpRequest, slug: str) -> dict[str, Any]:
     return _fieldwork_out(found, _excluded([found]).get(found.pk, 0))
 
 
-def _fieldwork(request: HttpRequest, slug: str, action: str) -> Fieldwork:
+def _fieldwork(request: HttpRequest, slug: str, action: str, *, counts: bool = True
+               ) -> Fieldwork:
     token = _may(request, action)
-    found = _fieldworks(token).filter(slug=slug).first()
+    fieldworks = _fieldworks(token) if counts else Fieldwork.objects.filter(
+        form_version__questionnaire__organisation=token.organisation).select_related(
+            "form_version")
+    found = fieldworks.filter(slug=slug).first()
     if found is None:
         raise Http404(f"no fieldwork {slug!r} in your organisation")
     return found
@@ -324,7 +330,7 @@ def _uncursor(text: str) -> tuple[dt.datetime, int]:
                      "quality review excluded are marked excluded.")
 def responses(request: HttpRequest, slug: str, filters: Query[ResponseFilter]
               ) -> dict[str, Any]:
-    found = _fieldwork(request, slug, "responses.export")
+    found = _fieldwork(request, slug, "responses.export", counts=False)
     if not 1 <= filters.limit <= MAX_PAGE_SIZE:
         raise HttpError(400, f"limit must be between 1 and {MAX_PAGE_SIZE}.")
     if filters.status is not None and filters.status not in Response.Status.values:
@@ -373,7 +379,7 @@ class TableQuery(Schema):
                      "most three); weighted=true rakes to the study's weighting targets. "
                      "Responses the quality review excluded are left out.")
 def tables(request: HttpRequest, slug: str, query: Query[TableQuery]) -> dict[str, Any]:
-    found = _fieldwork(request, slug, "report.view")
+    found = _fieldwork(request, slug, "report.view", counts=False)
     if len(query.banner) > 3:
         raise HttpError(400, "At most three banners.")
     try:
@@ -409,3 +415,32 @@ class TableProblem(Exception):
 def _table_problem(request: HttpRequest, error: TableProblem) -> HttpResponse:
     return problem(request, 400, "invalid_table", "This table cannot be made",
                    "; ".join(error.problems), errors=error.problems)
+
+
+# -- whole fieldworks as files ----------------------------------------------------------------
+
+FILE_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+
+
+@api.get("/fieldworks/{slug}/responses.{fmt}", summary="All completed responses as one file",
+         response={200: None},
+         description="CSV (the export's ODK/KoboToolbox columns, choice names) or Parquet "
+                     "(typed, categorical, labels in the schema), streamed: any size, written "
+                     "while it is sent. Responses the quality review excluded are left out "
+                     "unless include_excluded=true (then with the column _excluded).")
+def responses_file(request: HttpRequest, slug: str, fmt: str, include_excluded: bool = False,
+                   paradata: bool = False) -> StreamingHttpResponse:
+    found = _fieldwork(request, slug, "responses.export", counts=False)
+    if fmt not in FILE_TYPES:
+        raise HttpError(404, f"no file type {fmt!r}; csv or parquet")
+    total, pieces = fieldwork_export_pieces(fieldwork=found, include_excluded=include_excluded,
+                                            paradata=paradata or include_excluded)
+    writer = get_writer(fmt)
+    if fmt == "csv":
+        body = (text.encode("utf-8") for text in writer.stream(pieces))
+    else:
+        body = writer.stream(pieces, respondents=total)
+    response = StreamingHttpResponse(body, content_type=FILE_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{found.slug}.{fmt}"'
+    response["X-Respondents"] = str(total)
+    return response

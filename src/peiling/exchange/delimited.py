@@ -11,6 +11,7 @@ counted in a notice per column. Pure Python, no Django.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,14 @@ from peiling.exchange.columns import (
     neutralise,
     neutralised_cells,
 )
-from peiling.exchange.writers import ExportData, Notice, WriteOptions, Writer, Written
+from peiling.exchange.writers import (
+    ExportData,
+    ExportError,
+    Notice,
+    WriteOptions,
+    Writer,
+    Written,
+)
 
 __all__ = ["CsvWriter", "csv_field"]
 
@@ -50,26 +58,50 @@ class CsvWriter(Writer):
     options = frozenset({"values", "delimiter", "bom"})
 
     def write_file(self, data: ExportData, path: Path, options: WriteOptions) -> Written:
-        columns = flat_columns(data, options.values)
         notices: list[Notice] = []
+        with path.open("w", encoding="utf-8", newline="") as out:
+            names = self._write(data, out.write, options, notices, header=True)
+        return Written(names, tuple(notices))
+
+    def stream(self, pieces: Iterable[ExportData], options: WriteOptions | None = None
+               ) -> Iterator[str]:
+        """Yield the CSV text of ``pieces`` (``services.fieldwork_export_pieces``): the
+        header from the first, then each piece's rows; what one file of all of them holds,
+        with one piece in memory at a time. Raises ``ExportError`` when a piece's columns
+        differ from the first's."""
+        options = options or WriteOptions()
+        self.check(options)
+        names: tuple[str, ...] | None = None
+        for piece in pieces:
+            parts: list[str] = []
+            written = self._write(piece, parts.append, options, [], header=names is None)
+            if names is None:
+                names = written
+            elif written != names:
+                raise ExportError("the columns changed while the file was written")
+            yield "".join(parts)
+
+    def _write(self, data: ExportData, write: Callable[[str], Any], options: WriteOptions,
+               notices: list[Notice], *, header: bool) -> tuple[str, ...]:
+        columns = flat_columns(data, options.values)
         lookups = [self._lookup(column, options, notices) for column in columns]
         separator = options.delimiter
         n = data.dataset.n
-        with path.open("w", encoding="utf-8", newline="") as out:
+        if header:
             if options.bom:
-                out.write("\ufeff")
-            header = [csv_field(neutralise(column.name), separator) for column in columns]
-            out.write(separator.join(header) + LINE_END)
-            fused = fuse(lookups, [column.codes for column in columns], separator)
-            for start in range(0, n, CHUNK_ROWS):
-                stop = min(start + CHUNK_ROWS, n)
-                cells = [lookup[codes[start:stop]].tolist() for lookup, codes in fused]
-                if not cells:
-                    out.write(LINE_END * (stop - start))
-                    continue
-                out.write(LINE_END.join(map(separator.join, zip(*cells, strict=True))))
-                out.write(LINE_END)
-        return Written(tuple(column.name for column in columns), tuple(notices))
+                write("\ufeff")
+            names = [csv_field(neutralise(column.name), separator) for column in columns]
+            write(separator.join(names) + LINE_END)
+        fused = fuse(lookups, [column.codes for column in columns], separator)
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, n)
+            cells = [lookup[codes[start:stop]].tolist() for lookup, codes in fused]
+            if not cells:
+                write(LINE_END * (stop - start))
+                continue
+            write(LINE_END.join(map(separator.join, zip(*cells, strict=True))))
+            write(LINE_END)
+        return tuple(column.name for column in columns)
 
     def _lookup(
         self, column: FlatColumn, options: WriteOptions, notices: list[Notice]

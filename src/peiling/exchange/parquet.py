@@ -18,7 +18,9 @@ codebook shows them; each field's metadata holds its ``label`` and ``variable``.
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ import numpy as np
 
 from peiling.exchange.codebook import codebook_entries
 from peiling.exchange.columns import FlatColumn, flat_columns
-from peiling.exchange.writers import ExportData, WriteOptions, Writer, Written
+from peiling.exchange.writers import ExportData, ExportError, WriteOptions, Writer, Written
 
 __all__ = ["METADATA_KEY", "ParquetWriter", "schema_metadata"]
 
@@ -41,25 +43,83 @@ class ParquetWriter(Writer):
     options = frozenset({"values"})
 
     def write_file(self, data: ExportData, path: Path, options: WriteOptions) -> Written:
+        import pyarrow.parquet as pq
+
+        table = _table(data, options)
+        pq.write_table(table, str(path), compression="snappy")
+        return Written(tuple(table.column_names))
+
+    def stream(self, pieces: Iterable[ExportData], options: WriteOptions | None = None, *,
+               respondents: int | None = None) -> Iterator[bytes]:
+        """Yield the bytes of one Parquet file of ``pieces``
+        (``services.fieldwork_export_pieces``), a row group per piece, holding one piece at
+        a time; ``respondents`` is the total the schema's metadata gives."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        columns = flat_columns(data, options.values)
-        whole = {name for name, v in data.dataset.variables.items() if v.question_type == "integer"}
-        arrays = [_array(column, column.variable in whole) for column in columns]
-        fields = [
-            pa.field(column.name, array.type, metadata={
-                "label": column.label, "variable": column.variable
-            })
-            for column, array in zip(columns, arrays, strict=True)
-        ]  # fmt: skip
-        schema = pa.schema(fields, metadata={METADATA_KEY: schema_metadata(data, options)})
-        table = pa.Table.from_arrays(arrays, schema=schema)
-        pq.write_table(table, str(path), compression="snappy")
-        return Written(tuple(column.name for column in columns))
+        options = options or WriteOptions()
+        self.check(options)
+        sink = _Sink()
+        writer = None
+        for piece in pieces:
+            table = _table(piece, options, respondents)
+            if writer is None:
+                writer = pq.ParquetWriter(pa.PythonFile(sink, mode="w"), table.schema,
+                                          compression="snappy")
+            elif table.schema.names != writer.schema.names:
+                raise ExportError("the columns changed while the file was written")
+            writer.write_table(table.cast(writer.schema))
+            yield sink.take()
+        if writer is not None:
+            writer.close()
+        yield sink.take()
 
 
-def schema_metadata(data: ExportData, options: WriteOptions) -> bytes:
+class _Sink(io.RawIOBase):
+    """A write-only file that hands over what was written so far (pyarrow asks its
+    position for the file's offsets, so it counts on)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.parts.append(chunk)
+        self.position += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def _table(data: ExportData, options: WriteOptions, respondents: int | None = None) -> Any:
+    import pyarrow as pa
+
+    columns = flat_columns(data, options.values)
+    whole = {name for name, v in data.dataset.variables.items() if v.question_type == "integer"}
+    arrays = [_array(column, column.variable in whole) for column in columns]
+    fields = [
+        pa.field(column.name, array.type, metadata={
+            "label": column.label, "variable": column.variable
+        })
+        for column, array in zip(columns, arrays, strict=True)
+    ]  # fmt: skip
+    metadata = schema_metadata(data, options, respondents)
+    schema = pa.schema(fields, metadata={METADATA_KEY: metadata})
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def schema_metadata(data: ExportData, options: WriteOptions,
+                    respondents: int | None = None) -> bytes:
     """Return the JSON kept under ``METADATA_KEY``: the form and the codebook's variables."""
     form = data.form
     document: dict[str, Any] = {
@@ -68,7 +128,7 @@ def schema_metadata(data: ExportData, options: WriteOptions) -> bytes:
         "version": form.version if form is not None else None,
         "language": data.language,
         "values": options.values,
-        "respondents": data.dataset.n,
+        "respondents": data.dataset.n if respondents is None else respondents,
         "variables": [
             {
                 "name": entry.name,

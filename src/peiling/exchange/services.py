@@ -17,7 +17,7 @@ import contextlib
 import datetime as dt
 import difflib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,22 +121,28 @@ def fieldwork_export_data(
     paradata: bool = False,
     language: str | None = None,
     include_excluded: bool = False,
+    only: Sequence[int] | None = None,
 ) -> ExportData:
     """Return the responses of ``fieldwork`` as an ``ExportData``, in order of starting:
     without the responses the quality review excluded, unless ``include_excluded`` (then
-    with the paradata column ``_excluded``).
+    with the paradata column ``_excluded``); with ``only``, just the responses of those ids
+    (a piece of a streamed download, ``fieldwork_export_pieces``).
 
     Raises ``DataDoesNotFit`` for responses to another questionnaire version and for stored
     answers the version's Form does not have (unknown names, choices not in a list).
     """
     version = fieldwork.form_version
     form = version.form
-    responses = Response.objects.filter(fieldwork=fieldwork)
-    if not include_partial:
-        responses = responses.filter(status=Response.Status.COMPLETED)
-    if not include_excluded:
-        responses = responses.exclude(review__decision=ResponseReview.Decision.EXCLUDE)
-    other = responses.exclude(form_version=version).count()
+    if only is not None:  # chosen (and checked) by fieldwork_export_pieces
+        responses = Response.objects.filter(fieldwork=fieldwork, pk__in=list(only))
+        other = 0
+    else:
+        responses = Response.objects.filter(fieldwork=fieldwork)
+        if not include_partial:
+            responses = responses.filter(status=Response.Status.COMPLETED)
+        if not include_excluded:
+            responses = responses.exclude(review__decision=ResponseReview.Decision.EXCLUDE)
+        other = responses.exclude(form_version=version).count()
     if other:
         raise DataDoesNotFit(
             f"fieldwork {fieldwork.slug!r}: {other} responses answer another questionnaire "
@@ -169,6 +175,41 @@ def fieldwork_export_data(
         origin=f"fieldwork {fieldwork.slug} ({read.n} responses"
         f"{', partial included' if include_partial else ', completed'})",
     )
+
+
+#: Responses per piece of a streamed download: memory stays that of one piece.
+PIECE_ROWS = 20_000
+
+
+def fieldwork_export_pieces(
+    *, fieldwork: Fieldwork, include_excluded: bool = False, paradata: bool = False,
+    language: str | None = None, rows: int | None = None,
+) -> tuple[int, Iterator[ExportData]]:
+    """Return how many completed responses ``fieldwork`` has (as ``fieldwork_export_data``
+    counts them) and an iterator of ``ExportData`` pieces of at most ``rows`` responses, in
+    the same order, for writing a file of any size while holding one piece at a time.
+    Responses that complete while the pieces are read are not in them."""
+    responses = Response.objects.filter(fieldwork=fieldwork, status=Response.Status.COMPLETED)
+    if not include_excluded:
+        responses = responses.exclude(review__decision=ResponseReview.Decision.EXCLUDE)
+    ids = list(responses.order_by("started_at", "pk").values_list("pk", flat=True))
+    other = responses.exclude(form_version=fieldwork.form_version_id).count()
+    if other:
+        raise DataDoesNotFit(
+            f"fieldwork {fieldwork.slug!r}: {other} responses answer another questionnaire "
+            f"version than {fieldwork.form_version}; export each version on its own")
+    rows = rows or PIECE_ROWS
+
+    def pieces() -> Iterator[ExportData]:
+        if not ids:  # the header still comes from the form
+            yield fieldwork_export_data(fieldwork=fieldwork, paradata=paradata,
+                                        language=language, only=[])
+        for start in range(0, len(ids), rows):
+            yield fieldwork_export_data(fieldwork=fieldwork, paradata=paradata,
+                                        language=language, include_excluded=include_excluded,
+                                        only=ids[start:start + rows])
+
+    return len(ids), pieces()
 
 
 @contextlib.contextmanager
