@@ -165,3 +165,29 @@ def test_the_report_s_methods_give_the_counts_per_reason_and_the_final_n(analist
 def test_an_unknown_filter_is_said_on_the_page(analist, fieldwork) -> None:
     page = analist.get(_url(fieldwork), {"regel": "onbekend"})
     assert page.status_code == 400 and "Unknown rule or status." in page.content.decode()
+
+
+def test_a_completion_has_a_worker_make_the_flags_soon_once_per_interval(
+        fieldwork, settings, django_capture_on_commit_callbacks) -> None:
+    from django.core.cache import cache
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from peiling.fieldwork.reviews import quality_flags
+    from peiling.fieldwork.tasks import REFRESH_AFTER, quality_refresh_soon, refresh_quality_flags
+
+    settings.PEILING_TASKS = "database"
+    cache.delete(f"quality-refresh:{fieldwork.pk}")
+    assert quality_flags(fieldwork=fieldwork, read=False) is None  # nothing at hand yet
+    with django_capture_on_commit_callbacks(execute=True):
+        quality_refresh_soon(fieldwork_id=fieldwork.pk)
+        quality_refresh_soon(fieldwork_id=fieldwork.pk)  # the second one within the interval
+    queued = DBTaskResult.objects.filter(task_path=refresh_quality_flags.module_path)
+    assert queued.count() == 1
+    assert queued.get().run_after >= timezone.now() + REFRESH_AFTER - dt.timedelta(seconds=5)
+    assert refresh_quality_flags.call(fieldwork.pk) >= 2  # the speeder, the straight-liner
+    assert quality_flags(fieldwork=fieldwork, read=False) is not None  # now at hand
+    settings.PEILING_TASKS = "immediate"  # never in a respondent's request
+    cache.delete(f"quality-refresh:{fieldwork.pk}")
+    quality_refresh_soon(fieldwork_id=fieldwork.pk)
+    assert queued.count() == 1

@@ -2,9 +2,11 @@
 completed responses, and the researcher's decisions (keep or exclude, who and when).
 
 The flags follow from the answers, the paradata and the fieldwork's rules, so they are
-computed, not stored: all responses at once with numpy (100,000 in a few seconds, see
-``bench/quality.py``), kept in the cache until a response completes or a rule changes, so the
-monitor and the review page show them as responses come in. What is stored is what a person
+computed, not stored: all responses at once with numpy (100,000 in about a second, see
+``bench/quality.py``) and kept in the cache until a response completes or a rule changes. A
+completion has a worker compute them again within a minute (``tasks.quality_refresh_soon``),
+so the monitor shows them as responses come in; the quality page computes them itself when
+they are not at hand. What is stored is what a person
 decided (``ResponseReview``); nothing is deleted. Analysis, tab books, reports and exports
 leave the excluded responses out (``exchange.services.fieldwork_export_data``).
 """

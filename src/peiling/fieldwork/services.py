@@ -34,6 +34,7 @@ from peiling.fieldwork.errors import (
 from peiling.fieldwork.flow import Action, Flow, PageNotShown, Step
 from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Quota, Response
 from peiling.fieldwork.quotas import QuotaRule, condition_problems
+from peiling.fieldwork.tasks import quality_refresh_soon
 from peiling.fieldwork.tokens import (
     new_link_key,
     new_respondent_key,
@@ -397,6 +398,8 @@ def _save_step(response: Response, step: Step, page_key: str, language: str,
     if saved:
         for name, value in changes.items():
             setattr(response, name, value)
+        if response.status == Response.Status.COMPLETED:
+            quality_refresh_soon(fieldwork_id=response.fieldwork_id)
     return bool(saved)
 
 
