@@ -16,9 +16,9 @@ import base64
 import binascii
 import datetime as dt
 import io
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
@@ -27,7 +27,7 @@ from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 
 from peiling.accounts.models import ApiToken, AuditEvent
-from peiling.accounts.permissions import ROLE_ACTIONS
+from peiling.accounts.permissions import ROLE_ACTIONS, Action, scoped
 from peiling.accounts.services import api_token_for, audit_record
 from peiling.exchange.services import fieldwork_export_pieces
 from peiling.exchange.writers import get_writer
@@ -39,6 +39,8 @@ from peiling.reports.explorer import ChoiceError, TableChoice, explore
 from peiling.reports.models import WeightingTargets
 
 __all__ = ["api"]
+
+M = TypeVar("M", bound=Model)
 
 #: Calls per token (django-ninja's throttle, counted in Django's cache).
 RATE = "600/m"
@@ -129,13 +131,15 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
                    error.message)
 
 
-def _may(request: HttpRequest, action: str) -> ApiToken:
-    """The call's token, when its role may ``action``; else a 403 problem."""
+def _scoped(request: HttpRequest, action: Action, queryset: QuerySet[M]) -> QuerySet[M]:
+    """What the call's token may ``action`` of ``queryset``: the permission policy's scope
+    for the token's maker (``accounts.permissions.scoped``), when the token's own role also
+    allows it; else a 403 problem."""
     token: ApiToken = request.auth  # type: ignore[attr-defined]
     if action not in ROLE_ACTIONS.get(token.role, frozenset()):
         raise HttpError(403, f"A token with the role {token.role} may not do this "
                              f"({action}).")
-    return token
+    return scoped(token.user, action, queryset)
 
 
 # -- studies and questionnaires ---------------------------------------------------------------
@@ -151,17 +155,14 @@ class StudyOut(Schema):
 
 @api.get("/studies", response=list[StudyOut], summary="The organisation's studies")
 def studies(request: HttpRequest) -> list[dict[str, Any]]:
-    token = _may(request, "study.view")
-    found = Questionnaire.objects.filter(organisation=token.organisation).order_by("pk")
+    found = _scoped(request, "study.view", Questionnaire.objects.order_by("pk"))
     versions: dict[int, list[int]] = {}
     fieldworks: dict[int, list[str]] = {}
-    for study, number in FormVersion.objects.filter(
-            questionnaire__organisation=token.organisation).values_list(
-                "questionnaire_id", "number").order_by("number"):
+    for study, number in _scoped(request, "study.view", FormVersion.objects).values_list(
+            "questionnaire_id", "number").order_by("number"):
         versions.setdefault(study, []).append(number)
-    for study, slug in Fieldwork.objects.filter(
-            form_version__questionnaire__organisation=token.organisation).values_list(
-                "form_version__questionnaire_id", "slug").order_by("pk"):
+    for study, slug in _scoped(request, "fieldwork.view", Fieldwork.objects).values_list(
+            "form_version__questionnaire_id", "slug").order_by("pk"):
         fieldworks.setdefault(study, []).append(slug)
     return [{"id": s.pk, "title": s.title, "form_id": s.form_id,
              "versions": versions.get(s.pk, []), "fieldworks": fieldworks.get(s.pk, [])}
@@ -169,9 +170,8 @@ def studies(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def _version(request: HttpRequest, study: int, version: int | None) -> FormVersion:
-    token = _may(request, "study.view")
-    versions = FormVersion.objects.filter(questionnaire_id=study,
-                                          questionnaire__organisation=token.organisation)
+    versions = _scoped(request, "study.view", FormVersion.objects.filter(
+        questionnaire_id=study))
     found = (versions.filter(number=version) if version is not None
              else versions.order_by("-number")).first()
     if found is None:
@@ -223,8 +223,8 @@ class FieldworkOut(Schema):
     counts: CountsOut
 
 
-def _fieldworks(token: ApiToken):
-    return (Fieldwork.objects.filter(form_version__questionnaire__organisation=token.organisation)
+def _fieldworks(request: HttpRequest, action: Action) -> QuerySet[Fieldwork]:
+    return (_scoped(request, action, Fieldwork.objects)
             .select_related("form_version").order_by("pk")
             .annotate(
                 n_started=Count("responses", filter=Q(responses__status="started")),
@@ -251,8 +251,7 @@ def _excluded(fieldworks: list[Fieldwork]) -> dict[int, int]:
 
 @api.get("/fieldworks", response=list[FieldworkOut], summary="Fieldworks with their counts")
 def fieldworks(request: HttpRequest) -> list[dict[str, Any]]:
-    token = _may(request, "fieldwork.view")
-    found = list(_fieldworks(token))
+    found = list(_fieldworks(request, "fieldwork.view"))
     excluded = _excluded(found)
     return [_fieldwork_out(f, excluded.get(f.pk, 0)) for f in found]
 
@@ -265,10 +264,8 @@ def fieldwork(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 def _fieldwork(request: HttpRequest, slug: str, action: str, *, counts: bool = True
                ) -> Fieldwork:
-    token = _may(request, action)
-    fieldworks = _fieldworks(token) if counts else Fieldwork.objects.filter(
-        form_version__questionnaire__organisation=token.organisation).select_related(
-            "form_version")
+    fieldworks = (_fieldworks(request, action) if counts else
+                  _scoped(request, action, Fieldwork.objects.select_related("form_version")))
     found = fieldworks.filter(slug=slug).first()
     if found is None:
         raise Http404(f"no fieldwork {slug!r} in your organisation")

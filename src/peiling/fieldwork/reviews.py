@@ -136,9 +136,9 @@ def quality_summary(*, fieldwork: Fieldwork, quality: Quality | None = None
     excluded = sum(1 for d in decisions.values() if d == ResponseReview.Decision.EXCLUDE)
     completed = Response.objects.filter(fieldwork=fieldwork,
                                         status=Response.Status.COMPLETED).count()
-    flagged = len(quality.flagged_ids()) if quality is not None else 0
-    pending = flagged - sum(1 for i in (quality.flagged_ids() if quality else ())
-                            if i in decisions)
+    flagged_ids = quality.flagged_ids() if quality is not None else []
+    flagged = len(flagged_ids)
+    pending = sum(1 for i in flagged_ids if i not in decisions)
     return {"rules": per_rule, "completed": completed, "flagged": flagged,
             "pending": pending, "excluded": excluded, "analysed": completed - excluded}
 

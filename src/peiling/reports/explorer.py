@@ -329,12 +329,14 @@ def text_answers(dataset: Dataset, question: str, *, search: str = "", subgroup:
             raise ChoiceError([_("unknown subgroup %(subgroup)r") % {"subgroup": subgroup}])
         mask = mask & (dataset.codes(name) == group.code_of(category))
     wanted = " ".join(search.split()).casefold()
+    codes = dataset.codes(question)[mask]
     counts: dict[str, int] = {}
     respondents = 0
-    for row in np.flatnonzero(mask):
-        text = " ".join(str(dataset.answer(question, int(row))).split())
+    values = dataset.distinct_values(question)
+    for code, times in zip(*np.unique(codes[codes >= 0], return_counts=True), strict=True):
+        text = " ".join(str(values[code]).split())
         if text and (not wanted or wanted in text.casefold()):
-            counts[text] = counts.get(text, 0) + 1
-            respondents += 1
+            counts[text] = counts.get(text, 0) + int(times)
+            respondents += int(times)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return TextAnswers(tuple(ranked[:limit]), len(ranked), respondents)
