@@ -8,6 +8,10 @@ around ten minutes, a quarter of the respondents through an open link, some shar
 times ``fieldwork.quality.flag_responses`` with every rule on (best of ``--repeats``), and as
 the baseline in the same run one frequency table per single choice question of the same data (what a
 tab book's tables cost). The target is < 10 s for the flags.
+
+It also times what a completion costs: the flags of the first ``--n`` minus ``--new``
+responses extended with the last ``--new`` (``prior``, as ``fieldwork.reviews.quality_flags``
+does when responses come in), against flagging all of them again.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--new", type=int, default=100)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "src"))
     from peiling.analysis import Dataset, frequency_table
@@ -72,12 +77,31 @@ def main(argv: list[str]) -> int:
             frequency_table(dataset, name)
         return time.perf_counter() - begin
 
+    cut = args.n - args.new
+    before = Dataset.from_records(form, records[:cut])
+    after = Dataset.from_records(form, records[cut:])
+    prior = flag_responses(form, before, durations=durations[:cut], open_link=open_link[:cut],
+                           devices=devices[:cut])
+
+    def extend() -> float:
+        begin = time.perf_counter()
+        result = flag_responses(form, after, durations=durations[cut:],
+                                open_link=open_link[cut:], devices=devices[cut:], prior=prior)
+        elapsed = time.perf_counter() - begin
+        extend.counts = result.counts()  # type: ignore[attr-defined]
+        return elapsed
+
+    extend_time = min(extend() for _ in range(args.repeats))
     flag_time = min(flags() for _ in range(args.repeats))
     base_time = min(baseline() for _ in range(args.repeats))
     print(f"flags of {args.n:,} responses, every rule: {flag_time:.2f} s (target < 10 s)")
     print(f"  flagged per rule: {flags.counts}")  # type: ignore[attr-defined]
     print(f"baseline, {len(closed)} frequency tables of the same data: {base_time:.2f} s")
     print(f"ratio flags / baseline: {flag_time / base_time:.1f}")
+    same = extend.counts == flags.counts  # type: ignore[attr-defined]
+    print(f"extending the flags of {cut:,} with {args.new:,} new responses: "
+          f"{extend_time * 1000:.0f} ms ({extend_time / flag_time:.3f} of flagging all again; "
+          f"same counts: {same})")
     return 0
 
 

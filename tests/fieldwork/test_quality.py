@@ -161,3 +161,47 @@ def test_a_rule_that_is_off_flags_nobody(form) -> None:
     records = [{"org": "a"}] * 30
     flags = _flags(form, records, durations=[1.0] * 29 + [1000.0], rules=NO_RULES)
     assert flags.counts() == {} and not flags.any().any()
+
+
+def test_flags_grow_with_new_responses_as_if_computed_at_once(form) -> None:
+    """Flagging responses as they come in (``prior``) gives what flagging them all at once
+    gives: a duplicate of a respondent of the first batch is caught in the second, and the
+    speeder threshold follows the median of all durations."""
+    rng = random.Random(8)
+    records = [_plausible(rng) for _ in range(2 * MIN_FOR_MEDIAN + 4)]
+    records[3].update(q1="ja", q4="nee")
+    records[-2] = dict(records[3])  # the same answers as no. 4, in the second batch
+    records[-1]["toelichting"] = "asdfghjk"
+    durations = [rng.uniform(400, 900) for _ in records]
+    durations[2] = 120.0  # no speeder in the first batch, whose median is not yet known
+    durations[-3] = 60.0
+    devices = [f"d{i}" for i in range(len(records))]
+    devices[-4] = "d1"
+    open_link = [True] * len(records)
+    whole = _flags(form, records, durations=durations, open_link=open_link, devices=devices)
+    cut = MIN_FOR_MEDIAN - 2
+    first = _flags(form, records[:cut], durations=durations[:cut], open_link=open_link[:cut],
+                   devices=devices[:cut])
+    assert first.counts()["speeder"] == 0
+    grown = flag_responses(form, Dataset.from_records(form, records[cut:]),
+                           durations=durations[cut:], open_link=open_link[cut:],
+                           devices=devices[cut:], prior=first)
+    assert grown.n == whole.n == len(records)
+    assert grown.counts() == whole.counts()
+    n = len(records)
+    assert set(whole.why["speeder"]) == {2, n - 3}
+    assert {n - 4, n - 2} <= set(whole.why["duplicate"])
+    assert set(whole.why["nonsense"]) == {n - 1}
+    for rule in whole.flagged:
+        assert list(grown.flagged[rule]) == list(whole.flagged[rule]), rule
+        assert grown.why[rule] == whole.why[rule], rule
+    assert grown.why["duplicate"][len(records) - 2] == "zelfde antwoorden als respons 4"
+
+
+def test_the_order_given_decides_which_duplicate_is_the_original(form) -> None:
+    rng = random.Random(9)
+    records = [_plausible(rng) for _ in range(3)]
+    flags = flag_responses(form, Dataset.from_records(form, records), durations=[600.0] * 3,
+                           open_link=[True] * 3, devices=["x", "y", "x"],
+                           labels=["aa", "bb", "cc"], order=[2, 1, 0])
+    assert flags.why["duplicate"] == {0: "zelfde apparaat als respons cc"}

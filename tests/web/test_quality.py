@@ -191,3 +191,64 @@ def test_a_completion_has_a_worker_make_the_flags_soon_once_per_interval(
     cache.delete(f"quality-refresh:{fieldwork.pk}")
     quality_refresh_soon(fieldwork_id=fieldwork.pk)
     assert queued.count() == 1
+
+
+def test_flags_at_hand_are_extended_with_the_responses_completed_since(fieldwork) -> None:
+    """A completion adds its response to the flags at hand (the earlier ones are not
+    flagged again); a response completed out of turn has them computed over all."""
+    from django.core.cache import caches
+
+    from peiling.fieldwork.reviews import FORMAT, quality_flags
+
+    first = quality_flags(fieldwork=fieldwork)
+    assert first.completed == 60
+    liner = first.response_ids.index(fieldwork.straightliner.pk)
+    first.flags.why["straightlining"][liner] = "at hand"  # what the extension must keep
+    caches["datasets"].set(f"quality:{FORMAT}:{fieldwork.pk}", first)
+    _complete_now(fieldwork, n=3, seed=12)
+    late = Response.objects.filter(fieldwork=fieldwork).order_by("-pk")[0]
+    late.answers = {**late.answers, "desirability_why": "qwertyuiop"}
+    late.save(update_fields=["answers"])
+    grown = quality_flags(fieldwork=fieldwork)
+    assert grown.completed == 63 and grown.response_ids[:60] == first.response_ids
+    assert grown.flags.why["straightlining"][liner] == "at hand"
+    assert late.pk in grown.flagged_ids("nonsense")
+    assert quality_flags(fieldwork=fieldwork, read=False).completed == 63
+    early = Response.objects.filter(fieldwork=fieldwork).order_by("pk")[0]
+    Response.objects.filter(pk=early.pk).update(status=Response.Status.STARTED,
+                                                completed_at=None)
+    _complete_now(fieldwork, n=1, seed=13)
+    again = quality_flags(fieldwork=fieldwork)  # 62 + 1 != 63: computed over all
+    assert again.completed == 63 and early.pk not in again.response_ids
+    liner = again.response_ids.index(fieldwork.straightliner.pk)
+    assert again.flags.why["straightlining"][liner] != "at hand"
+
+
+def _complete_now(fieldwork, *, n: int, seed: int) -> None:
+    """``n`` more responses of ten minutes, completed now (one after the other)."""
+    from django.utils import timezone
+
+    before = set(Response.objects.filter(fieldwork=fieldwork).values_list("pk", flat=True))
+    fieldwork_services.responses_simulate(fieldwork=fieldwork, n=n, seed=seed, source="panel")
+    new = Response.objects.filter(fieldwork=fieldwork).exclude(pk__in=before).order_by("pk")
+    for i, response in enumerate(new):
+        response.completed_at = timezone.now() + dt.timedelta(seconds=i)
+        response.started_at = response.completed_at - dt.timedelta(minutes=10)
+        response.save(update_fields=["completed_at", "started_at"])
+
+
+def test_the_demo_has_respondents_for_the_quality_review(example_fieldwork) -> None:
+    from peiling.commands.demo import _demo_quality_cases
+    from peiling.fieldwork.reviews import quality_flags
+
+    fieldwork_services.responses_simulate(fieldwork=example_fieldwork, n=40, seed=3,
+                                          source="panel")
+    fieldwork_services.responses_simulate(fieldwork=example_fieldwork, n=40, seed=4,
+                                          source="nieuwsbrief")
+    closed = {r.pk: {k: v for k, v in r.answers.items() if k != "desirability_why"}
+              for r in Response.objects.filter(fieldwork=example_fieldwork)}
+    _demo_quality_cases(example_fieldwork)
+    counts = quality_flags(fieldwork=example_fieldwork).flags.counts()
+    assert (counts["speeder"], counts["duplicate"], counts["nonsense"]) == (4, 1, 1)
+    assert closed == {r.pk: {k: v for k, v in r.answers.items() if k != "desirability_why"}
+                      for r in Response.objects.filter(fieldwork=example_fieldwork)}

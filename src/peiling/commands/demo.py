@@ -124,7 +124,8 @@ def _demo_fieldwork(version) -> tuple[str, str, str]:
 
 def _demo_report() -> str:
     """Give the demo fieldwork simulated responses once (1,093 through the panel and 322
-    through an open link, as the reference report had) and return its report page."""
+    through an open link, as the reference report had, a few of them for the quality
+    review) and return its report page."""
     from django.urls import reverse
 
     from peiling.fieldwork import services
@@ -137,8 +138,28 @@ def _demo_report() -> str:
                                     expected=expected)
         services.responses_simulate(fieldwork=fieldwork, n=322, seed=2019, source="nieuwsbrief",
                                     expected=expected)
+        _demo_quality_cases(fieldwork)
     _demo_definition(fieldwork)
     return reverse("reports:page", args=[fieldwork.slug])
+
+
+def _demo_quality_cases(fieldwork) -> None:
+    """Make a few of the open link's respondents what the quality review is for, without
+    changing a closed answer (the demo report keeps the reference report's figures): four
+    who took two minutes, two on the same device, one who typed nonsense."""
+    import datetime as dt
+
+    from peiling.fieldwork.models import Response
+
+    picked = list(Response.objects.filter(fieldwork=fieldwork, source="nieuwsbrief",
+                                          status="completed").order_by("pk")[:40])
+    for response in picked[:4]:
+        response.started_at = response.completed_at - dt.timedelta(minutes=2)
+    for response in picked[4:6]:
+        response.device_key = "demo0000000000000000000000000001"
+    text = next(r for r in picked[6:] if r.answers.get("desirability_why"))
+    text.answers = {**text.answers, "desirability_why": "asdfghjkl"}
+    Response.objects.bulk_update(picked, ["started_at", "device_key", "answers"])
 
 
 #: The report definition of the reference report's structure (chapters, banners, headlines).

@@ -25,11 +25,16 @@ The rules and their defaults (each can be switched off or set per fieldwork, ``R
     word of six letters or more without a vowel ("sdkjfhsdkf"), or one word of four letters
     or more of at most two different letters ("hahaha").
 
-Respondents are in the order they started: for a duplicate, the earlier one is the original.
+For a duplicate the earlier one is the original, in the order given (``order``; the order
+of the rows by default). The flags grow as responses come in (``prior``): the rules that look
+at one response at a time run over the new ones only, the duplicate rule remembers the
+devices and answer patterns it has seen, and the speeder rule keeps every duration, because
+the median moves.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -82,11 +87,17 @@ def rules_from(settings: Mapping[str, Any]) -> Rules:
 
 @dataclass
 class Flags:
-    """Per rule, which respondents it flags and why (a line per flagged respondent)."""
+    """Per rule, which respondents it flags and why (a line per flagged respondent); and
+    what flagging more respondents later needs: every duration, and the devices and answer
+    patterns seen (a 96-bit hash of each, with the label of the respondent each was first
+    seen with)."""
 
     n: int
     flagged: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
     why: dict[str, dict[int, str]] = field(default_factory=dict)
+    seconds: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    devices_seen: dict[str, str] = field(default_factory=dict)
+    patterns_seen: dict[bytes, str] = field(default_factory=dict)
 
     def rules_of(self, row: int) -> list[str]:
         return [rule for rule in RULES if rule in self.flagged and self.flagged[rule][row]]
@@ -103,23 +114,41 @@ class Flags:
 
 def flag_responses(form: Form, dataset: Dataset, *, durations: Sequence[float | None],
                    open_link: Sequence[bool], devices: Sequence[str],
-                   rules: Rules = Rules()) -> Flags:
-    """Return the flags of the respondents of ``dataset`` (answers to ``form``, in the order
-    they started); ``durations`` in seconds (``None`` unknown), ``open_link`` whether each
-    came through an open link, ``devices`` each one's device key ("" unknown)."""
+                   rules: Rules = Rules(), labels: Sequence[str] | None = None,
+                   order: Sequence[int] | None = None, prior: Flags | None = None) -> Flags:
+    """Return the flags of the respondents of ``dataset`` (answers to ``form``); with
+    ``prior``, the flags of the respondents ``prior`` holds followed by those of ``dataset``
+    (flagged with the same ``rules``). ``durations`` in seconds (``None`` unknown),
+    ``open_link`` whether each came through an open link, ``devices`` each one's device key
+    ("" unknown), ``labels`` how a reason names another respondent (its row, counted from
+    1, by default), ``order`` the order in which they came (the rows' by default)."""
+    start = prior.n if prior is not None else 0
     n = dataset.n
-    flags = Flags(n)
-    if rules.speeder:
-        _speeders(flags, np.array([np.nan if d is None else d for d in durations], dtype=float),
-                  rules.speeder_fraction)
+    labels = list(labels) if labels is not None else [str(start + i + 1) for i in range(n)]
+    order = list(order) if order is not None else list(range(n))
+    flags = Flags(start + n)
+    seconds = np.array([np.nan if d is None else d for d in durations], dtype=float)
+    flags.seconds = np.concatenate([prior.seconds, seconds]) if prior is not None else seconds
+    if prior is not None:
+        flags.devices_seen = dict(prior.devices_seen)
+        flags.patterns_seen = dict(prior.patterns_seen)
+    if rules.speeder:  # over every duration: the median moves as responses come in
+        _set(flags, "speeder", *_speeders(flags.seconds, rules.speeder_fraction))
+    new: dict[str, tuple[NDArray[np.bool_], dict[int, str]]] = {}
     if rules.straightlining:
-        _straightliners(flags, form, dataset, rules.straightline_min)
+        new["straightlining"] = _straightliners(form, dataset, rules.straightline_min)
     if rules.nonresponse:
-        _nonresponse(flags, form, dataset, rules.nonresponse_share)
+        new["nonresponse"] = _nonresponse(form, dataset, rules.nonresponse_share)
     if rules.duplicate:
-        _duplicates(flags, dataset, list(open_link), list(devices))
+        new["duplicate"] = _duplicates(dataset, list(open_link), list(devices), labels,
+                                       order, flags)
     if rules.nonsense:
-        _nonsense(flags, form, dataset)
+        new["nonsense"] = _nonsense(form, dataset)
+    for rule, (mask, why) in new.items():
+        if prior is not None:
+            mask = np.concatenate([prior.flagged[rule], mask])
+            why = {**prior.why[rule], **{start + row: line for row, line in why.items()}}
+        _set(flags, rule, mask, why)
     return flags
 
 
@@ -128,9 +157,12 @@ def _set(flags: Flags, rule: str, mask: NDArray[np.bool_], why: Mapping[int, str
     flags.why[rule] = dict(why)
 
 
-def _speeders(flags: Flags, seconds: NDArray[np.float64], fraction: float) -> None:
+Found = tuple[NDArray[np.bool_], dict[int, str]]
+
+
+def _speeders(seconds: NDArray[np.float64], fraction: float) -> Found:
     known = seconds[~np.isnan(seconds)]
-    mask = np.zeros(flags.n, dtype=bool)
+    mask = np.zeros(len(seconds), dtype=bool)
     why: dict[int, str] = {}
     if known.size >= MIN_FOR_MEDIAN:
         median = float(np.median(known))
@@ -139,7 +171,7 @@ def _speeders(flags: Flags, seconds: NDArray[np.float64], fraction: float) -> No
         for row in np.flatnonzero(mask):
             why[int(row)] = (f"{_minutes(seconds[row])} tegen {_minutes(median)} mediaan "
                              f"(grens {round(fraction * 100)}%)")
-    _set(flags, "speeder", mask, why)
+    return mask, why
 
 
 def _minutes(seconds: float) -> str:
@@ -159,8 +191,8 @@ def _grids(form: Form, minimum: int) -> list[tuple[str, list[str]]]:
     return grids
 
 
-def _straightliners(flags: Flags, form: Form, dataset: Dataset, minimum: int) -> None:
-    mask = np.zeros(flags.n, dtype=bool)
+def _straightliners(form: Form, dataset: Dataset, minimum: int) -> Found:
+    mask = np.zeros(dataset.n, dtype=bool)
     why: dict[int, str] = {}
     for group, names in _grids(form, minimum):
         names = [name for name in names if name in dataset.variables]
@@ -171,7 +203,7 @@ def _straightliners(flags: Flags, form: Form, dataset: Dataset, minimum: int) ->
         for row in np.flatnonzero(same & ~mask):
             why[int(row)] = f"{len(names)} keer hetzelfde antwoord in ‘{group}’"
         mask |= same
-    _set(flags, "straightlining", mask, why)
+    return mask, why
 
 
 def _answerable(form: Form, dataset: Dataset) -> list[str]:
@@ -179,10 +211,10 @@ def _answerable(form: Form, dataset: Dataset) -> list[str]:
             if q.type in ANSWERED_TYPES and q.name in dataset.variables]
 
 
-def _nonresponse(flags: Flags, form: Form, dataset: Dataset, share: float) -> None:
+def _nonresponse(form: Form, dataset: Dataset, share: float) -> Found:
     names = _answerable(form, dataset)
-    asked = np.zeros(flags.n, dtype=np.int32)
-    missing = np.zeros(flags.n, dtype=np.int32)
+    asked = np.zeros(dataset.n, dtype=np.int32)
+    missing = np.zeros(dataset.n, dtype=np.int32)
     for name in names:
         was_asked = dataset.asked(name)
         asked += was_asked
@@ -191,27 +223,31 @@ def _nonresponse(flags: Flags, form: Form, dataset: Dataset, share: float) -> No
         mask = (asked >= MIN_ASKED) & (missing > share * asked)
     why = {int(row): f"{missing[row]} van {asked[row]} gestelde vragen niet beantwoord"
            for row in np.flatnonzero(mask)}
-    _set(flags, "nonresponse", mask, why)
+    return mask, why
 
 
-def _duplicates(flags: Flags, dataset: Dataset, open_link: list[bool],
-                devices: list[str]) -> None:
-    mask = np.zeros(flags.n, dtype=bool)
+def _duplicates(dataset: Dataset, open_link: list[bool], devices: list[str],
+                labels: list[str], order: list[int], flags: Flags) -> Found:
+    """Flag the respondents in ``order`` whose device or answer pattern was seen before
+    (also before this dataset: ``flags.devices_seen``, ``flags.patterns_seen``, which grow)."""
+    n = dataset.n
+    mask = np.zeros(n, dtype=bool)
     why: dict[int, str] = {}
-    first: dict[str, int] = {}
-    for row, (link, device) in enumerate(zip(open_link, devices, strict=True)):
-        if not link or not device:
+    first = flags.devices_seen
+    for row in order:
+        device = devices[row]
+        if not open_link[row] or not device:
             continue
         if device in first:
             mask[row] = True
-            why[row] = f"zelfde apparaat als respons {first[device] + 1}"
+            why[row] = f"zelfde apparaat als respons {first[device]}"
         else:
-            first[device] = row
+            first[device] = labels[row]
     closed = [name for name, v in dataset.variables.items()
               if v.kind in ("single", "multiple") and v.question_type is not None]
-    if closed:
+    if closed and n:
         columns = []
-        answered = np.zeros(flags.n, dtype=np.int32)
+        answered = np.zeros(n, dtype=np.int32)
         for name in closed:
             if dataset.variable(name).kind == "single":
                 codes = dataset.codes(name).astype(np.int64)
@@ -222,16 +258,18 @@ def _duplicates(flags: Flags, dataset: Dataset, open_link: list[bool],
             answered += dataset.answered(name)
         matrix = np.ascontiguousarray(np.hstack(columns))
         rows = matrix.view(np.dtype((np.void, matrix.dtype.itemsize * matrix.shape[1]))).ravel()
-        seen: dict[bytes, int] = {}
-        for row in np.flatnonzero(answered >= MIN_PATTERN):
-            key = rows[row].tobytes()
+        seen = flags.patterns_seen
+        for row in order:
+            if answered[row] < MIN_PATTERN:
+                continue
+            key = hashlib.blake2b(rows[row].tobytes(), digest_size=12).digest()
             if key in seen:
                 if not mask[row]:
-                    why[int(row)] = f"zelfde antwoorden als respons {seen[key] + 1}"
+                    why[row] = f"zelfde antwoorden als respons {seen[key]}"
                 mask[row] = True
             else:
-                seen[key] = int(row)
-    _set(flags, "duplicate", mask, why)
+                seen[key] = labels[row]
+    return mask, why
 
 
 def is_nonsense(text: str) -> bool:
@@ -250,8 +288,8 @@ def is_nonsense(text: str) -> bool:
     return any(not (set(word) & _VOWELS) for word in _WORD.findall(value))
 
 
-def _nonsense(flags: Flags, form: Form, dataset: Dataset) -> None:
-    mask = np.zeros(flags.n, dtype=bool)
+def _nonsense(form: Form, dataset: Dataset) -> Found:
+    mask = np.zeros(dataset.n, dtype=bool)
     why: dict[int, str] = {}
     for question in form.questions():
         if question.type != "text" or question.name not in dataset.variables:
@@ -264,4 +302,4 @@ def _nonsense(flags: Flags, form: Form, dataset: Dataset) -> None:
             text = str(values[codes[row]])
             why[int(row)] = f"‘{text[:40]}’ bij {question.name}"
         mask |= hit
-    _set(flags, "nonsense", mask, why)
+    return mask, why

@@ -3,10 +3,10 @@ completed responses, and the researcher's decisions (keep or exclude, who and wh
 
 The flags follow from the answers, the paradata and the fieldwork's rules, so they are
 computed, not stored: all responses at once with numpy (100,000 in about a second, see
-``bench/quality.py``) and kept in the cache until a response completes or a rule changes. A
-completion has a worker compute them again within a minute (``tasks.quality_refresh_soon``),
-so the monitor shows them as responses come in; the quality page computes them itself when
-they are not at hand. What is stored is what a person
+``bench/quality.py``), kept in the cache, and extended with the responses completed since
+(``quality_flags``). A completion has a worker extend them within a minute
+(``tasks.quality_refresh_soon``), so the monitor shows them as responses come in; the
+quality page extends them itself when they are not up to date. What is stored is what a person
 decided (``ResponseReview``); nothing is deleted. Analysis, tab books, reports and exports
 leave the excluded responses out (``exchange.services.fieldwork_export_data``).
 """
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from django.core.cache import caches
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from peiling.exchange.services import fieldwork_export_data
@@ -36,7 +36,7 @@ __all__ = ["Quality", "QualityRow", "quality_flags", "quality_rules_set", "quali
            "review_rule", "review_set"]
 
 #: Raised when what the cached flags hold changes.
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,18 @@ class QualityRow:
 
 @dataclass
 class Quality:
-    """The flags of a fieldwork's completed responses, and which response each row is."""
+    """The flags of a fieldwork's completed responses, and which response each row is; what
+    they were computed on (``basis``: the questionnaire version and the rules; ``completed``
+    responses up to the completion at ``last``, whose ids add up to ``id_sum``)."""
 
     flags: Flags
     response_ids: tuple[int, ...]
     rows: tuple[QualityRow, ...]
     rules: Rules
+    basis: tuple[Any, ...] = ()
+    completed: int = 0
+    last: dt.datetime | None = None
+    id_sum: int = 0
 
     def flagged_ids(self, rule: str | None = None) -> list[int]:
         mask = self.flags.any() if rule is None else self.flags.flagged.get(
@@ -67,54 +73,104 @@ class Quality:
         return [self.response_ids[i] for i in np.flatnonzero(mask)]
 
 
-def _key(fieldwork: Fieldwork) -> str:
-    state = Response.objects.filter(fieldwork=fieldwork,
-                                    status=Response.Status.COMPLETED).aggregate(
-        n=Count("*"), last=Max("completed_at"))
-    last = state["last"].timestamp() if state["last"] is not None else 0
-    rules = hashlib.sha256(json.dumps(fieldwork.quality_rules, sort_keys=True).encode())
-    return (f"quality:{FORMAT}:{fieldwork.pk}:{fieldwork.form_version_id}:{state['n']}:"
-            f"{last:.6f}:{rules.hexdigest()[:16]}")
+#: More new responses than this and the flags are computed again over all of them.
+INCREMENT_MAX = 20_000
+
+
+def _completed(fieldwork: Fieldwork):
+    return Response.objects.filter(fieldwork=fieldwork, status=Response.Status.COMPLETED)
 
 
 def quality_flags(*, fieldwork: Fieldwork, read: bool = True) -> Quality | None:
     """Return the quality flags of every completed response of ``fieldwork`` (also those
     decided on), or ``None`` when it has none or its answers cannot be read; with
-    ``read=False`` only when they are at hand already (a page that must stay fast)."""
-    key = _key(fieldwork)
+    ``read=False`` only when they are at hand already (a page that must stay fast).
+
+    Cheap as responses come in: the flags at hand are extended with the responses completed
+    since (in the order they completed), not computed again; only a change of rules or
+    questionnaire version, or a response completed out of turn or no longer completed (the
+    count and the sum of the ids do not add up), has them computed over all responses.
+    """
     cache = caches["datasets"]
+    key = f"quality:{FORMAT}:{fieldwork.pk}"
+    rules_hash = hashlib.sha256(json.dumps(fieldwork.quality_rules, sort_keys=True).encode())
+    basis = (fieldwork.form_version_id, rules_hash.hexdigest())
+    state = _completed(fieldwork).aggregate(n=Count("*"), last=Max("completed_at"),
+                                            id_sum=Sum("pk"))
     found = cache.get(key)
-    if found is not None or not read:
+    if found is not None and found.basis != basis:
+        found = None
+    if found is not None and (found.completed, found.last, found.id_sum) == (
+            state["n"], state["last"], state["id_sum"]):
         return found
+    if not read or state["n"] == 0:
+        return None
+    quality = None
+    if found is not None and found.last is not None:
+        new = list(_completed(fieldwork).filter(completed_at__gt=found.last)
+                   .order_by("completed_at", "pk")
+                   .values_list("pk", "form_version_id")[:INCREMENT_MAX + 1])
+        if (found.completed + len(new) == state["n"] and len(new) <= INCREMENT_MAX
+                and found.id_sum + sum(pk for pk, _version in new) == state["id_sum"]
+                and all(version == fieldwork.form_version_id for _pk, version in new)):
+            quality = _flagged(fieldwork, only=[pk for pk, _version in new], prior=found)
+    if quality is None:
+        quality = _flagged(fieldwork)
+    if quality is None:
+        return None
+    quality.basis, quality.completed = basis, state["n"]
+    quality.last, quality.id_sum = state["last"], state["id_sum"]
+    cache.set(key, quality)
+    return quality
+
+
+def _flagged(fieldwork: Fieldwork, *, only: list[int] | None = None,
+             prior: Quality | None = None) -> Quality | None:
+    """Flag the completed responses ``only`` (all when ``None``) after those of ``prior``."""
     try:
-        data = fieldwork_export_data(fieldwork=fieldwork, paradata=True, include_excluded=True)
+        data = fieldwork_export_data(fieldwork=fieldwork, paradata=True, include_excluded=True,
+                                     only=only)
     except ExportError:
         return None
     if data.dataset.n == 0 or data.paradata is None:
         return None
-    by_id = {pk: (device, key) for pk, device, key in Response.objects.filter(
-        fieldwork=fieldwork, status=Response.Status.COMPLETED).values_list(
+    ids = data.response_ids
+    meta = {pk: (device, key) for pk, device, key in Response.objects.filter(
+        pk__in=ids if only is not None else _completed(fieldwork).values("pk")).values_list(
             "pk", "device_key", "respondent_key").iterator(chunk_size=5000)}
     paradata = data.paradata
-    seconds = paradata.duration()
+    ended = [(end is None, end or dt.datetime.min, pk)
+             for end, pk in zip(paradata.completed_at, ids, strict=True)]
     rules = rules_from(fieldwork.quality_rules)
     flags = flag_responses(
         fieldwork.form_version.form, data.dataset,
-        durations=[None if np.isnan(s) else float(s) for s in seconds],
+        durations=[None if np.isnan(s) else float(s) for s in paradata.duration()],
         open_link=[source != PANEL_SOURCE for source in paradata.source],
-        devices=[by_id.get(pk, ("", ""))[0] for pk in data.response_ids], rules=rules)
+        devices=[meta.get(pk, ("", ""))[0] for pk in ids], rules=rules,
+        labels=[meta.get(pk, ("", ""))[1][:8] for pk in ids],
+        order=sorted(range(len(ids)), key=ended.__getitem__),
+        prior=prior.flags if prior is not None else None)
+    response_ids = (prior.response_ids if prior is not None else ()) + tuple(ids)
+    return Quality(flags, response_ids, _rows(flags, response_ids), rules)
+
+
+def _rows(flags: Flags, response_ids: tuple[int, ...]) -> tuple[QualityRow, ...]:
+    """The review list: the flagged responses, with what the list shows of each."""
+    flagged = [int(i) for i in np.flatnonzero(flags.any())]
+    ids = [response_ids[i] for i in flagged]
+    shown = {}
+    for chunk in _chunks(ids):
+        shown.update({pk: rest for pk, *rest in Response.objects.filter(pk__in=chunk)
+                      .values_list("pk", "respondent_key", "source", "started_at")})
     rows = []
-    for index in np.flatnonzero(flags.any()):
-        index = int(index)
+    for index, pk in zip(flagged, ids, strict=True):
+        key, source, started = shown.get(pk, ("", "", None))
         rules_of = tuple(flags.rules_of(index))
-        rows.append(QualityRow(
-            data.response_ids[index], by_id.get(data.response_ids[index], ("", ""))[1],
-            paradata.source[index], paradata.started_at[index],
-            None if np.isnan(seconds[index]) else float(seconds[index]), rules_of,
-            tuple(flags.why[rule][index] for rule in rules_of)))
-    quality = Quality(flags, tuple(data.response_ids), tuple(rows), rules)
-    cache.set(key, quality)
-    return quality
+        seconds = flags.seconds[index]
+        rows.append(QualityRow(pk, key, source, started,
+                               None if np.isnan(seconds) else float(seconds), rules_of,
+                               tuple(flags.why[rule][index] for rule in rules_of)))
+    return tuple(rows)
 
 
 def quality_summary(*, fieldwork: Fieldwork, quality: Quality | None = None

@@ -35,7 +35,8 @@ def quality_refresh_soon(*, fieldwork_id: int) -> None:
 
 @task()
 def refresh_quality_flags(fieldwork_id: int) -> int:
-    """Compute (and cache) the quality flags of a fieldwork; return how many it flags."""
+    """Bring the quality flags of a fieldwork up to date (extending those at hand with the
+    responses completed since) and cache them; return how many it flags."""
     from peiling.fieldwork.reviews import quality_flags
 
     fieldwork = (Fieldwork.objects.select_related("form_version__questionnaire")
