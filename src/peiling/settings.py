@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "peiling.web",
     "peiling.accounts",
     "peiling.jobs",
+    "peiling.openanswers",
     "django_tasks",
     "django_tasks_db",
     "django_htmx",

@@ -78,6 +78,8 @@ OWNER_PATHS: dict[str, str] = {
     "questionnaires.questionnaire": "organisation",
     "questionnaires.formversion": "questionnaire__organisation",
     "fieldwork.fieldwork": "form_version__questionnaire__organisation",
+    "openanswers.codebook": "fieldwork__form_version__questionnaire__organisation",
+    "openanswers.code": "codebook__fieldwork__form_version__questionnaire__organisation",
     "fieldwork.openlink": "fieldwork__form_version__questionnaire__organisation",
     "fieldwork.quota": "fieldwork__form_version__questionnaire__organisation",
     "fieldwork.response": "fieldwork__form_version__questionnaire__organisation",

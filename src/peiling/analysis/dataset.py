@@ -598,6 +598,44 @@ class Dataset:
         copy._data = {**self._data, variable.name: _read_only(array)}
         return copy
 
+    def with_multiple(self, variable: Variable, selected: ArrayLike, *,
+                      asked: ArrayLike | None = None, after: str | None = None) -> Dataset:
+        """Return the same data with one more multiple choice variable (the codes of an
+        open question, say): ``selected`` a respondents x categories array of 0/1, a row of
+        -1 for no answer; ``asked`` who was asked (everyone by default); placed right after
+        the variable ``after`` (at the end by default). Raises ``ValueError`` for a name
+        already used, another kind, or arrays of the wrong shape."""
+        if variable.kind != "multiple":
+            raise ValueError(f"variable {variable.name!r}: with_multiple adds a multiple choice "
+                             f"variable (got {variable.kind})")
+        if variable.name in self._variables:
+            raise ValueError(f"variable {variable.name!r} exists already")
+        if after is not None and after not in self._variables:
+            raise ValueError(f"variable {after!r} to place {variable.name!r} after is unknown")
+        matrix = np.asarray(selected)
+        if matrix.shape != (self._n, len(variable.categories)):
+            raise ValueError(f"variable {variable.name!r}: shape {matrix.shape}, expected "
+                             f"{(self._n, len(variable.categories))}")
+        answered = ~(matrix < 0).any(axis=1)
+        mask = np.ones(self._n, dtype=bool) if asked is None else np.asarray(asked, dtype=bool)
+        if mask.shape != (self._n,):
+            raise ValueError(f"variable {variable.name!r}: asked mask of shape {mask.shape}")
+        answered &= mask
+        data = np.asfortranarray(((matrix > 0) & answered[:, None]).astype(np.uint8))
+        copy = object.__new__(Dataset)
+        for slot in Dataset.__slots__:
+            object.__setattr__(copy, slot, getattr(self, slot))
+        names = list(self._variables)
+        position = names.index(after) + 1 if after is not None else len(names)
+        names.insert(position, variable.name)
+        variables = {**self._variables, variable.name: variable}
+        copy._variables = {name: variables[name] for name in names}
+        copy._data = {**self._data, variable.name: _read_only(data)}
+        copy._answered = {**self._answered, variable.name: _read_only(answered)}
+        copy._asked = ({**self._asked, variable.name: _read_only(mask)} if asked is not None
+                       else self._asked)
+        return copy
+
     def with_weights(self, weights: ArrayLike | None) -> Dataset:
         """Return the same data with other weights (``None`` for unweighted); columns shared."""
         copy = object.__new__(Dataset)

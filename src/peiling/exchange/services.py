@@ -38,6 +38,7 @@ from peiling.exchange.writers import (
 )
 from peiling.fieldwork import selectors
 from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
+from peiling.openanswers.selectors import with_codes
 
 __all__ = [
     "DataDoesNotFit",
@@ -122,11 +123,14 @@ def fieldwork_export_data(
     language: str | None = None,
     include_excluded: bool = False,
     only: Sequence[int] | None = None,
+    codes: bool = True,
 ) -> ExportData:
     """Return the responses of ``fieldwork`` as an ``ExportData``, in order of starting:
     without the responses the quality review excluded, unless ``include_excluded`` (then
     with the paradata column ``_excluded``); with ``only``, just the responses of those ids
-    (a piece of a streamed download, ``fieldwork_export_pieces``).
+    (a piece of a streamed download, ``fieldwork_export_pieces``); with ``codes``, the codes
+    of coded open questions as variables ``<question>_codes``
+    (``openanswers.selectors.with_codes``).
 
     Raises ``DataDoesNotFit`` for responses to another questionnaire version and for stored
     answers the version's Form does not have (unknown names, choices not in a list).
@@ -164,6 +168,8 @@ def fieldwork_export_data(
                                        distinct=read.distinct)  # fmt: skip
     except DatasetError as error:
         raise DataDoesNotFit(_does_not_fit(fieldwork, error)) from None
+    if codes:
+        dataset = with_codes(dataset, fieldwork=fieldwork, response_ids=pks)
     return ExportData(
         dataset=dataset,
         form=form,

@@ -23,6 +23,7 @@ from peiling.exchange.services import fieldwork_export_data
 from peiling.exchange.writers import ExportError
 from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
 from peiling.fieldwork.services import PANEL_SOURCE
+from peiling.openanswers.models import Codebook
 from peiling.panel.models import Sample
 from peiling.questionnaires.models import FormVersion
 
@@ -59,8 +60,11 @@ def data_key(*, fieldwork: Fieldwork) -> tuple[str, int]:
         out=Count("pk", filter=Q(decision=ResponseReview.Decision.EXCLUDE)),
         last=Max("decided_at"))
     decided = reviews["last"].timestamp() if reviews["last"] is not None else 0
+    # The codings of open answers are variables of the data (``<question>_codes``).
+    coded = Codebook.objects.filter(fieldwork=fieldwork).aggregate(last=Max("changed_at"))
+    coded_at = coded["last"].timestamp() if coded["last"] is not None else 0
     key = (f"dataset:{FORMAT}:{fieldwork.pk}:{fieldwork.form_version_id}:{state['n']}:"
-           f"{last:.6f}:{reviews['out']}:{decided:.6f}")
+           f"{last:.6f}:{reviews['out']}:{decided:.6f}:{coded_at:.6f}")
     return key, state["n"] - reviews["out"]
 
 

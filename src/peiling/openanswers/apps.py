@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OpenAnswersConfig(AppConfig):
+    name = "peiling.openanswers"
+    label = "openanswers"
+    verbose_name = _("open answers")

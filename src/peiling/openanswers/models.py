@@ -1,0 +1,144 @@
+"""Codebooks and codings of open answers.
+
+A ``Codebook`` belongs to one text question of one fieldwork; its ``Code`` rows (two levels at
+most: a code may have a parent) are what answers are coded with. ``Coding`` holds the codes an
+answer carries now; ``CodingChange`` every change (who, when, before and after), which is
+also what undo takes back. ``Suggestion`` is a code a theme proposal would give an answer:
+never a coding until a person confirms it. The original answer stays in ``Response.answers``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from peiling.fieldwork.models import Fieldwork, Response
+
+
+class Codebook(models.Model):
+    """The codes of one open question of a fieldwork."""
+
+    fieldwork = models.ForeignKey(Fieldwork, on_delete=models.CASCADE, related_name="codebooks",
+                                  verbose_name=_("fieldwork period"))
+    question = models.CharField(_("question"), max_length=200)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    #: When its codes or codings last changed: the prepared data of the results pages
+    #: (``reports.datasets``) is read again after it.
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("codebook")
+        verbose_name_plural = _("codebooks")
+        constraints = [models.UniqueConstraint(fields=["fieldwork", "question"],
+                                               name="codebook_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.fieldwork.slug}: {self.question}"
+
+
+class Code(models.Model):
+    """A code (theme) of a codebook. ``name`` is what exports call it and never changes;
+    ``label`` is what people read and may be renamed."""
+
+    class Kind(models.TextChoices):
+        THEME = "theme", _("theme")
+        OTHER = "other", _("other")
+        NO_ANSWER = "no_answer", _("no meaningful answer")
+
+    codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="codes",
+                                 verbose_name=_("codebook"))
+    name = models.CharField(_("name"), max_length=40)
+    label = models.CharField(_("label"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children", verbose_name=_("parent"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.THEME)
+
+    class Meta:
+        verbose_name = _("code")
+        verbose_name_plural = _("codes")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["codebook", "name"], name="code_name_unique"),
+            models.UniqueConstraint(fields=["codebook", "label"], name="code_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Coding(models.Model):
+    """One code an answer carries (an answer may carry several)."""
+
+    codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="codings",
+                                 verbose_name=_("codebook"))
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("response"))
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="codings",
+                             verbose_name=_("code"))
+    coded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("coded by"))
+    coded_at = models.DateTimeField(_("coded"))
+
+    class Meta:
+        verbose_name = _("coding")
+        verbose_name_plural = _("codings")
+        constraints = [models.UniqueConstraint(fields=["codebook", "response", "code"],
+                                               name="coding_unique")]
+        indexes = [models.Index(fields=["codebook", "response"], name="coding_answer")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.code_id}"
+
+
+class CodingChange(models.Model):
+    """A change of an answer's codes: the code names before and after, who and when. The
+    history of the coding, and what undo takes back (the last change of a person that was
+    not undone)."""
+
+    codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="changes",
+                                 verbose_name=_("codebook"))
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("response"))
+    before = models.JSONField(_("codes before"), default=list)
+    after = models.JSONField(_("codes after"), default=list)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("changed by"))
+    changed_at = models.DateTimeField(_("changed"))
+    how = models.CharField(_("how"), max_length=20, default="coded")
+    undone = models.BooleanField(_("undone"), default=False)
+
+    class Meta:
+        verbose_name = _("coding change")
+        verbose_name_plural = _("coding changes")
+        indexes = [models.Index(fields=["codebook", "changed_by", "undone"],
+                                name="coding_change_undo")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.before} → {self.after}"
+
+
+class Suggestion(models.Model):
+    """A code a theme proposal suggests for an answer, with its confidence (0 to 1); a
+    person confirms it (it becomes a ``Coding``) or not."""
+
+    codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="suggestions",
+                                 verbose_name=_("codebook"))
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("response"))
+    code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="suggestions",
+                             verbose_name=_("code"))
+    confidence = models.FloatField(_("confidence"))
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        constraints = [models.UniqueConstraint(fields=["codebook", "response", "code"],
+                                               name="suggestion_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.code_id} ({self.confidence:.2f})"

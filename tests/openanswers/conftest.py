@@ -1,0 +1,36 @@
+"""Fixtures of the open answer tests: the example questionnaire in the field, its open
+question "desirability_why" answered with generated Dutch answers of known themes."""
+
+from __future__ import annotations
+
+import pytest
+
+from peiling.fieldwork import services as fieldwork_services
+from peiling.fieldwork.models import Response
+from peiling.openanswers.generate import generated_answers
+from tests.fieldwork.conftest import (  # noqa: F401  (fixtures)
+    example_fieldwork,
+    example_flow,
+    example_form,
+    example_version,
+    make_fieldwork,
+)
+
+QUESTION = "desirability_why"
+
+
+@pytest.fixture
+def answered(example_fieldwork):  # noqa: F811  (the imported fixture)
+    """The example fieldwork with 80 completed responses; each that answered the open
+    question has a generated answer (``fieldwork.themes`` maps response id to its theme)."""
+    fieldwork_services.responses_simulate(fieldwork=example_fieldwork, n=80, seed=21,
+                                          source="panel")
+    responses = [r for r in Response.objects.filter(fieldwork=example_fieldwork).order_by("pk")
+                 if r.answers.get(QUESTION)]
+    example_fieldwork.themes = {}
+    for response, (text, theme) in zip(responses, generated_answers(len(responses), seed=5),
+                                       strict=True):
+        response.answers = {**response.answers, QUESTION: text}
+        example_fieldwork.themes[response.pk] = theme
+    Response.objects.bulk_update(responses, ["answers"])
+    return example_fieldwork
