@@ -30,6 +30,7 @@ from peiling.accounts.models import Membership
 from peiling.accounts.services import api_token_create
 from peiling.fieldwork import services as fieldwork_services
 from peiling.jobs.services import job_run, job_start
+from peiling.openanswers.services import codebook_create
 from peiling.panel import mail
 from peiling.panel import services as panel_services
 from peiling.panel.models import Member
@@ -70,6 +71,15 @@ web:tab_book_build                  | POST   | /veldwerk/{fieldwork}/tabellenboe
 web:quality                         | GET    | /veldwerk/{fieldwork}/kwaliteit/              | login | 200       | 200         | 200     |
 web:quality_decide                  | POST   | /veldwerk/{fieldwork}/kwaliteit/beslissen/    | login | 400       | 400         | 400     |
 web:quality_rules                   | POST   | /veldwerk/{fieldwork}/kwaliteit/regels/       | login | 400       | 400         | 400     |
+web:open_answers                    | GET    | /veldwerk/{fieldwork}/open-antwoorden/         | login | 200       | 200         | 200     |
+web:coding                          | GET    | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/ | login | 200 | 200     | 200     |
+web:coding_start                    | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/starten/ | login | 302 | 302 | 302 |
+web:coding_set                      | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/coderen/ | login | 400 | 400 | 400 |
+web:coding_undo                     | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/ongedaan/ | login | 302 | 302 | 302 |
+web:suggestions_confirm             | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/suggesties/ | login | 400 | 400 | 400 |
+web:codebook                        | GET    | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/codeboek/ | login | 200 | 200 | 200 |
+web:themes                          | GET    | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/themas/ | login | 200 | 200 | 200 |
+web:themes_accept                   | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/themas/overnemen/ | login | 400 | 400 | 400 |
 web:report_builder                  | GET    | /veldwerk/{fieldwork}/rapportbouwer/           | login | 200       | 200         | 200     |
 web:report_definition_file          | GET    | /veldwerk/{fieldwork}/rapportbouwer/definitie-1.yaml | login | 200 | 200       | 200     |
 web:report_build_start              | POST   | /veldwerk/{fieldwork}/rapportbouwer/maken/     | login | 302       | 302         | 302     |
@@ -241,6 +251,7 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
                       data=csv_bytes("email", f"nieuw@{suffix}.nl"))
     job_run(job_id=check.pk)
     book = TabBook.objects.create(questionnaire=version.questionnaire, name="Alles")
+    codebook_create(fieldwork=fieldwork, question="desirability_why")
     ReportDefinitionVersion.objects.create(questionnaire=version.questionnaire, number=1,
                                            text="population: ambtenaren")
     build = ReportBuild.objects.create(fieldwork=fieldwork, title="Rapport", responses=5)

@@ -6,3 +6,6 @@ class OpenAnswersConfig(AppConfig):
     name = "peiling.openanswers"
     label = "openanswers"
     verbose_name = _("open answers")
+
+    def ready(self) -> None:
+        from peiling.openanswers import tasks  # noqa: F401  (registers its job handlers)

@@ -142,3 +142,28 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id}: {self.code_id} ({self.confidence:.2f})"
+
+
+class ThemeProposal(models.Model):
+    """The themes a proposal found for a codebook's answers (``openanswers.themes``): per
+    theme its terms, size and most typical answers; per answer its theme and confidence.
+    A researcher accepts, renames, merges or drops the themes; the accepted ones become
+    codes and their answers get suggestions."""
+
+    codebook = models.OneToOneField(Codebook, on_delete=models.CASCADE, related_name="proposal",
+                                    verbose_name=_("codebook"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("made by"))
+    answers = models.PositiveIntegerField(_("answers"))
+    stability = models.JSONField(_("stability per number of themes"), default=dict)
+    themes = models.JSONField(_("themes"), default=list)
+    assignments = models.JSONField(_("theme per answer"), default=dict)
+
+    class Meta:
+        verbose_name = _("theme proposal")
+        verbose_name_plural = _("theme proposals")
+
+    def __str__(self) -> str:
+        return f"{self.codebook}: {len(self.themes)} themes"

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import F
+from django.db.models import Count, F
 from django.db.models.fields.json import KT
 
 from peiling.analysis import Category, Dataset, Variable
@@ -20,6 +20,7 @@ __all__ = [
     "AnswerPage",
     "answer_page",
     "answer_texts",
+    "code_counts",
     "coded_sets",
     "codes_in_order",
     "progress",
@@ -110,12 +111,13 @@ def _by_response(rows: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
 
 def answer_page(*, codebook: Codebook, status: str = "all", code: int | None = None,
                 search: str = "", subgroup: tuple[str, str] | None = None,
-                page: int = 1, per_page: int = PER_PAGE) -> AnswerPage:
+                page: int = 1, per_page: int = PER_PAGE, only: int | None = None) -> AnswerPage:
     """One page of the answers to the codebook's question, with their codes and
     suggestions: ``status`` all, uncoded, coded or suggested; with ``code`` those coded
     with it; ``search`` words all found in the answer (case does not matter);
-    ``subgroup`` a (question, answer) of a single choice question."""
-    texts = answer_texts(codebook=codebook)
+    ``subgroup`` a (question, answer) of a single choice question; ``only`` just that
+    response's answer. A codebook not saved yet: the answers without codes."""
+    texts = answer_texts(codebook=codebook, only=[only] if only is not None else None)
     if subgroup is not None:
         name, value = subgroup
         inside = set(_answered(codebook).filter(**{f"answers__{name}": value})
@@ -123,10 +125,11 @@ def answer_page(*, codebook: Codebook, status: str = "all", code: int | None = N
         chosen = [pk for pk in texts if pk in inside]
     else:
         chosen = list(texts)
+    saved = codebook.pk is not None
     coded = _by_response(Coding.objects.filter(codebook=codebook)
-                         .values_list("response_id", "code_id"))
+                         .values_list("response_id", "code_id")) if saved else {}
     suggested = _by_response(Suggestion.objects.filter(codebook=codebook)
-                             .values_list("response_id", "code_id"))
+                             .values_list("response_id", "code_id")) if saved else {}
     if status == "uncoded":
         chosen = [pk for pk in chosen if pk not in coded]
     elif status == "coded":
@@ -143,13 +146,19 @@ def answer_page(*, codebook: Codebook, status: str = "all", code: int | None = N
     shown = chosen[(page - 1) * per_page:page * per_page]
     confidence = {(response, code_id): value for response, code_id, value in
                   Suggestion.objects.filter(codebook=codebook, response__in=shown)
-                  .values_list("response_id", "code_id", "confidence")}
+                  .values_list("response_id", "code_id", "confidence")} if saved else {}
     items = [AnswerItem(pk, texts[pk], coded.get(pk, set()),
                         {c: confidence[(pk, c)] for c in suggested.get(pk, ())
                          if (pk, c) in confidence})
              for pk in shown]
     return AnswerPage(items, len(chosen), len(texts),
                       sum(1 for pk in texts if pk in coded), page, pages)
+
+
+def code_counts(*, codebook: Codebook) -> dict[int, int]:
+    """How many answers carry each code (by code id)."""
+    return dict(Coding.objects.filter(codebook=codebook).values("code")
+                .annotate(n=Count("response", distinct=True)).values_list("code", "n"))
 
 
 def progress(*, codebook: Codebook) -> tuple[int, int]:

@@ -21,9 +21,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from peiling.fieldwork.models import Fieldwork
-from peiling.openanswers.models import Code, Codebook, Coding, CodingChange, Suggestion
+from peiling.openanswers.models import (
+    Code,
+    Codebook,
+    Coding,
+    CodingChange,
+    Suggestion,
+    ThemeProposal,
+)
 from peiling.openanswers.selectors import answer_texts, text_questions
 
 __all__ = [
@@ -38,6 +46,8 @@ __all__ = [
     "codebook_create",
     "coding_undo",
     "codings_set",
+    "proposal_accept",
+    "proposal_make",
     "suggestions_confirm",
     "suggestions_replace",
 ]
@@ -246,7 +256,11 @@ def codings_set(*, codebook: Codebook, codes: Mapping[int, Iterable[int]], user:
         raise CodingError(_("No answer to code: %(ids)s.") % {
             "ids": ", ".join(str(pk) for pk in missing[:10])})
     with transaction.atomic():
-        return _apply(codebook, wanted, user=user, how=how)
+        changed = _apply(codebook, wanted, user=user, how=how)
+        for response, ids in wanted.items():  # a suggestion coded is a suggestion confirmed
+            Suggestion.objects.filter(codebook=codebook, response_id=response,
+                                      code_id__in=ids).delete()
+        return changed
 
 
 def _apply(codebook: Codebook, wanted: Mapping[int, set[int]], *, user: Any, how: str,
@@ -332,3 +346,83 @@ def suggestions_confirm(*, codebook: Codebook, user: Any,
         for start in range(0, len(done), 5000):
             Suggestion.objects.filter(pk__in=done[start:start + 5000]).delete()
     return changed
+
+
+def proposal_make(*, codebook: Codebook, user: Any = None,
+                  progress: Any = None) -> ThemeProposal:
+    """Propose themes for the codebook's answers (``openanswers.themes.propose``) and keep
+    the proposal (replacing an earlier one). Raises ``CodingError`` when the answers are
+    too few or too alike to propose themes."""
+    from peiling.openanswers.themes import propose
+
+    texts = answer_texts(codebook=codebook)
+    ids = list(texts)
+    if progress is not None:
+        progress(1, 3, gettext_noop("Looking for themes in the answers"))
+    try:
+        proposal = propose([texts[pk] for pk in ids])
+    except ValueError as error:
+        raise CodingError(_("No themes can be proposed: %(reason)s.") % {
+            "reason": str(error)}) from None
+    if progress is not None:
+        progress(2, 3, gettext_noop("Keeping the proposal"))
+    themes = [{"terms": list(theme.terms), "label": theme.label[:1].upper() + theme.label[1:],
+               "size": len(theme.members), "typical": [ids[i] for i in theme.typical]}
+              for theme in proposal.themes]
+    assignments = {str(ids[i]): [int(t), round(float(c), 4)] for i, (t, c) in
+                   enumerate(zip(proposal.theme_of, proposal.confidence, strict=True)) if t >= 0}
+    with transaction.atomic():
+        ThemeProposal.objects.filter(codebook=codebook).delete()
+        return ThemeProposal.objects.create(
+            codebook=codebook, created_by=user, answers=len(ids), themes=themes,
+            stability={str(k): v for k, v in proposal.stability.items()},
+            assignments=assignments)
+
+
+def proposal_accept(*, proposal: ThemeProposal,
+                    choices: Sequence[tuple[bool, str, int | None]]) -> tuple[int, int]:
+    """Take over a theme proposal: per theme (in the proposal's order) whether it is
+    accepted, its label, and the theme it is merged into (its position, or ``None``).
+    Accepted themes become codes (a label that is a code already is that code); their
+    answers get that code as a suggestion with the answer's confidence, replacing earlier
+    suggestions. Nothing is coded. Return (codes made, suggestions stored).
+
+    Raises ``CodingError`` (storing nothing) for a wrong number of choices, an accepted
+    theme without a label, or a merge into a theme that is itself merged or not accepted.
+    """
+    if len(choices) != len(proposal.themes):
+        raise CodingError(_("The proposal has %(n)d themes; choose for each.") % {
+            "n": len(proposal.themes)})
+    target: dict[int, int] = {}
+    for index, (accepted, label, merge) in enumerate(choices):
+        if not accepted:
+            continue
+        if merge is None or merge == index:
+            if not str(label).strip():
+                raise CodingError(_("Theme %(n)d needs a label.") % {"n": index + 1})
+            target[index] = index
+            continue
+        if not 0 <= merge < len(choices) or not choices[merge][0] or (
+                choices[merge][2] not in (None, merge)):
+            raise CodingError(_("Theme %(n)d can only be merged into an accepted theme that "
+                                "is not merged itself.") % {"n": index + 1})
+        target[index] = merge
+    codebook = proposal.codebook
+    made = 0
+    with transaction.atomic():
+        code_of: dict[int, int] = {}
+        existing = {c.label.casefold(): c for c in Code.objects.filter(codebook=codebook)}
+        for index in sorted(set(target.values())):
+            label = _label(choices[index][1])
+            code = existing.get(label.casefold())
+            if code is None:
+                code = code_add(codebook=codebook, label=label)
+                existing[label.casefold()] = code
+                made += 1
+            code_of[index] = code.pk
+        suggestions: dict[int, list[tuple[int, float]]] = {}
+        for response, (theme, confidence) in proposal.assignments.items():
+            if theme in target:
+                suggestions[int(response)] = [(code_of[target[theme]], confidence)]
+        stored = suggestions_replace(codebook=codebook, suggestions=suggestions)
+    return made, stored

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from peiling.web import (
+    coding,
     emails,
     fieldworks,
     invitations,
@@ -30,5 +31,6 @@ urlpatterns = [
     *results.urlpatterns,
     *report_builder.urlpatterns,
     *quality.urlpatterns,
+    *coding.urlpatterns,
     *tokens.urlpatterns,
 ]

@@ -1,0 +1,166 @@
+"""Coding open answers in the web app: the open questions, starting a codebook, coding an
+answer (with and without htmx), filters, undo, the codebook's changes, a theme proposal made
+by a worker and taken over as suggestions, and bad input answered with a 400 and nothing
+stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from peiling.jobs.models import Job
+from peiling.jobs.services import job_run
+from peiling.openanswers import selectors, services
+from peiling.openanswers.models import Code, Codebook, Coding, Suggestion
+from tests.openanswers.conftest import QUESTION, answered  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def analist(login_as):
+    client = login_as("analist")
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def _url(fieldwork, part: str = "") -> str:
+    return f"/veldwerk/{fieldwork.slug}/open-antwoorden/{QUESTION}/{part}"
+
+
+@pytest.fixture
+def codebook(answered):  # noqa: F811
+    return services.codebook_create(fieldwork=answered, question=QUESTION)
+
+
+def test_the_open_questions_are_listed_with_their_answers(analist, answered) -> None:  # noqa: F811
+    page = analist.get(f"/veldwerk/{answered.slug}/open-antwoorden/")
+    assert page.status_code == 200
+    rows = {row["name"]: row for row in page.context["rows"]}
+    assert set(rows) == {"desirability_why", "promise_causes", "programmes_other"}
+    assert rows[QUESTION]["total"] == len(answered.themes) and rows[QUESTION]["codebook"] is None
+
+
+def test_coding_starts_with_a_codebook(analist, answered) -> None:  # noqa: F811
+    page = analist.get(_url(answered))
+    assert page.status_code == 200 and 'id="no-codebook"' in page.content.decode()
+    assert len(page.context["rows"]) == min(50, len(answered.themes))
+    assert analist.post(_url(answered, "starten/")).status_code == 302
+    assert [c.name for c in Codebook.objects.get().codes.all()] == [
+        "overig", "geen_zinvol_antwoord"]
+    assert analist.get(f"/veldwerk/{answered.slug}/open-antwoorden/desirability/").status_code \
+        == 404  # not an open question
+
+
+def test_an_answer_is_coded_without_and_with_htmx(analist, answered, codebook) -> None:  # noqa: F811
+    first, second = list(selectors.answer_texts(codebook=codebook))[:2]
+    other = codebook.codes.get(name="overig")
+    privacy = services.code_add(codebook=codebook, label="Privacy")
+    back = _url(answered) + "?status=uncoded"
+    done = analist.post(_url(answered, "coderen/"), {
+        "respons": first, "code": [other.pk, privacy.pk], "terug": back})
+    assert (done.status_code, done["Location"]) == (302, back)
+    assert set(Coding.objects.filter(response_id=first).values_list("code__name", flat=True)) \
+        == {"overig", "privacy"}
+    swapped = analist.post(_url(answered, "coderen/"), {"respons": second, "code": privacy.pk},
+                           HTTP_HX_REQUEST="true")
+    html = swapped.content.decode()
+    assert swapped.status_code == 200 and html.startswith("<form")
+    assert f'id="antwoord-{second}"' in html and "Saved" in html
+    assert f'value="{privacy.pk}" data-key="3" checked' in html
+    uncoded = analist.get(_url(answered), {"status": "uncoded"})
+    assert {row["item"].response_id for row in uncoded.context["rows"]}.isdisjoint(
+        {first, second})
+    assert uncoded.context["page"].coded == 2
+
+
+@pytest.mark.parametrize("data", [
+    {"respons": "x", "code": "1"}, {"respons": "1", "code": "y"}, {"code": "1"},
+])
+def test_bad_codings_are_refused(analist, answered, codebook, data) -> None:  # noqa: F811
+    answer = next(iter(selectors.answer_texts(codebook=codebook)))
+    data = {**data, "respons": str(answer) if data.get("respons") == "1" else
+            data.get("respons", "")}
+    assert analist.post(_url(answered, "coderen/"), data).status_code == 400
+    unknown = analist.post(_url(answered, "coderen/"), {"respons": answer, "code": 999_999})
+    assert unknown.status_code == 400 and "Unknown codes" in unknown.content.decode()
+    assert not Coding.objects.exists()
+
+
+def test_bad_filters_are_said(analist, answered, codebook) -> None:  # noqa: F811
+    for query in ({"status": "raar"}, {"code": "abc"}, {"code": "999999"},
+                  {"subgroep": "org_type=maan"}):
+        page = analist.get(_url(answered), query)
+        assert page.status_code == 400 and 'id="filter-problem"' in page.content.decode()
+    found = analist.get(_url(answered), {"zoek": "privacy", "subgroep": "org_type=gemeente"})
+    assert found.status_code == 200
+    assert all("privacy" in row["item"].text.lower() for row in found.context["rows"])
+
+
+def test_undo_from_the_page(analist, answered, codebook) -> None:  # noqa: F811
+    first = next(iter(selectors.answer_texts(codebook=codebook)))
+    other = codebook.codes.get(name="overig")
+    analist.post(_url(answered, "coderen/"), {"respons": first, "code": other.pk})
+    assert analist.post(_url(answered, "ongedaan/")).status_code == 302
+    assert not Coding.objects.exists()
+    nothing = analist.post(_url(answered, "ongedaan/"), follow=True)
+    assert "nothing of yours to undo" in nothing.content.decode()
+
+
+def test_the_codebook_page_changes_codes(analist, answered, codebook) -> None:  # noqa: F811
+    url = _url(answered, "codeboek/")
+    assert analist.post(url, {"actie": "add", "label": "Privacy"}).status_code == 302
+    privacy = Code.objects.get(label="Privacy")
+    assert analist.post(url, {"actie": "add", "label": "Lekken", "onder": privacy.pk}
+                        ).status_code == 302
+    assert analist.post(url, {"actie": "rename", "code": privacy.pk, "label": "Privacy!",
+                              "beschrijving": "zorgen"}).status_code == 302
+    assert analist.post(url, {"actie": "split", "code": privacy.pk,
+                              "labels": "Fraude\nHackers"}).status_code == 302
+    assert Code.objects.filter(parent=privacy).count() == 3
+    leaks = Code.objects.get(label="Lekken")
+    assert analist.post(url, {"actie": "merge", "code": leaks.pk,
+                              "naar": Code.objects.get(label="Hackers").pk}).status_code == 302
+    assert analist.post(url, {"actie": "up", "code": privacy.pk}).status_code == 302
+    page = analist.get(url)
+    assert [c.label for c in page.context["codes"]] == [
+        "Overig", "Privacy!", "Fraude", "Hackers", "Geen zinvol antwoord"]
+    for bad in ({"actie": "add", "label": ""}, {"actie": "add", "label": "overig"},
+                {"actie": "vreemd"}, {"actie": "delete", "code": "abc"},
+                {"actie": "merge", "code": privacy.pk, "naar": "999999"},
+                {"actie": "delete", "code": privacy.pk}):
+        refused = analist.post(url, bad)
+        assert refused.status_code == 400, bad
+        assert 'id="codebook-problem"' in refused.content.decode()
+    assert Code.objects.filter(codebook=codebook).count() == 5
+
+
+def test_themes_are_proposed_by_a_worker_and_taken_over_as_suggestions(
+        analist, answered, codebook, django_capture_on_commit_callbacks) -> None:  # noqa: F811
+    with django_capture_on_commit_callbacks():
+        started = analist.post(_url(answered, "themas/"))
+    job = Job.objects.get(kind="themes_propose")
+    assert started["Location"] == f"/taken/{job.pk}/"
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    page = analist.get(_url(answered, "themas/"))
+    rows = page.context["rows"]
+    assert len(rows) >= 2 and all(row["examples"] for row in rows)
+    data = {f"label-{i}": row["theme"]["label"] for i, row in enumerate(rows)}
+    data.update({f"neem-{i}": "on" for i in range(len(rows) - 1)})  # the last one dropped
+    data["label-0"] = "Eerste thema"
+    data["samen-1"] = "1"  # theme 2 merged into theme 1
+    taken = analist.post(_url(answered, "themas/overnemen/"), data)
+    assert taken.status_code == 302 and taken["Location"].endswith("?status=suggested")
+    assert not Coding.objects.exists()  # nothing coded yet
+    codes = set(Code.objects.filter(codebook=codebook).values_list("label", flat=True))
+    assert "Eerste thema" in codes and rows[-1]["theme"]["label"] not in codes
+    assert len(codes) == 2 + len(rows) - 2
+    sizes = [row["theme"]["size"] for row in rows]
+    assert Suggestion.objects.filter(code__label="Eerste thema").count() == sizes[0] + sizes[1]
+    confirmed = analist.post(_url(answered, "suggesties/"), {"minimum": "0"})
+    assert confirmed.status_code == 302
+    assert Coding.objects.count() == sum(sizes[:-1]) and not Suggestion.objects.exists()
+    bad = analist.post(_url(answered, "themas/overnemen/"), {"label-0": "", "neem-0": "on"})
+    assert bad.status_code == 400 and 'id="themes-problem"' in bad.content.decode()
+    assert analist.post(_url(answered, "suggesties/"), {"minimum": "200"}).status_code == 400
