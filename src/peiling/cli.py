@@ -18,7 +18,7 @@ __all__ = ["CommandError", "main", "setup_django"]
 #: Sub-command modules in ``peiling.commands``, in the order ``peiling --help`` lists them.
 COMMANDS = (
     "organisation", "form", "tabulate", "export", "convert", "simulate", "panel", "invite",
-    "report", "demo",
+    "report", "code", "demo",
 )
 
 EXIT_USAGE = 2
