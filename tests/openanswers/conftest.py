@@ -34,3 +34,12 @@ def answered(example_fieldwork):  # noqa: F811  (the imported fixture)
         example_fieldwork.themes[response.pk] = theme
     Response.objects.bulk_update(responses, ["answers"])
     return example_fieldwork
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages of these tests are read in English (the web app's default is Dutch)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -49,7 +49,7 @@ SAMPLE = 3_000
 SUBSAMPLE = 0.8
 PAIRS = 6
 TOLERANCE = 0.04
-TOP_TERMS = 5
+TOP_TERMS = 8
 TYPICAL = 5
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -101,7 +101,18 @@ class Theme:
 
     @property
     def label(self) -> str:
-        return ", ".join(self.terms[:3])
+        """The first three terms that add a word: "regels, vertrouwen, uitvoering", not
+        "regels, regels vertrouwen, uitvoering"."""
+        chosen: list[str] = []
+        words: set[str] = set()
+        for term in self.terms:
+            if set(term.split()) <= words:
+                continue
+            chosen.append(term)
+            words |= set(term.split())
+            if len(chosen) == 3:
+                break
+        return ", ".join(chosen)
 
 
 @dataclass
@@ -172,7 +183,14 @@ def propose(texts: Sequence[str], *, k: int | None = None, seed: int = 0) -> Pro
         weights = np.asarray(tfidf[inside].mean(axis=0)).ravel()
         top = [_shown(str(terms[i]), words) for i in np.argsort(-weights, kind="stable")[:TOP_TERMS]
                if weights[i] > 0]
-        typical = inside[np.argsort(-similarity[inside], kind="stable")[:TYPICAL]]
+        typical, seen = [], set()
+        for i in inside[np.argsort(-similarity[inside], kind="stable")]:
+            key = " ".join(str(texts[rows[i]]).casefold().split())
+            if key not in seen:  # the same answer given often is shown once
+                seen.add(key)
+                typical.append(i)
+                if len(typical) == TYPICAL:
+                    break
         themes.append(Theme(tuple(top), tuple(int(rows[i]) for i in inside),
                             tuple(int(rows[i]) for i in typical)))
         theme_of[rows[inside]] = position
