@@ -203,3 +203,20 @@ def test_the_coding_page_filters_and_searches(codebook, answered, coder) -> None
         for i in inside.items)
     last = selectors.answer_page(codebook=codebook, per_page=10, page=99)
     assert last.page == last.pages == -(-len(texts) // 10) and last.items
+
+
+def test_the_demo_codes_a_sample_of_its_open_question(answered, make_user, organisation) -> None:
+    from peiling.commands import demo
+
+    make_user("onderzoeker", organisation, demo.DEMO_EMAIL)
+    answered.slug = "demo"
+    answered.save(update_fields=["slug"])
+    url = demo._demo_coding()
+    assert url == f"/veldwerk/demo/open-antwoorden/{QUESTION}/"
+    codebook = answered.codebooks.get(question=QUESTION)
+    coded, total = selectors.progress(codebook=codebook)
+    assert 0 < coded <= min(demo.CODED_SAMPLE, total)
+    assert Code.objects.filter(codebook=codebook).count() > 2  # the themes taken over
+    assert Coding.objects.filter(coded_by__email=demo.DEMO_EMAIL).count() >= coded
+    demo._demo_coding()  # once: a second run changes nothing
+    assert selectors.progress(codebook=codebook)[0] == coded

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  Personal link:  {base}{personal_url}")
     print(f"  Preview:        {base}{preview_url}  (log in first)")
     print(f"  Report:         {base}{_demo_report()}  (log in first)")
+    print(f"  Open answers:   {base}{_demo_coding()}  (log in first)")
     for line in _demo_panel(result.version, smtp_port, base, organisation):
         print(line)
     print("Log in as the demo researcher (onderzoeker of the organisation Demobureau):")
@@ -141,6 +142,38 @@ def _demo_report() -> str:
         _demo_quality_cases(fieldwork)
     _demo_definition(fieldwork)
     return reverse("reports:page", args=[fieldwork.slug])
+
+
+#: The open question of the demo study that is coded: its codebook from the theme proposal,
+#: a sample of the answers coded as suggested.
+CODED_QUESTION = "desirability_why"
+CODED_SAMPLE = 300
+
+
+def _demo_coding() -> str:
+    """Give the demo's open question a codebook once: the proposed themes taken over, and
+    the suggestions of a random sample of answers confirmed (as the demo researcher); return
+    its coding page."""
+    import random
+
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from peiling.fieldwork.models import Fieldwork
+    from peiling.openanswers import services
+    from peiling.openanswers.models import Codebook
+
+    fieldwork = Fieldwork.objects.get(slug="demo")
+    if not Codebook.objects.filter(fieldwork=fieldwork, question=CODED_QUESTION).exists():
+        codebook = services.codebook_create(fieldwork=fieldwork, question=CODED_QUESTION)
+        proposal = services.proposal_make(codebook=codebook)
+        services.proposal_accept(proposal=proposal, choices=[
+            (True, theme["label"], None) for theme in proposal.themes])
+        answers = sorted(int(pk) for pk in proposal.assignments)
+        sample = random.Random(2018).sample(answers, min(CODED_SAMPLE, len(answers)))  # noqa: S311
+        user = get_user_model().objects.filter(email=DEMO_EMAIL).first()
+        services.suggestions_confirm(codebook=codebook, user=user, responses=sample)
+    return reverse("web:coding", args=["demo", CODED_QUESTION])
 
 
 def _demo_quality_cases(fieldwork) -> None:
