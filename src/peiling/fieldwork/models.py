@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from peiling.questionnaires.models import FormVersion
 
+#: The source of responses through personal links.
+PANEL_SOURCE = "panel"
 
 class Fieldwork(models.Model):
     """One questionnaire version in the field between two moments, with its texts."""

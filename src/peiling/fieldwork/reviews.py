@@ -28,9 +28,8 @@ from django.utils import timezone
 
 from peiling.exchange.services import fieldwork_export_data
 from peiling.exchange.writers import ExportError
-from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
+from peiling.fieldwork.models import PANEL_SOURCE, Fieldwork, Response, ResponseReview
 from peiling.fieldwork.quality import RULES, Flags, Rules, flag_responses, rules_from
-from peiling.fieldwork.services import PANEL_SOURCE
 
 __all__ = ["Quality", "QualityRow", "quality_flags", "quality_rules_set", "quality_summary",
            "review_rule", "review_set"]

@@ -32,7 +32,14 @@ from peiling.fieldwork.errors import (
     TamperedInput,
 )
 from peiling.fieldwork.flow import Action, Flow, PageNotShown, Step
-from peiling.fieldwork.models import Fieldwork, Invitation, OpenLink, Quota, Response
+from peiling.fieldwork.models import (
+    PANEL_SOURCE,
+    Fieldwork,
+    Invitation,
+    OpenLink,
+    Quota,
+    Response,
+)
 from peiling.fieldwork.quotas import QuotaRule, condition_problems
 from peiling.fieldwork.tasks import quality_refresh_soon
 from peiling.fieldwork.tokens import (
@@ -46,8 +53,6 @@ from peiling.questionnaires.models import FormVersion
 
 #: Fields a respondent page posts besides the answers.
 CONTROL_FIELDS = frozenset({"csrfmiddlewaretoken", "action", "page"})
-#: The source of responses through personal links.
-PANEL_SOURCE = "panel"
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,7 @@ from numpy.typing import NDArray
 
 from peiling.fieldwork import monitor as fieldwork_monitors
 from peiling.fieldwork import selectors as fieldwork_selectors
-from peiling.fieldwork.models import Fieldwork, Response
-from peiling.fieldwork.services import PANEL_SOURCE
+from peiling.fieldwork.models import PANEL_SOURCE, Fieldwork, Response
 from peiling.panel.models import (
     Delivery,
     Member,

@@ -21,8 +21,7 @@ from peiling.analysis import Category, Dataset, Variable
 from peiling.analysis.dataset import variables_from_form
 from peiling.exchange.services import fieldwork_export_data
 from peiling.exchange.writers import ExportError
-from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
-from peiling.fieldwork.services import PANEL_SOURCE
+from peiling.fieldwork.models import PANEL_SOURCE, Fieldwork, Response, ResponseReview
 from peiling.openanswers.models import Codebook
 from peiling.panel.models import Sample
 from peiling.questionnaires.models import FormVersion

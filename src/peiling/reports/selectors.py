@@ -18,8 +18,7 @@ from peiling.analysis import Dataset
 from peiling.exchange.services import fieldwork_export_data, fieldwork_find
 from peiling.exchange.writers import ExportError
 from peiling.fieldwork import selectors as fieldwork_selectors
-from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
-from peiling.fieldwork.services import PANEL_SOURCE
+from peiling.fieldwork.models import PANEL_SOURCE, Fieldwork, Response, ResponseReview
 from peiling.forms.model import Form
 from peiling.reports.build import build_report, default_banner
 from peiling.reports.definition import (
