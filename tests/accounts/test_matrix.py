@@ -80,6 +80,9 @@ web:suggestions_confirm             | POST   | /veldwerk/{fieldwork}/open-antwoo
 web:codebook                        | GET    | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/codeboek/ | login | 200 | 200 | 200 |
 web:themes                          | GET    | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/themas/ | login | 200 | 200 | 200 |
 web:themes_accept                   | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/themas/overnemen/ | login | 400 | 400 | 400 |
+web:agreement                       | GET    | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/overeenstemming/ | login | 200 | 200 | 200 |
+web:agreement_draw                  | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/overeenstemming/trekken/ | login | 400 | 400 | 400 |
+web:agreement_code                  | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/overeenstemming/coderen/ | login | 400 | 400 | 400 |
 web:report_builder                  | GET    | /veldwerk/{fieldwork}/rapportbouwer/           | login | 200       | 200         | 200     |
 web:report_definition_file          | GET    | /veldwerk/{fieldwork}/rapportbouwer/definitie-1.yaml | login | 200 | 200       | 200     |
 web:report_build_start              | POST   | /veldwerk/{fieldwork}/rapportbouwer/maken/     | login | 302       | 302         | 302     |

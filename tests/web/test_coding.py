@@ -164,3 +164,39 @@ def test_themes_are_proposed_by_a_worker_and_taken_over_as_suggestions(
     bad = analist.post(_url(answered, "themas/overnemen/"), {"label-0": "", "neem-0": "on"})
     assert bad.status_code == 400 and 'id="themes-problem"' in bad.content.decode()
     assert analist.post(_url(answered, "suggesties/"), {"minimum": "200"}).status_code == 400
+
+
+def test_two_coders_code_a_sample_blind_and_see_their_kappa(
+        analist, answered, codebook, make_user, organisation) -> None:  # noqa: F811
+    from django.test import Client
+
+    url = _url(answered, "overeenstemming/")
+    assert analist.post(url + "trekken/", {"grootte": "5"}).status_code == 400  # < 10
+    assert analist.post(url + "trekken/", {"grootte": "x"}).status_code == 400
+    assert analist.post(url + "trekken/", {"grootte": "20"}).status_code == 302
+    page = analist.get(url)
+    sample = page.context["sample"].responses
+    assert len(sample) == 20 and len(page.context["rows"]) == 20
+    other, none = codebook.codes.get(name="overig"), codebook.codes.get(
+        name="geen_zinvol_antwoord")
+    first_coding = {pk: Coding.objects.filter(response_id=pk).count() for pk in sample}
+    colleague = Client()  # a second browser: another coder
+    colleague.force_login(make_user("onderzoeker", organisation, "collega@example.nl"))
+    for i, pk in enumerate(sample):
+        analist.post(url + "coderen/", {"respons": pk, "code": other.pk})
+        colleague.post(url + "coderen/", {"respons": pk,
+                                          "code": other.pk if i < 15 else none.pk})
+    assert {pk: Coding.objects.filter(response_id=pk).count() for pk in sample} == first_coding
+    mine = analist.get(url)
+    assert all(checked for row in mine.context["rows"]
+               for code, checked, _p in row["choices"] if code.pk == other.pk)
+    result = mine.context["state"].result
+    assert result.answers == 20
+    # "overig": 20 vs 15 yes -> p_o .75, p_e .75 -> kappa 0; pooled over the two codes:
+    # p_o = 30/40, p1 = 20/40, p2 = 20/40 -> p_e .5 -> kappa .5
+    assert result.codes[0].kappa == pytest.approx(0.0)
+    assert result.overall == pytest.approx(0.5)
+    assert len(mine.context["disagreements"]) == 5
+    assert 'id="kappa-overall">0.50<' in mine.content.decode()
+    refused = analist.post(url + "coderen/", {"respons": 0, "code": other.pk})
+    assert refused.status_code == 400 and "not in the sample" in refused.content.decode()

@@ -167,3 +167,45 @@ class ThemeProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.codebook}: {len(self.themes)} themes"
+
+
+class AgreementSample(models.Model):
+    """A random sample of a codebook's answers that two coders (or more) code blind: each
+    sees only their own codes, not the coding nor each other's."""
+
+    codebook = models.ForeignKey(Codebook, on_delete=models.CASCADE, related_name="samples",
+                                 verbose_name=_("codebook"))
+    responses = models.JSONField(_("answers in the sample"), default=list)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("made by"))
+
+    class Meta:
+        verbose_name = _("agreement sample")
+        verbose_name_plural = _("agreement samples")
+
+    def __str__(self) -> str:
+        return f"{self.codebook}: {len(self.responses)} answers"
+
+
+class BlindCoding(models.Model):
+    """The codes (names) one coder gave one answer of an agreement sample."""
+
+    sample = models.ForeignKey(AgreementSample, on_delete=models.CASCADE,
+                               related_name="codings", verbose_name=_("agreement sample"))
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="+", verbose_name=_("coder"))
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("response"))
+    codes = models.JSONField(_("codes"), default=list)
+    coded_at = models.DateTimeField(_("coded"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("blind coding")
+        verbose_name_plural = _("blind codings")
+        constraints = [models.UniqueConstraint(fields=["sample", "coder", "response"],
+                                               name="blind_coding_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.coder_id} {self.response_id}: {self.codes}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.db.models import Count, F
@@ -13,7 +14,15 @@ from django.db.models.fields.json import KT
 from peiling.analysis import Category, Dataset, Variable
 from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
 from peiling.forms.model import Form, Question
-from peiling.openanswers.models import Code, Codebook, Coding, Suggestion
+from peiling.openanswers.agreement import Agreement, agreement
+from peiling.openanswers.models import (
+    AgreementSample,
+    BlindCoding,
+    Code,
+    Codebook,
+    Coding,
+    Suggestion,
+)
 
 __all__ = [
     "AnswerItem",
@@ -24,6 +33,7 @@ __all__ = [
     "coded_sets",
     "codes_in_order",
     "progress",
+    "sample_state",
     "text_questions",
     "with_codes",
 ]
@@ -226,3 +236,32 @@ def with_codes(dataset: Dataset, *, fieldwork: Fieldwork,
                             question_type=CODES_TYPE)
         dataset = dataset.with_multiple(variable, matrix, asked=asked, after=codebook.question)
     return dataset
+
+
+@dataclass
+class SampleState:
+    """An agreement sample: per coder how many answers they coded; the agreement of the
+    first two coders (by who began first) on the answers both coded, once there are two."""
+
+    sample: AgreementSample
+    coders: list[tuple[Any, int]]
+    result: Agreement | None
+    texts: dict[int, str]
+
+
+def sample_state(*, sample: AgreementSample) -> SampleState:
+    rows = list(BlindCoding.objects.filter(sample=sample).select_related("coder")
+                .order_by("pk"))
+    by_coder: dict[int, dict[int, set[str]]] = {}
+    users: dict[int, Any] = {}
+    for row in rows:
+        by_coder.setdefault(row.coder_id, {})[row.response_id] = set(row.codes)
+        users.setdefault(row.coder_id, row.coder)
+    coders = [(users[pk], len(codings)) for pk, codings in by_coder.items()]
+    result = None
+    if len(by_coder) >= 2:
+        first, second = list(by_coder.values())[:2]
+        names = [code.name for code in codes_in_order(codebook=sample.codebook)]
+        result = agreement(first, second, names)
+    texts = answer_texts(codebook=sample.codebook, only=sample.responses)
+    return SampleState(sample, coders, result, texts)

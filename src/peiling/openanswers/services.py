@@ -25,6 +25,8 @@ from django.utils.translation import gettext_noop
 
 from peiling.fieldwork.models import Fieldwork
 from peiling.openanswers.models import (
+    AgreementSample,
+    BlindCoding,
     Code,
     Codebook,
     Coding,
@@ -37,6 +39,8 @@ from peiling.openanswers.selectors import answer_texts, text_questions
 __all__ = [
     "DEFAULT_CODES",
     "CodingError",
+    "agreement_sample_create",
+    "blind_code",
     "code_add",
     "code_delete",
     "code_merge",
@@ -426,3 +430,41 @@ def proposal_accept(*, proposal: ThemeProposal,
                 suggestions[int(response)] = [(code_of[target[theme]], confidence)]
         stored = suggestions_replace(codebook=codebook, suggestions=suggestions)
     return made, stored
+
+
+#: The sizes of an agreement sample a researcher may draw.
+SAMPLE_MIN, SAMPLE_MAX = 10, 1000
+
+
+def agreement_sample_create(*, codebook: Codebook, size: int, user: Any,
+                            seed: int | None = None) -> AgreementSample:
+    """Draw a random sample of ``size`` of the codebook's answers for blind double coding
+    (the whole set when there are fewer)."""
+    import random
+
+    if not SAMPLE_MIN <= size <= SAMPLE_MAX:
+        raise CodingError(_("A sample has %(min)d to %(max)d answers.") % {
+            "min": SAMPLE_MIN, "max": SAMPLE_MAX})
+    answers = list(answer_texts(codebook=codebook))
+    if len(answers) < SAMPLE_MIN:
+        raise CodingError(_("There are fewer than %(min)d answers to sample.") % {
+            "min": SAMPLE_MIN})
+    rng = random.Random(seed)  # noqa: S311  (a sample of answers, not security)
+    chosen = sorted(rng.sample(answers, min(size, len(answers))))
+    return AgreementSample.objects.create(codebook=codebook, responses=chosen,
+                                          created_by=user)
+
+
+def blind_code(*, sample: AgreementSample, coder: Any, response: int,
+               codes: Iterable[int]) -> None:
+    """Store ``coder``'s codes (ids of the codebook's codes) of one answer of the sample."""
+    if response not in sample.responses:
+        raise CodingError(_("That answer is not in the sample."))
+    names = dict(Code.objects.filter(codebook=sample.codebook_id).values_list("pk", "name"))
+    ids = {int(code) for code in codes}
+    unknown = ids - set(names)
+    if unknown:
+        raise CodingError(_("Unknown codes: %(codes)s.") % {
+            "codes": ", ".join(str(code) for code in sorted(unknown))})
+    BlindCoding.objects.update_or_create(sample=sample, coder=coder, response_id=response,
+                                         defaults={"codes": sorted(names[i] for i in ids)})

@@ -21,7 +21,7 @@ from peiling.analysis.dataset import variables_from_form
 from peiling.fieldwork.models import Fieldwork
 from peiling.jobs.services import job_start
 from peiling.openanswers import selectors, services
-from peiling.openanswers.models import Code, Codebook, ThemeProposal
+from peiling.openanswers.models import AgreementSample, Code, Codebook, ThemeProposal
 from peiling.openanswers.services import CodingError
 
 #: Single choice questions with more choices than this are no subgroup filter.
@@ -384,6 +384,83 @@ def themes_accept(request: HttpRequest, slug: str, question: str) -> HttpRespons
     return redirect(_coding_url(fieldwork, name) + "?status=suggested")
 
 
+def _sample(book: Codebook) -> AgreementSample | None:
+    return AgreementSample.objects.filter(codebook=book).order_by("-pk").first()
+
+
+@researcher_page("report.view")
+@require_http_methods(["GET", "HEAD"])
+def agreement(request: HttpRequest, slug: str, question: str) -> HttpResponse:
+    """Blind double coding of a random sample: your own codes of its answers (never the
+    coding or a colleague's), how far each coder is, and Cohen's kappa per code and overall
+    with the answers coded differently, once two coders have coded."""
+    fieldwork = _fieldwork(request, slug, "report.view")
+    name, label = _question(fieldwork, question)
+    book = _required(fieldwork, name)
+    sample = _sample(book)
+    state = selectors.sample_state(sample=sample) if sample is not None else None
+    rows: list[dict[str, Any]] = []
+    codes = selectors.codes_in_order(codebook=book)
+    if state is not None:
+        mine = {r.response_id: set(r.codes) for r in sample.codings.filter(coder=request.user)}
+        by_name = {code.name: code.pk for code in codes}
+        items = [selectors.AnswerItem(pk, state.texts.get(pk, ""),
+                                      {by_name[n] for n in mine.get(pk, set()) if n in by_name})
+                 for pk in sample.responses if pk in state.texts]
+        rows = _rows(items, codes)
+    labels = {code.name: code.label for code in codes}
+    return render(request, "web/coding/agreement.html", {
+        "fieldwork": fieldwork, "study": fieldwork.form_version.questionnaire,
+        "question": name, "label": label, "codebook": book, "sample": sample, "state": state,
+        "rows": rows, "labels": labels, "back": request.get_full_path(),
+        "action": reverse("web:agreement_code", args=[fieldwork.slug, name]),
+        "disagreements": [(pk, state.texts.get(pk, ""),
+                           sorted(labels.get(n, n) for n in a), sorted(labels.get(n, n) for n in b))
+                          for pk, a, b in state.result.disagreements]
+        if state is not None and state.result is not None else [],
+        "may_edit": user_may(request.user, "results.edit", fieldwork)})
+
+
+@researcher_page("results.edit")
+@require_POST
+def agreement_draw(request: HttpRequest, slug: str, question: str) -> HttpResponse:
+    """Draw a new sample of ``grootte`` answers for blind double coding."""
+    fieldwork = _fieldwork(request, slug, "results.edit")
+    name, _label = _question(fieldwork, question)
+    size = _ints([request.POST.get("grootte", "")])
+    if size is None:
+        return _text(_("Give the number of answers in the sample."))
+    try:
+        services.agreement_sample_create(codebook=_required(fieldwork, name), size=size[0],
+                                         user=request.user)
+    except CodingError as error:
+        return _text(str(error))
+    messages.success(request, _("The sample is drawn. Each coder codes it here, blind."))
+    return redirect("web:agreement", fieldwork.slug, name)
+
+
+@researcher_page("results.edit")
+@require_POST
+def agreement_code(request: HttpRequest, slug: str, question: str) -> HttpResponse:
+    """Store your own codes of one answer of the sample."""
+    fieldwork = _fieldwork(request, slug, "results.edit")
+    name, _label = _question(fieldwork, question)
+    sample = _sample(_required(fieldwork, name))
+    response = _ints([request.POST.get("respons", "")])
+    codes = _ints(request.POST.getlist("code"))
+    if sample is None:
+        return _text(_("There is no sample to code."))
+    if response is None or codes is None:
+        return _text(_("Unknown answer or code."))
+    try:
+        services.blind_code(sample=sample, coder=request.user, response=response[0],
+                            codes=codes)
+    except CodingError as error:
+        return _text(str(error))
+    return redirect(reverse("web:agreement", args=[fieldwork.slug, name])
+                    + f"#antwoord-{response[0]}")
+
+
 urlpatterns = [
     path("veldwerk/<slug:slug>/open-antwoorden/", open_answers, name="open_answers"),
     path("veldwerk/<slug:slug>/open-antwoorden/<str:question>/", coding, name="coding"),
@@ -401,4 +478,10 @@ urlpatterns = [
          name="themes"),
     path("veldwerk/<slug:slug>/open-antwoorden/<str:question>/themas/overnemen/",
          themes_accept, name="themes_accept"),
+    path("veldwerk/<slug:slug>/open-antwoorden/<str:question>/overeenstemming/", agreement,
+         name="agreement"),
+    path("veldwerk/<slug:slug>/open-antwoorden/<str:question>/overeenstemming/trekken/",
+         agreement_draw, name="agreement_draw"),
+    path("veldwerk/<slug:slug>/open-antwoorden/<str:question>/overeenstemming/coderen/",
+         agreement_code, name="agreement_code"),
 ]
