@@ -55,16 +55,15 @@
     }
   });
 
-  // After htmx swapped a saved answer in, choose the next one.
+  // After htmx swapped a saved answer in (the old form is gone: find the new one by its
+  // id), choose the next one.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var form = event.detail.target;
-    if (form && form.matches && form.matches("form[data-coding]")) {
+    var id = event.detail.target && event.detail.target.id;
+    var form = id ? document.getElementById(id) : null;
+    if (form && form.matches("form[data-coding]")) {
       var list = answers();
       var at = list.indexOf(form);
-      if (at >= 0) {
-        current = form;
-        choose(list[Math.min(list.length - 1, at + 1)]);
-      }
+      if (at >= 0) { choose(list[Math.min(list.length - 1, at + 1)]); }
     }
   });
 }());
