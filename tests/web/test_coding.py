@@ -16,13 +16,6 @@ from tests.openanswers.conftest import QUESTION, answered  # noqa: F401  (fixtur
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def analist(login_as):
-    client = login_as("analist")
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def _url(fieldwork, part: str = "") -> str:
     return f"/veldwerk/{fieldwork.slug}/open-antwoorden/{QUESTION}/{part}"
 
@@ -67,6 +60,8 @@ def test_an_answer_is_coded_without_and_with_htmx(analist, answered, codebook) -
     assert swapped.status_code == 200 and html.startswith("<form")
     assert f'id="antwoord-{second}"' in html and "Saved" in html
     assert f'value="{privacy.pk}" data-key="3" checked' in html
+    assert 'id="coding-progress" hx-swap-oob="true"' in html  # the progress bar follows
+    assert f"2 of {len(selectors.answer_texts(codebook=codebook))} answers coded" in html
     uncoded = analist.get(_url(answered), {"status": "uncoded"})
     assert {row["item"].response_id for row in uncoded.context["rows"]}.isdisjoint(
         {first, second})

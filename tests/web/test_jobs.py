@@ -22,13 +22,6 @@ def fieldwork(example_fieldwork):
     return example_fieldwork
 
 
-@pytest.fixture
-def analist(login_as):
-    client = login_as("analist")
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def _start(client, fieldwork, name="data.csv", callbacks=None):
     return client.post(f"/rapporten/{fieldwork.slug}/export/", {"name": name})
 

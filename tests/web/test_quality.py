@@ -39,13 +39,6 @@ def fieldwork(example_fieldwork):
     return example_fieldwork
 
 
-@pytest.fixture
-def analist(login_as):
-    client = login_as("analist")
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def _url(fieldwork, part: str = "") -> str:
     return f"/veldwerk/{fieldwork.slug}/kwaliteit/{part}"
 

@@ -37,13 +37,6 @@ def fieldwork(example_fieldwork):
     return example_fieldwork
 
 
-@pytest.fixture
-def analist(login_as):
-    client = login_as("analist")
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def _answers() -> list[dict]:
     return [r.answers for r in Response.objects.filter(status="completed")]
 

@@ -205,7 +205,8 @@ def coding_set(request: HttpRequest, slug: str, question: str) -> HttpResponse:
         return render(request, "web/coding/_answer.html", {
             "row": _rows(page.items, codes_now)[0],
             "fieldwork": fieldwork, "question": name, "may_edit": True,
-            "back": request.POST.get("terug", ""), "saved": True})
+            "back": request.POST.get("terug", ""), "saved": True,
+            "progress": selectors.progress(codebook=codebook)})
     messages.success(request, _("The codes are saved."))
     return _back(request, fieldwork, name)
 
