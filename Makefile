@@ -12,12 +12,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# deduce (names in open answers) builds its lookup tables once, on first use: 1-2 minutes.
+DEDUCE := $(BIN)/python -c "from peiling.openanswers.privacy import prepare; prepare()"
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(DEDUCE)
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(DEDUCE)
 	@touch $@ $(VENV)/.installed
 
 # NL Design System CSS (respondent pages) and axe-core (browser tests), pinned in package.json.

@@ -14,6 +14,10 @@ coding page at 20,000 answers.
    quarter of the answers coded. p50 and p95 of ``--repeats`` requests of the first page,
    of the uncoded answers, and of a word search; the target is < 300 ms. Baseline in the
    same run: the fieldwork's page.
+3. Personal data: ``openanswers.services.personal_data_scan`` over the ``--n`` answers (one
+   in a hundred given a name and a phone number), deduce loaded once before (its load is
+   printed apart); then the data read for an export (``fieldwork_export_data``) with the
+   answers masked, against the same without masking (the baseline) in the same run.
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ def _page(n: int, repeats: int) -> None:
     copies = []
     for i, (text, _theme) in enumerate(answers):
         model = models[i % len(models)]
+        if i % 100 == 7:
+            text += " Bel Marieke de Vries, 06-12345678."
         copies.append(Response(
             fieldwork=fieldwork, form_version=version, respondent_key=new_respondent_key(),
             source="panel", status="completed", answers={**model.answers, QUESTION: text},
@@ -130,6 +136,38 @@ def _page(n: int, repeats: int) -> None:
     base = timed(f"/veldwerk/{fieldwork.slug}/", {})
     print(f"  baseline, the fieldwork's page: p50 {statistics.median(base):.0f} ms, "
           f"p95 {p95(base):.0f} ms")
+    _privacy(fieldwork, len(ids))
+
+
+def _privacy(fieldwork, n: int) -> None:
+    from peiling.exchange.services import fieldwork_export_data
+    from peiling.openanswers.models import AnswerScan
+    from peiling.openanswers.privacy import prepare
+    from peiling.openanswers.services import personal_data_scan
+
+    started = time.perf_counter()
+    prepare()
+    loaded = time.perf_counter() - started
+    AnswerScan.objects.all().delete()
+    started = time.perf_counter()
+    personal_data_scan(fieldwork=fieldwork)
+    scanned = time.perf_counter() - started
+    flagged = AnswerScan.objects.exclude(found=[]).count()
+    print(f"personal data: deduce loaded in {loaded:.1f} s; {n:,} answers of the open "
+          f"questions scanned in {scanned:.1f} s ({1000 * scanned / n:.2f} ms an answer), "
+          f"{flagged} with possible personal data")
+
+    def best(masked: bool) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            fieldwork_export_data(fieldwork=fieldwork, masked=masked)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    plain, masked = best(False), best(True)
+    print(f"  export data read, answers masked: {masked:.2f} s; baseline unmasked: "
+          f"{plain:.2f} s (ratio {masked / plain:.2f})")
 
 
 def main(argv: list[str]) -> int:

@@ -15,13 +15,16 @@ PASSWORD = "een-lang-wachtwoord-42"
 
 @pytest.fixture(autouse=True)
 def _no_prepared_datasets():
-    """Every test reads its fieldwork's answers afresh (``reports.datasets`` keeps them)."""
+    """Every test reads its fieldwork's answers afresh (``reports.datasets`` and
+    ``openanswers.selectors`` keep them)."""
     from django.core.cache import caches
 
+    from peiling.openanswers.selectors import forget_in_memory as forget_answers
     from peiling.reports.datasets import forget_in_memory
 
     caches["datasets"].clear()
     forget_in_memory()
+    forget_answers()
 
 
 @pytest.fixture

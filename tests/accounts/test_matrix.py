@@ -55,6 +55,7 @@ web:study_create                    | POST   | /onderzoeken/nieuw/              
 web:study                           | GET    | /onderzoeken/{study}/                         | login | 200       | 200         | 200     |
 web:study_upload                    | POST   | /onderzoeken/{study}/versie/                  | login | 400       | 400         | 403     |
 web:study_compare                   | GET    | /onderzoeken/{study}/vergelijken/             | login | 200       | 200         | 200     |
+web:study_trends                    | GET    | /onderzoeken/{study}/trends/                  | login | 200       | 200         | 200     |
 web:fieldwork_create                | GET    | /onderzoeken/{study}/veldwerk/nieuw/          | login | 200       | 200         | 403     |
 web:fieldwork                       | GET    | /veldwerk/{fieldwork}/                        | login | 200       | 200         | 200     |
 web:fieldwork_reopen                | POST   | /veldwerk/{fieldwork}/heropenen/              | login | 400       | 400         | 403     |
@@ -72,7 +73,9 @@ web:quality                         | GET    | /veldwerk/{fieldwork}/kwaliteit/ 
 web:quality_decide                  | POST   | /veldwerk/{fieldwork}/kwaliteit/beslissen/    | login | 400       | 400         | 400     |
 web:quality_rules                   | POST   | /veldwerk/{fieldwork}/kwaliteit/regels/       | login | 400       | 400         | 400     |
 web:open_answers                    | GET    | /veldwerk/{fieldwork}/open-antwoorden/         | login | 200       | 200         | 200     |
+web:personal_scan                   | POST   | /veldwerk/{fieldwork}/open-antwoorden/scannen/ | login | 302      | 302         | 302     |
 web:coding                          | GET    | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/ | login | 200 | 200     | 200     |
+web:personal_release                | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/vrijgeven/ | login | 400 | 400 | 400 |
 web:coding_start                    | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/starten/ | login | 302 | 302 | 302 |
 web:coding_set                      | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/coderen/ | login | 400 | 400 | 400 |
 web:coding_undo                     | POST   | /veldwerk/{fieldwork}/open-antwoorden/desirability_why/ongedaan/ | login | 302 | 302 | 302 |
@@ -87,6 +90,7 @@ web:report_builder                  | GET    | /veldwerk/{fieldwork}/rapportbouw
 web:report_definition_file          | GET    | /veldwerk/{fieldwork}/rapportbouwer/definitie-1.yaml | login | 200 | 200       | 200     |
 web:report_build_start              | POST   | /veldwerk/{fieldwork}/rapportbouwer/maken/     | login | 302       | 302         | 302     |
 web:report_quotes                   | GET    | /veldwerk/{fieldwork}/rapportbouwer/citaten/?vraag=desirability_why | login | 200 | 200 | 200 |
+web:report_coded_quotes             | POST   | /veldwerk/{fieldwork}/rapportbouwer/citaten-per-thema/desirability_why/ | login | 302 | 302 | 302 |
 web:report_outline                  | GET    | /veldwerk/{fieldwork}/rapportbouwer/opzet/     | login | 200       | 200         | 200     |
 web:report_build_page               | GET    | /rapportversies/{build}/                       | login | 200       | 200         | 200     |
 web:report_build_file               | GET    | /rapportversies/{build}/bestand/html           | login | 200       | 200         | 200     |

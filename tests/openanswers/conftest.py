@@ -7,6 +7,7 @@ import pytest
 
 from peiling.fieldwork import services as fieldwork_services
 from peiling.fieldwork.models import Response
+from peiling.openanswers import services
 from peiling.openanswers.generate import generated_answers
 from tests.fieldwork.conftest import (  # noqa: F401  (fixtures)
     example_fieldwork,
@@ -34,6 +35,31 @@ def answered(example_fieldwork):  # noqa: F811  (the imported fixture)
         example_fieldwork.themes[response.pk] = theme
     Response.objects.bulk_update(responses, ["answers"])
     return example_fieldwork
+
+
+@pytest.fixture
+def coded(answered, make_user, organisation):
+    """Privacy answers coded "Privacy" (a theme) and, every other one, also "Datalekken"
+    under it; cost answers "Kosten"; the rest uncoded."""
+    user = make_user("analist", organisation, "codeur@example.nl")
+    codebook = services.codebook_create(fieldwork=answered, question=QUESTION)
+    privacy = services.code_add(codebook=codebook, label="Privacy")
+    leaks = services.code_add(codebook=codebook, label="Datalekken", parent=privacy)
+    costs = services.code_add(codebook=codebook, label="Kosten")
+    codes = {}
+    privacy_answers = sorted(pk for pk, t in answered.themes.items() if t == "privacy")
+    for i, pk in enumerate(privacy_answers):
+        codes[pk] = [privacy.pk] if i % 2 else [leaks.pk]
+    for pk, theme in answered.themes.items():
+        if theme == "kosten":
+            codes[pk] = [costs.pk]
+    services.codings_set(codebook=codebook, codes=codes, user=user)
+    answered.expected = {"privacy": len(privacy_answers),
+                         "datalekken": len(privacy_answers[::2]),
+                         "kosten": sum(1 for t in answered.themes.values() if t == "kosten"),
+                         "coded": len(codes), "answered": len(answered.themes)}
+    answered.codebook, answered.coder = codebook, user
+    return answered
 
 
 @pytest.fixture(autouse=True)

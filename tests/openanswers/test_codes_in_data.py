@@ -22,31 +22,6 @@ pytestmark = pytest.mark.django_db
 CODES = QUESTION + "_codes"
 
 
-@pytest.fixture
-def coded(answered, make_user, organisation):
-    """Privacy answers coded "Privacy" (a theme) and, every other one, also "Datalekken"
-    under it; cost answers "Kosten"; the rest uncoded."""
-    user = make_user("analist", organisation, "codeur@example.nl")
-    codebook = services.codebook_create(fieldwork=answered, question=QUESTION)
-    privacy = services.code_add(codebook=codebook, label="Privacy")
-    leaks = services.code_add(codebook=codebook, label="Datalekken", parent=privacy)
-    costs = services.code_add(codebook=codebook, label="Kosten")
-    codes = {}
-    privacy_answers = sorted(pk for pk, t in answered.themes.items() if t == "privacy")
-    for i, pk in enumerate(privacy_answers):
-        codes[pk] = [privacy.pk] if i % 2 else [leaks.pk]
-    for pk, theme in answered.themes.items():
-        if theme == "kosten":
-            codes[pk] = [costs.pk]
-    services.codings_set(codebook=codebook, codes=codes, user=user)
-    answered.expected = {"privacy": len(privacy_answers),
-                         "datalekken": len(privacy_answers[::2]),
-                         "kosten": sum(1 for t in answered.themes.values() if t == "kosten"),
-                         "coded": len(codes), "answered": len(answered.themes)}
-    answered.codebook, answered.coder = codebook, user
-    return answered
-
-
 def test_the_codes_are_a_multiple_response_variable_after_the_question(coded) -> None:
     dataset = fieldwork_export_data(fieldwork=coded).dataset
     names = list(dataset.variables)

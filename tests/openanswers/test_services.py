@@ -220,3 +220,15 @@ def test_the_demo_codes_a_sample_of_its_open_question(answered, make_user, organ
     assert Coding.objects.filter(coded_by__email=demo.DEMO_EMAIL).count() >= coded
     demo._demo_coding()  # once: a second run changes nothing
     assert selectors.progress(codebook=codebook)[0] == coded
+    # The demo report has quotes by theme of the coded question (a definition version once).
+    from peiling.openanswers.models import AnswerScan
+    from peiling.reports.models import ReportDefinitionVersion
+    from peiling.reports.selectors import report_for_fieldwork, stored_definition
+
+    assert ReportDefinitionVersion.objects.count() == 1
+    report = report_for_fieldwork(reference="demo",
+                                  definition=stored_definition(fieldwork=answered))
+    [block] = [b for c in report.chapters for s in c.sections for b in s.blocks
+               if getattr(b, "title", "") == "Citaten per thema"]
+    assert len(block.themes) >= 2 and all(t.share and t.quotes for t in block.themes)
+    assert AnswerScan.objects.filter(fieldwork=answered, question=QUESTION).count() == total

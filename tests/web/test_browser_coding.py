@@ -58,3 +58,24 @@ def test_a_researcher_codes_open_answers_with_the_keyboard(
         page.keyboard.press("u")
     assert not Coding.objects.filter(response_id=answer_id).exists()
     me.axe("coding page after undo")
+
+    # An answer with a name and a phone number: scanned by the worker, shown with what
+    # reports will show, released with htmx.
+    from peiling.fieldwork.models import Response
+    from peiling.openanswers.models import AnswerScan
+    from peiling.openanswers.selectors import forget_in_memory
+
+    response = Response.objects.get(pk=answer_id)
+    response.answers = {**response.answers, QUESTION: "Vraag het Marieke de Vries: 06-12345678."}
+    response.save(update_fields=["answers"])
+    forget_in_memory()  # answers changed in place, as no user can
+    me.goto(f"/veldwerk/{answered.slug}/open-antwoorden/")
+    press(page.get_by_role("button", name="Scan"))
+    me.goto(f"/veldwerk/{answered.slug}/open-antwoorden/{QUESTION}/?status=personal")
+    note = page.locator(f"#antwoord-{answer_id} .personal-data")
+    assert "Vraag het [naam]: [telefoonnummer]." in note.inner_text()
+    me.axe("coding page with personal data")
+    note.get_by_role("button", name="Release: no personal data").click()
+    page.locator(f"#antwoord-{answer_id} .personal-data--released").wait_for()
+    assert AnswerScan.objects.get(response=answer_id, question=QUESTION).released_at
+    assert not Coding.objects.filter(response_id=answer_id).exists()  # the codes untouched

@@ -195,3 +195,76 @@ def test_two_coders_code_a_sample_blind_and_see_their_kappa(
     assert 'id="kappa-overall">0.50<' in mine.content.decode()
     refused = analist.post(url + "coderen/", {"respons": 0, "code": other.pk})
     assert refused.status_code == 400 and "not in the sample" in refused.content.decode()
+
+
+def test_personal_data_is_scanned_by_a_worker_and_released_on_the_coding_page(
+        analist, answered, codebook, django_capture_on_commit_callbacks) -> None:  # noqa: F811
+    from peiling.fieldwork.models import Response
+    from peiling.openanswers.models import AnswerScan
+
+    pk = next(iter(selectors.answer_texts(codebook=codebook)))
+    response = Response.objects.get(pk=pk)
+    response.answers = {**response.answers,
+                        QUESTION: "Bel Jan Jansen op 06-12345678, hij weet het."}
+    response.save(update_fields=["answers"])
+    selectors.forget_in_memory()  # answers changed in place, as no user can
+    overview = analist.get(f"/veldwerk/{answered.slug}/open-antwoorden/")
+    assert 'id="scan-button"' in overview.content.decode()
+    with django_capture_on_commit_callbacks():
+        started = analist.post(f"/veldwerk/{answered.slug}/open-antwoorden/scannen/")
+    job = Job.objects.get(kind="personal_data_scan")
+    assert started["Location"] == f"/taken/{job.pk}/"
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    overview = analist.get(f"/veldwerk/{answered.slug}/open-antwoorden/")
+    row = {r["name"]: r for r in overview.context["rows"]}[QUESTION]
+    assert (row["flagged"], row["unscanned"]) == (1, 0)
+    assert 'id="scan-button"' not in overview.content.decode()
+    flagged = analist.get(_url(answered) + "?status=personal")
+    html = flagged.content.decode()
+    assert [r["item"].response_id for r in flagged.context["rows"]] == [pk]
+    assert "[naam] op [telefoonnummer], hij weet het." in html  # what reports show
+    assert "Bel Jan Jansen op 06-12345678" in html  # what the coder reads
+    released = analist.post(_url(answered, "vrijgeven/"), {"respons": pk, "vrijgeven": "1"},
+                            HTTP_HX_REQUEST="true")
+    assert released.status_code == 200 and released.content.decode().startswith("<form")
+    assert AnswerScan.objects.get(response=pk, question=QUESTION).released_by is not None
+    assert analist.get(_url(answered) + "?status=personal").context["rows"] == []
+    again = analist.post(_url(answered, "vrijgeven/"), {"respons": pk, "vrijgeven": "0"})
+    assert again.status_code == 302
+    assert AnswerScan.objects.get(response=pk, question=QUESTION).released_at is None
+    for bad in ({"respons": pk, "vrijgeven": "ja"}, {"respons": "x", "vrijgeven": "1"},
+                {"respons": 10**9, "vrijgeven": "1"}):
+        assert analist.post(_url(answered, "vrijgeven/"), bad).status_code == 400
+    clean = next(p for p in selectors.answer_texts(codebook=codebook) if p != pk)
+    refused = analist.post(_url(answered, "vrijgeven/"), {"respons": clean, "vrijgeven": "1"})
+    assert refused.status_code == 400
+    assert AnswerScan.objects.exclude(released_at=None).count() == 0
+
+
+def test_quotes_by_theme_are_put_in_the_report_from_the_coding_page(
+        analist, answered, codebook) -> None:  # noqa: F811
+    from peiling.reports.models import ReportDefinitionVersion
+    from peiling.reports.selectors import report_for_fieldwork, stored_definition
+
+    url = f"/veldwerk/{answered.slug}/rapportbouwer/citaten-per-thema/{QUESTION}/"
+    privacy = services.code_add(codebook=codebook, label="Privacy")
+    ids = list(selectors.answer_texts(codebook=codebook))[:12]
+    services.codings_set(codebook=codebook, codes={pk: [privacy.pk] for pk in ids},
+                         user=None)
+    page = analist.get(_url(answered))
+    assert 'id="report-quotes-form"' in page.content.decode()
+    done = analist.post(url)
+    assert done.status_code == 302 and done["Location"] == _url(answered)
+    version = ReportDefinitionVersion.objects.get()
+    assert f"quotes: {QUESTION}" in version.text and "Citaten per thema" in version.text
+    assert analist.post(url).status_code == 302
+    assert ReportDefinitionVersion.objects.count() == 1  # once is enough
+    report = report_for_fieldwork(reference=answered.slug,
+                                  definition=stored_definition(fieldwork=answered))
+    blocks = [b for c in report.chapters for s in c.sections for b in s.blocks
+              if getattr(b, "title", "") == "Citaten per thema"]
+    assert [t.heading for t in blocks[0].themes] == ["Privacy (100%)"]
+    assert analist.post(f"/veldwerk/{answered.slug}/rapportbouwer/citaten-per-thema/"
+                        "promise_causes/").status_code == 404  # no codebook

@@ -80,11 +80,13 @@ def test_no_researcher_page_asks_more_often_with_more_data(make_user, organisati
     _queries(client, PAGES, objects)  # first requests fill caches (sessions, content types)
     before = _queries(client, PAGES, objects)
     _grow(organisation, objects, make_user, step=2, times=4)
-    # The results pages read the changed answers once (reports.datasets), and the quality
-    # page its flags (fieldwork.reviews), then keep them: the second request is the one
-    # every later click repeats.
+    # The results pages read the changed answers once (reports.datasets), the quality page
+    # its flags (fieldwork.reviews) and the coding pages the open answers
+    # (openanswers.selectors), then keep them: the second request is the one every later
+    # click repeats.
     _queries(client, [row for row in PAGES if "/tabellen/" in row.path
-                      or "/weging/" in row.path or "/kwaliteit/" in row.path], objects)
+                      or "/weging/" in row.path or "/kwaliteit/" in row.path
+                      or "/open-antwoorden/" in row.path], objects)
     after = _queries(client, PAGES, objects)
     grown = {name: (before[name], after[name]) for name in before
              if after[name] != before[name]}

@@ -26,7 +26,7 @@ import datetime
 import difflib
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
@@ -83,10 +83,13 @@ _DENSE_KEY_LIMIT = 1 << 24
 
 @dataclass(frozen=True)
 class Category:
-    """One answer category of a single or multiple choice variable (a Form choice)."""
+    """One answer category of a single or multiple choice variable (a Form choice);
+    ``parent`` names the category this one is under (a code under a theme of a coded open
+    question), "" for none."""
 
     name: str
     label: str
+    parent: str = ""
 
 
 @dataclass(frozen=True)
@@ -634,6 +637,62 @@ class Dataset:
         copy._answered = {**self._answered, variable.name: _read_only(answered)}
         copy._asked = ({**self._asked, variable.name: _read_only(mask)} if asked is not None
                        else self._asked)
+        return copy
+
+    def renamed(self, old: str, new: str) -> Dataset:
+        """Return the same data with variable ``old`` called ``new`` (in its place): a
+        question renamed between two waves of a monitor. Raises ``ValueError`` for an unknown
+        ``old`` or a ``new`` in use."""
+        if old not in self._variables:
+            raise ValueError(f"variable {old!r} to rename is unknown")
+        if new in self._variables:
+            raise ValueError(f"variable {new!r} exists already")
+        copy = object.__new__(Dataset)
+        for slot in Dataset.__slots__:
+            object.__setattr__(copy, slot, getattr(self, slot))
+
+        def moved(mapping: dict[str, Any]) -> dict[str, Any]:
+            return {(new if key == old else key): value for key, value in mapping.items()}
+
+        copy._variables = {(new if key == old else key):
+                           (replace(variable, name=new) if key == old else variable)
+                           for key, variable in self._variables.items()}
+        copy._data, copy._uniques = moved(self._data), moved(self._uniques)
+        copy._asked, copy._answered = moved(self._asked), moved(self._answered)
+        return copy
+
+    def recoded(self, name: str, categories: Sequence[Category],
+                codes: Mapping[str, str]) -> Dataset:
+        """Return the same data with the choice variable ``name`` on ``categories``: each
+        answer's category named by ``codes`` (old name -> new name; a name not in ``codes``
+        stays itself). Two old categories may become one. Raises ``ValueError`` for an old
+        category that is not in ``categories`` then, or a variable that is no choice."""
+        variable = self.variable(name)
+        if variable.kind not in ("single", "multiple"):
+            raise ValueError(f"variable {name!r} is {variable.kind}; only choices recode")
+        position = {category.name: i for i, category in enumerate(categories)}
+        target = []
+        for category in variable.categories:
+            to = codes.get(category.name, category.name)
+            if to not in position:
+                raise ValueError(f"variable {name!r}: category {category.name!r} has no "
+                                 f"place among {', '.join(position)}")
+            target.append(position[to])
+        copy = object.__new__(Dataset)
+        for slot in Dataset.__slots__:
+            object.__setattr__(copy, slot, getattr(self, slot))
+        copy._variables = {**self._variables,
+                           name: replace(variable, categories=tuple(categories))}
+        old = self._data[name]
+        if variable.kind == "single":
+            lookup = np.asarray(target, dtype=np.int64)
+            dtype = np.int8 if len(categories) <= 127 else np.int16
+            data = np.where(old >= 0, lookup[np.clip(old, 0, None)], -1).astype(dtype)
+        else:
+            data = np.zeros((self._n, len(categories)), dtype=np.uint8, order="F")
+            for column, to in enumerate(target):
+                data[:, to] |= old[:, column]
+        copy._data = {**self._data, name: _read_only(data)}
         return copy
 
     def with_weights(self, weights: ArrayLike | None) -> Dataset:

@@ -173,13 +173,31 @@ def _demo_coding() -> str:
         sample = random.Random(2018).sample(answers, min(CODED_SAMPLE, len(answers)))  # noqa: S311
         user = get_user_model().objects.filter(email=DEMO_EMAIL).first()
         services.suggestions_confirm(codebook=codebook, user=user, responses=sample)
+        _demo_coded_quotes(fieldwork)
+    services.personal_data_scan(fieldwork=fieldwork)
     return reverse("web:coding", args=["demo", CODED_QUESTION])
+
+
+def _demo_coded_quotes(fieldwork) -> None:
+    """Put quotes by theme of the coded question in the demo report (a second version of
+    its definition), as the coding page's button does."""
+    from django.contrib.auth import get_user_model
+
+    from peiling.reports.selectors import definition_version
+    from peiling.reports.services import definition_save, with_coded_quotes
+
+    current = definition_version(fieldwork=fieldwork)
+    text = with_coded_quotes(current.text if current else "", fieldwork.form_version.form,
+                             CODED_QUESTION, "Citaten per thema")
+    user = get_user_model().objects.filter(email=DEMO_EMAIL).first()
+    definition_save(fieldwork.form_version.questionnaire, text.strip(), user)
 
 
 def _demo_quality_cases(fieldwork) -> None:
     """Make a few of the open link's respondents what the quality review is for, without
     changing a closed answer (the demo report keeps the reference report's figures): four
-    who took two minutes, two on the same device, one who typed nonsense."""
+    who took two minutes, two on the same device, one who typed nonsense; and one who gave
+    their name and phone number in an open answer."""
     import datetime as dt
 
     from peiling.fieldwork.models import Response
@@ -192,6 +210,11 @@ def _demo_quality_cases(fieldwork) -> None:
         response.device_key = "demo0000000000000000000000000001"
     text = next(r for r in picked[6:] if r.answers.get("desirability_why"))
     text.answers = {**text.answers, "desirability_why": "asdfghjkl"}
+    # An answer with a name and a phone number: masked in the report and the exports until
+    # the researcher releases it on the coding page.
+    named = next(r for r in picked[7:] if r.answers.get("desirability_why"))
+    named.answers = {**named.answers, "desirability_why": named.answers["desirability_why"]
+                     + " Bel gerust, Marieke de Vries, 06-12345678."}
     Response.objects.bulk_update(picked, ["started_at", "device_key", "answers"])
 
 

@@ -51,7 +51,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "export",
         help="export a fieldwork's responses (sav, csv, xlsx, parquet) or codebook (html, pdf)",
         description="Write the completed responses of FIELDWORK to a file, with the labels of "
-        "its questionnaire. Contact data is never exported.",
+        "its questionnaire. Contact data is never exported; open answers show possible "
+        "personal data masked until a researcher releases them.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -146,9 +147,12 @@ def run(args: argparse.Namespace) -> int:
     from django.db import DatabaseError
 
     from peiling.exchange import services
+    from peiling.openanswers.services import personal_data_scan
 
     output = args.output or Path(args.fieldwork + get_writer(format).suffixes[0])
     try:
+        # Names in open answers are masked too: the answers not scanned yet are scanned.
+        personal_data_scan(fieldwork=services.fieldwork_find(reference=args.fieldwork))
         result = services.fieldwork_export(
             reference=args.fieldwork,
             format=format,

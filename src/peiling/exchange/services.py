@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -38,7 +39,8 @@ from peiling.exchange.writers import (
 )
 from peiling.fieldwork import selectors
 from peiling.fieldwork.models import Fieldwork, Response, ResponseReview
-from peiling.openanswers.selectors import with_codes
+from peiling.forms.model import Form
+from peiling.openanswers.selectors import masked_texts, text_questions, with_codes
 
 __all__ = [
     "DataDoesNotFit",
@@ -82,9 +84,12 @@ def fieldwork_export(
 ) -> FieldworkExport:
     """Write the responses of the fieldwork ``reference`` (slug or id) to ``path``.
 
-    Completed responses only, unless ``include_partial`` (then started and screened-out ones
-    too; the paradata's status tells them apart); never those the quality review excluded,
-    unless ``include_excluded`` (then with their flag, ``_excluded``).
+    Open answers with possible personal data are masked until released (names only once
+    scanned: a job or command calls ``openanswers.services.personal_data_scan`` first; a
+    page does not wait for deduce). Completed responses only, unless ``include_partial``
+    (then started and screened-out ones too; the paradata's status tells them apart); never
+    those the quality review excluded, unless ``include_excluded`` (then with their flag,
+    ``_excluded``).
 
     Raises
     ------
@@ -124,13 +129,16 @@ def fieldwork_export_data(
     include_excluded: bool = False,
     only: Sequence[int] | None = None,
     codes: bool = True,
+    masked: bool = True,
 ) -> ExportData:
     """Return the responses of ``fieldwork`` as an ``ExportData``, in order of starting:
     without the responses the quality review excluded, unless ``include_excluded`` (then
     with the paradata column ``_excluded``); with ``only``, just the responses of those ids
     (a piece of a streamed download, ``fieldwork_export_pieces``); with ``codes``, the codes
     of coded open questions as variables ``<question>_codes``
-    (``openanswers.selectors.with_codes``).
+    (``openanswers.selectors.with_codes``); with ``masked``, the open answers with possible
+    personal data masked ("[naam]") until a person released them
+    (``openanswers.selectors.masked_texts``).
 
     Raises ``DataDoesNotFit`` for responses to another questionnaire version and for stored
     answers the version's Form does not have (unknown names, choices not in a list).
@@ -162,10 +170,14 @@ def fieldwork_export_data(
         excluded = (set(ResponseReview.objects.filter(
             fieldwork=fieldwork, decision=ResponseReview.Decision.EXCLUDE)
             .values_list("response_id", flat=True)) if include_excluded and paradata else None)
+    columns, distinct = read.columns, read.distinct
+    if masked:
+        columns = _masked(fieldwork, form, columns, pks)
+        distinct = distinct and columns is read.columns
     try:
-        dataset = Dataset.from_encoded(form, read.columns, n=read.n,
+        dataset = Dataset.from_encoded(form, columns, n=read.n,
                                        unknown_keys=read.unknown_keys, language=language,
-                                       distinct=read.distinct)  # fmt: skip
+                                       distinct=distinct)  # fmt: skip
     except DatasetError as error:
         raise DataDoesNotFit(_does_not_fit(fieldwork, error)) from None
     if codes:
@@ -181,6 +193,34 @@ def fieldwork_export_data(
         origin=f"fieldwork {fieldwork.slug} ({read.n} responses"
         f"{', partial included' if include_partial else ', completed'})",
     )
+
+
+def _masked(fieldwork: Fieldwork, form: Form, columns: dict[str, Any],
+            pks: Sequence[int]) -> dict[str, Any]:
+    """The encoded ``columns`` with the open answers masked where they may hold personal
+    data (the same dict when nothing is masked)."""
+    texts: dict[str, dict[int, str]] = {}
+    for question in text_questions(form):
+        if question.name in columns:
+            codes, values = columns[question.name]
+            texts[question.name] = {
+                pk: values[code] for pk, code in zip(pks, codes.tolist(), strict=True)
+                if code >= 0 and isinstance(values[code], str)}
+    if not any(texts.values()):
+        return columns
+    changed = dict(columns)
+    for name, shown in masked_texts(fieldwork=fieldwork, texts=texts).items():
+        if shown == texts[name]:
+            continue
+        codes, values = columns[name]
+        # Encoded again from the answers as shown, so that no masked answer stays behind.
+        shown_rows = [shown.get(pk, values[code]) if code >= 0 else None
+                      for pk, code in zip(pks, codes.tolist(), strict=True)]
+        position: dict[Any, int] = {}
+        new_codes = np.fromiter((position.setdefault(v, len(position)) for v in shown_rows),
+                                dtype=codes.dtype, count=len(shown_rows))
+        changed[name] = (new_codes, tuple(position))
+    return changed
 
 
 #: Responses per piece of a streamed download: memory stays that of one piece.

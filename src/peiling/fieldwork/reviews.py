@@ -128,7 +128,7 @@ def _flagged(fieldwork: Fieldwork, *, only: list[int] | None = None,
     """Flag the completed responses ``only`` (all when ``None``) after those of ``prior``."""
     try:
         data = fieldwork_export_data(fieldwork=fieldwork, paradata=True, include_excluded=True,
-                                     only=only, codes=False)
+                                     only=only, codes=False, masked=False)
     except ExportError:
         return None
     if data.dataset.n == 0 or data.paradata is None:

@@ -4,7 +4,9 @@ A ``Codebook`` belongs to one text question of one fieldwork; its ``Code`` rows 
 most: a code may have a parent) are what answers are coded with. ``Coding`` holds the codes an
 answer carries now; ``CodingChange`` every change (who, when, before and after), which is
 also what undo takes back. ``Suggestion`` is a code a theme proposal would give an answer:
-never a coding until a person confirms it. The original answer stays in ``Response.answers``.
+never a coding until a person confirms it. ``AnswerScan`` holds the possible personal data in
+an answer and whether a person released it. The original answer stays in
+``Response.answers``.
 """
 
 from __future__ import annotations
@@ -209,3 +211,30 @@ class BlindCoding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coder_id} {self.response_id}: {self.codes}"
+
+
+class AnswerScan(models.Model):
+    """What the scan for personal data found in one open answer (``privacy.scan``: kind,
+    start and end of each part; none is a clean answer), and whether a person released the
+    answer to be shown unmasked in reports and exports. The answer itself stays as given."""
+
+    fieldwork = models.ForeignKey(Fieldwork, on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("fieldwork"))
+    question = models.CharField(_("question"), max_length=200)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("response"))
+    found = models.JSONField(_("possible personal data"), default=list)
+    scanned_at = models.DateTimeField(_("scanned"), auto_now=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("released by"))
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scan for personal data")
+        verbose_name_plural = _("scans for personal data")
+        constraints = [models.UniqueConstraint(fields=["fieldwork", "question", "response"],
+                                               name="answer_scan_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.question} {self.response_id}: {len(self.found)} found"

@@ -3,12 +3,15 @@ progress of the coding, and the coded answers as columns for the analysis."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, F
+from django.db.models import Count, F, Max, Q
 from django.db.models.fields.json import KT
 
 from peiling.analysis import Category, Dataset, Variable
@@ -17,12 +20,15 @@ from peiling.forms.model import Form, Question
 from peiling.openanswers.agreement import Agreement, agreement
 from peiling.openanswers.models import (
     AgreementSample,
+    AnswerScan,
     BlindCoding,
     Code,
     Codebook,
     Coding,
     Suggestion,
 )
+from peiling.openanswers.privacy import Found, mask, scan
+from peiling.openanswers.themes import CODES_SUFFIX
 
 __all__ = [
     "AnswerItem",
@@ -32,15 +38,19 @@ __all__ = [
     "code_counts",
     "coded_sets",
     "codes_in_order",
+    "forget_in_memory",
+    "found_in",
+    "masked_texts",
     "progress",
     "sample_state",
+    "scan_state",
     "text_questions",
     "with_codes",
 ]
 
 #: The answers a coding page shows at once.
 PER_PAGE = 50
-STATUSES = ("all", "uncoded", "coded", "suggested")
+STATUSES = ("all", "uncoded", "coded", "suggested", "personal")
 
 
 def text_questions(form: Form) -> list[Question]:
@@ -48,25 +58,73 @@ def text_questions(form: Form) -> list[Question]:
     return [question for question in form.questions() if question.type == "text"]
 
 
-def _answered(codebook: Codebook):
+def _answered(fieldwork_id: int, question: str):
     """The completed responses the analysis uses (not excluded by the quality review) that
-    answered the codebook's question."""
-    return (Response.objects.filter(fieldwork=codebook.fieldwork_id,
-                                    status=Response.Status.COMPLETED)
+    answered ``question``."""
+    return (Response.objects.filter(fieldwork=fieldwork_id, status=Response.Status.COMPLETED)
             .exclude(review__decision=ResponseReview.Decision.EXCLUDE)
-            .filter(answers__has_key=codebook.question))
+            .filter(answers__has_key=question))
 
 
-def answer_texts(*, codebook: Codebook, only: Sequence[int] | None = None) -> dict[int, str]:
-    """The answers to the codebook's question by response id (in order of the responses),
-    leaving out empty ones; with ``only``, of those responses."""
+#: The answers to an open question that a process keeps (the most recently read): reading
+#: 20,000 of them out of the JSON of the responses takes about 100 ms on SQLite, most of a
+#: coding page's time, and completed answers do not change.
+IN_MEMORY = 8
+_memory: OrderedDict[str, Mapping[int, str]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def answer_texts(*, codebook: Codebook | None = None, fieldwork: Fieldwork | None = None,
+                 question: str = "", only: Sequence[int] | None = None) -> Mapping[int, str]:
+    """The answers to the codebook's question (or to ``question`` of ``fieldwork``) by
+    response id (in order of the responses), leaving out empty ones; with ``only``, of those
+    responses. All of them are kept in memory while the completed responses and the quality
+    review's exclusions stay the same (the key is their number and latest moment)."""
+    if codebook is not None:
+        fieldwork_id, question = codebook.fieldwork_id, codebook.question
+    else:
+        assert fieldwork is not None and question
+        fieldwork_id = fieldwork.pk
+    if only is not None:
+        return _read_texts(fieldwork_id, question, list(only))
+    key = _texts_key(fieldwork_id, question)
+    with _lock:
+        texts = _memory.get(key)
+        if texts is not None:
+            _memory.move_to_end(key)
+            return texts
+    texts = MappingProxyType(_read_texts(fieldwork_id, question, None))
+    with _lock:
+        _memory[key] = texts
+        while len(_memory) > IN_MEMORY:
+            _memory.popitem(last=False)
+    return texts
+
+
+def _texts_key(fieldwork_id: int, question: str) -> str:
+    state = (Response.objects.filter(fieldwork=fieldwork_id, status=Response.Status.COMPLETED)
+             .aggregate(n=Count("pk"), last=Max("completed_at")))
+    reviews = ResponseReview.objects.filter(fieldwork=fieldwork_id).aggregate(
+        out=Count("pk", filter=Q(decision=ResponseReview.Decision.EXCLUDE)),
+        last=Max("decided_at"))
+    return (f"{fieldwork_id}:{question}:{state['n']}:{state['last']}:{reviews['out']}:"
+            f"{reviews['last']}")
+
+
+def forget_in_memory() -> None:
+    """Empty this process's memory of answers (tests that change stored answers)."""
+    with _lock:
+        _memory.clear()
+
+
+def _read_texts(fieldwork_id: int, question: str, only: list[int] | None) -> dict[int, str]:
     texts: dict[int, str] = {}
-    ids = list(only) if only is not None else [None]
+    ids: list[int | None] = list(only) if only is not None else [None]
     for start in range(0, len(ids), 5000):
-        rows = _answered(codebook)
+        rows = _answered(fieldwork_id, question)
         if only is not None:
             rows = rows.filter(pk__in=ids[start:start + 5000])
-        for pk, text in (rows.order_by("pk").annotate(text=KT(f"answers__{codebook.question}"))
+        for pk, text in (rows.order_by("pk").annotate(text=KT(f"answers__{question}"))
                          .values_list("pk", "text").iterator(chunk_size=5000)):
             if text is not None and str(text).strip():
                 texts[pk] = str(text)
@@ -100,6 +158,11 @@ class AnswerItem:
     text: str
     codes: set[int] = field(default_factory=set)
     suggestions: dict[int, float] = field(default_factory=dict)
+    #: The kinds of possible personal data the scan found ("name", "email"; privacy.KINDS),
+    #: the answer as reports and exports show it, and whether a person released it.
+    personal: tuple[str, ...] = ()
+    masked: str = ""
+    released: bool = False
 
 
 @dataclass
@@ -130,7 +193,8 @@ def answer_page(*, codebook: Codebook, status: str = "all", code: int | None = N
     texts = answer_texts(codebook=codebook, only=[only] if only is not None else None)
     if subgroup is not None:
         name, value = subgroup
-        inside = set(_answered(codebook).filter(**{f"answers__{name}": value})
+        inside = set(_answered(codebook.fieldwork_id, codebook.question)
+                     .filter(**{f"answers__{name}": value})
                      .values_list("pk", flat=True))
         chosen = [pk for pk in texts if pk in inside]
     else:
@@ -146,6 +210,9 @@ def answer_page(*, codebook: Codebook, status: str = "all", code: int | None = N
         chosen = [pk for pk in chosen if pk in coded]
     elif status == "suggested":
         chosen = [pk for pk in chosen if pk in suggested]
+    elif status == "personal":
+        flagged = found_in(fieldwork=codebook.fieldwork, question=codebook.question)
+        chosen = [pk for pk in chosen if pk in flagged]
     if code is not None:
         chosen = [pk for pk in chosen if code in coded.get(pk, ())]
     words = search.casefold().split()
@@ -157,10 +224,19 @@ def answer_page(*, codebook: Codebook, status: str = "all", code: int | None = N
     confidence = {(response, code_id): value for response, code_id, value in
                   Suggestion.objects.filter(codebook=codebook, response__in=shown)
                   .values_list("response_id", "code_id", "confidence")} if saved else {}
-    items = [AnswerItem(pk, texts[pk], coded.get(pk, set()),
-                        {c: confidence[(pk, c)] for c in suggested.get(pk, ())
-                         if (pk, c) in confidence})
-             for pk in shown]
+    scans = {pk: (tuple(Found(*item) for item in found), released is not None)
+             for pk, found, released in AnswerScan.objects.filter(
+                 fieldwork=codebook.fieldwork_id, question=codebook.question,
+                 response__in=shown).exclude(found=[])
+             .values_list("response_id", "found", "released_at")}
+    items = []
+    for pk in shown:
+        found, released = scans.get(pk, ((), False))
+        items.append(AnswerItem(
+            pk, texts[pk], coded.get(pk, set()),
+            {c: confidence[(pk, c)] for c in suggested.get(pk, ()) if (pk, c) in confidence},
+            personal=tuple(dict.fromkeys(f.kind for f in found)),
+            masked=mask(texts[pk], found) if found else "", released=released))
     return AnswerPage(items, len(chosen), len(texts),
                       sum(1 for pk in texts if pk in coded), page, pages)
 
@@ -197,10 +273,9 @@ def coded_sets(*, fieldwork: Fieldwork) -> list[tuple[Codebook, list[Code],
     return result
 
 
-#: The variable a coded open question becomes: ``<question>_codes``, with this as its
-#: question type (no XLSForm type: the variable is not in the questionnaire, but it is a
-#: question's, so tab books and the table explorer list it).
-CODES_SUFFIX = "_codes"
+#: The variable a coded open question becomes (``<question>_codes``, ``themes.CODES_SUFFIX``)
+#: has this question type (no XLSForm type: the variable is not in the questionnaire, but it
+#: is a question's, so tab books and the table explorer list it).
 CODES_TYPE = "codes"
 
 
@@ -231,8 +306,11 @@ def with_codes(dataset: Dataset, *, fieldwork: Fieldwork,
                 matrix[row, column[code]] = 1
             asked[row] = True
         question = dataset.variable(codebook.question)
+        parents = {code.pk: code.name for code in codes}
         variable = Variable(name, "multiple", label=f"{question.label} (gecodeerd)",
-                            categories=tuple(Category(code.name, code.label) for code in codes),
+                            categories=tuple(Category(code.name, code.label,
+                                                      parents.get(code.parent_id, ""))
+                                             for code in codes),
                             question_type=CODES_TYPE)
         dataset = dataset.with_multiple(variable, matrix, asked=asked, after=codebook.question)
     return dataset
@@ -265,3 +343,56 @@ def sample_state(*, sample: AgreementSample) -> SampleState:
         result = agreement(first, second, names)
     texts = answer_texts(codebook=sample.codebook, only=sample.responses)
     return SampleState(sample, coders, result, texts)
+
+
+# -- personal data ----------------------------------------------------------------------------
+
+
+def found_in(*, fieldwork: Fieldwork, question: str,
+             responses: Iterable[int] | None = None) -> dict[int, tuple[Found, ...]]:
+    """The possible personal data the scan found in the answers to ``question`` that no one
+    released, by response id (answers without any left out); of ``responses`` only, if given.
+    """
+    rows = (AnswerScan.objects.filter(fieldwork=fieldwork, question=question,
+                                      released_at__isnull=True)
+            .exclude(found=[]))
+    if responses is not None:
+        rows = rows.filter(response__in=list(responses))
+    return {pk: tuple(Found(*item) for item in found)
+            for pk, found in rows.values_list("response_id", "found").iterator(chunk_size=5000)}
+
+
+def scan_state(*, fieldwork: Fieldwork) -> dict[str, dict[int, bool | None]]:
+    """Per open question, per scanned answer by response id: True when released, False when
+    something was found, None when clean."""
+    result: dict[str, dict[int, bool | None]] = {}
+    rows = AnswerScan.objects.filter(fieldwork=fieldwork)
+    for question, pk, found, released in (
+            rows.values_list("question", "response_id", "found", "released_at")
+            .iterator(chunk_size=5000)):
+        result.setdefault(question, {})[pk] = (True if released is not None
+                                               else False if found else None)
+    return result
+
+
+def masked_texts(*, fieldwork: Fieldwork,
+                 texts: Mapping[str, Mapping[int, str]]) -> dict[str, dict[int, str]]:
+    """The answers ``texts`` (per open question, by response id) as reports and exports show
+    them: possible personal data masked until a person releases the answer. An answer the
+    scan has not reached yet is masked by the patterns (``privacy.scan(names=False)``). One
+    query for all the questions."""
+    stored: dict[tuple[str, int], tuple[Found, ...]] = {}
+    rows = AnswerScan.objects.filter(fieldwork=fieldwork, question__in=list(texts))
+    for question, pk, found, released in (
+            rows.values_list("question", "response_id", "found", "released_at")
+            .iterator(chunk_size=5000)):
+        stored[question, pk] = (() if released is not None
+                                else tuple(Found(*item) for item in found))
+    result: dict[str, dict[int, str]] = {}
+    for question, answers in texts.items():
+        shown = result[question] = {}
+        for pk, text in answers.items():
+            found = stored.get((question, pk))
+            parts = found if found is not None else scan(text, names=False)
+            shown[pk] = mask(text, parts) if parts else text
+    return result

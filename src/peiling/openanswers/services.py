@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 from peiling.fieldwork.models import Fieldwork
 from peiling.openanswers.models import (
     AgreementSample,
+    AnswerScan,
     BlindCoding,
     Code,
     Codebook,
@@ -34,7 +35,9 @@ from peiling.openanswers.models import (
     Suggestion,
     ThemeProposal,
 )
+from peiling.openanswers.privacy import scan
 from peiling.openanswers.selectors import answer_texts, text_questions
+from peiling.openanswers.themes import NO_ANSWER_CODE, OTHER_CODE
 
 __all__ = [
     "DEFAULT_CODES",
@@ -50,6 +53,8 @@ __all__ = [
     "codebook_create",
     "coding_undo",
     "codings_set",
+    "personal_data_release",
+    "personal_data_scan",
     "proposal_accept",
     "proposal_make",
     "suggestions_confirm",
@@ -58,8 +63,8 @@ __all__ = [
 
 #: The codes every codebook starts with (kind, name, Dutch label): they are what a
 #: researcher reaches for first, and the same two in every study make tables comparable.
-DEFAULT_CODES = ((Code.Kind.OTHER, "overig", "Overig"),
-                 (Code.Kind.NO_ANSWER, "geen_zinvol_antwoord", "Geen zinvol antwoord"))
+DEFAULT_CODES = ((Code.Kind.OTHER, OTHER_CODE, "Overig"),
+                 (Code.Kind.NO_ANSWER, NO_ANSWER_CODE, "Geen zinvol antwoord"))
 LABEL_MAX = 120
 
 
@@ -468,3 +473,44 @@ def blind_code(*, sample: AgreementSample, coder: Any, response: int,
             "codes": ", ".join(str(code) for code in sorted(unknown))})
     BlindCoding.objects.update_or_create(sample=sample, coder=coder, response_id=response,
                                          defaults={"codes": sorted(names[i] for i in ids)})
+
+
+# -- personal data ----------------------------------------------------------------------------
+
+
+def personal_data_scan(*, fieldwork: Fieldwork, progress: Any = None) -> int:
+    """Scan the answers to the fieldwork's open questions that are not scanned yet for
+    possible personal data (``privacy.scan``, names included: deduce loads once per process,
+    so this runs in a worker or an export, never in a page); return how many were scanned."""
+    scanned = 0
+    questions = [q.name for q in text_questions(fieldwork.form_version.form)]
+    for number, question in enumerate(questions):
+        done = set(AnswerScan.objects.filter(fieldwork=fieldwork, question=question)
+                   .values_list("response_id", flat=True))
+        texts = {pk: text for pk, text in answer_texts(fieldwork=fieldwork, question=question)
+                 .items() if pk not in done}
+        rows = [AnswerScan(fieldwork=fieldwork, question=question, response_id=pk,
+                           found=[[f.kind, f.start, f.end] for f in scan(text)])
+                for pk, text in texts.items()]
+        # A scan racing this one stored the same findings: either row will do.
+        AnswerScan.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        scanned += len(rows)
+        if progress is not None:
+            progress(number + 1, len(questions), gettext_noop("Scanning open answers"))
+    return scanned
+
+
+def personal_data_release(*, fieldwork: Fieldwork, question: str, response: int, user: Any,
+                          release: bool = True) -> AnswerScan:
+    """Release an answer in which the scan found possible personal data, to be shown
+    unmasked in reports and exports (or, with ``release=False``, mask it again)."""
+    try:
+        row = AnswerScan.objects.get(fieldwork=fieldwork, question=question,
+                                     response_id=response)
+    except AnswerScan.DoesNotExist:
+        raise CodingError(_("That answer has not been scanned for personal data yet.")) from None
+    if not row.found:
+        raise CodingError(_("Nothing that looks like personal data was found in that answer."))
+    row.released_by, row.released_at = (user, timezone.now()) if release else (None, None)
+    row.save(update_fields=["released_by", "released_at"])
+    return row

@@ -1,4 +1,5 @@
-"""Background work of open answers: proposing themes (seconds for 20,000 answers)."""
+"""Background work of open answers: proposing themes (seconds for 20,000 answers) and
+scanning answers for personal data (deduce loads in seconds, once per worker)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,21 @@ def propose_themes(job: Any, progress: Progress) -> dict[str, Any]:
     progress(3, 3, gettext_noop("Done"))
     return {"counts": [[gettext_noop("Answers"), proposal.answers],
                        [gettext_noop("Themes proposed"), len(proposal.themes)]]}
+
+
+@job_handler("personal_data_scan")
+def scan_for_personal_data(job: Any, progress: Progress) -> dict[str, Any]:
+    """Scan the fieldwork's open answers not scanned yet for possible personal data."""
+    from peiling.fieldwork.models import Fieldwork
+    from peiling.openanswers.models import AnswerScan
+    from peiling.openanswers.services import personal_data_scan
+
+    fieldwork = Fieldwork.objects.filter(pk=job.payload["fieldwork"]).first()
+    if fieldwork is None:
+        raise JobFailed("The fieldwork no longer exists.")
+    progress(0, 1, gettext_noop("Scanning open answers"))
+    scanned = personal_data_scan(fieldwork=fieldwork, progress=progress)
+    flagged = (AnswerScan.objects.filter(fieldwork=fieldwork, released_at__isnull=True)
+               .exclude(found=[]).count())
+    return {"counts": [[gettext_noop("Answers scanned"), scanned],
+                       [gettext_noop("Answers with possible personal data"), flagged]]}

@@ -39,7 +39,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["K_MAX", "K_MIN", "STOP_WORDS", "Proposal", "Theme", "lemmas", "propose"]
+__all__ = ["CODES_SUFFIX", "K_MAX", "K_MIN", "NO_ANSWER_CODE", "OTHER_CODE", "STOP_WORDS",
+           "Proposal", "Theme", "lemmas", "propose", "suggest_quotes"]
+
+#: The names of the two codes every codebook starts with; a report's quotes by theme leave
+#: them out (they are no theme).
+OTHER_CODE, NO_ANSWER_CODE = "overig", "geen_zinvol_antwoord"
+#: The multiple-response variable of an open question's codes is ``<question>_codes``.
+CODES_SUFFIX = "_codes"
 
 K_MIN, K_MAX = 2, 12
 #: Only this many characters of an answer are read (a 20,000-character answer is pasted text).
@@ -101,12 +108,12 @@ class Theme:
 
     @property
     def label(self) -> str:
-        """The first three terms that add a word: "regels, vertrouwen, uitvoering", not
-        "regels, regels vertrouwen, uitvoering"."""
+        """The first three terms that repeat no word of those before: "regels, vertrouwen,
+        uitvoering", not "regels, regels vertrouwen, uitvoering"."""
         chosen: list[str] = []
         words: set[str] = set()
         for term in self.terms:
-            if set(term.split()) <= words:
+            if set(term.split()) & words:
                 continue
             chosen.append(term)
             words |= set(term.split())
@@ -215,3 +222,59 @@ def _stability(points: NDArray[np.float64], k: int, rng: np.random.Generator) ->
         scores.append(adjusted_rand_score(first.predict(points[both]),
                                           second.predict(points[both])))
     return float(np.mean(scores))
+
+
+#: A quote worth suggesting has this many words (shorter says little, longer is a letter),
+#: when the theme has enough such answers.
+QUOTE_WORDS = (5, 80)
+QUOTE_MIN_WORDS = 3
+#: Maximal marginal relevance: the weight of typicality against being unlike the quotes
+#: chosen already (Carbonell & Goldstein, SIGIR 1998).
+QUOTE_LAMBDA = 0.6
+
+
+def suggest_quotes(texts: Sequence[str], n: int, *, chosen: Sequence[str] = ()) -> list[int]:
+    """Return the positions of up to ``n`` answers of one theme to quote: typical and varied,
+    never the same answer twice.
+
+    Typical is close to the centre of the theme's answers (TF-IDF of their lemmas, as in
+    ``propose``); varied is unlike the quotes picked before, by maximal marginal relevance
+    (``QUOTE_LAMBDA``). Answers of ``QUOTE_WORDS`` words are preferred, answers of fewer
+    than ``QUOTE_MIN_WORDS`` never taken; answers equal (in lower case, spaces aside) to one
+    picked or to one of ``chosen`` are skipped.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    if n <= 0 or not texts:
+        return []
+    seen = {" ".join(str(t).casefold().split()) for t in chosen}
+    candidates: list[int] = []
+    for i, text in enumerate(texts):
+        key = " ".join(str(text).casefold().split())
+        if key and key not in seen and any(ch.isalpha() for ch in key):
+            seen.add(key)
+            candidates.append(i)
+    low, high = QUOTE_WORDS
+    # An answer of one or two words ("Prima", "asdfghjkl") is no quote.
+    candidates = [i for i in candidates if len(str(texts[i]).split()) >= QUOTE_MIN_WORDS]
+    fitting = [i for i in candidates if low <= len(str(texts[i]).split()) <= high]
+    if len(fitting) >= n:
+        candidates = fitting
+    if len(candidates) <= n:
+        return candidates
+    docs = [" ".join(lemmas(str(texts[i]))) or "_" for i in candidates]
+    vectors = normalize(TfidfVectorizer(tokenizer=str.split, token_pattern=None,
+                                        lowercase=False, sublinear_tf=True)
+                        .fit_transform(docs).toarray())
+    centre = vectors.mean(axis=0)
+    typical = vectors @ centre / (np.linalg.norm(centre) or 1.0)
+    picked: list[int] = []
+    closest = np.zeros(len(candidates))
+    for _ in range(n):
+        score = QUOTE_LAMBDA * typical - (1 - QUOTE_LAMBDA) * closest
+        score[picked] = -np.inf
+        best = int(np.argmax(score))
+        picked.append(best)
+        closest = np.maximum(closest, vectors @ vectors[best])
+    return [candidates[i] for i in picked]

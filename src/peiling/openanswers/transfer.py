@@ -45,8 +45,11 @@ class ImportProblems(ValueError):
 
 def codings_export(*, codebook: Codebook, path: Path) -> int:
     """Write the codebook's answers with their codes to ``path`` (.csv or .xlsx); return
-    the number of answers."""
-    texts = selectors.answer_texts(codebook=codebook)
+    the number of answers. Possible personal data in the answers is masked until released
+    (the answers are scanned first), as in every export."""
+    services.personal_data_scan(fieldwork=codebook.fieldwork)
+    texts = selectors.masked_texts(fieldwork=codebook.fieldwork, texts={
+        codebook.question: selectors.answer_texts(codebook=codebook)})[codebook.question]
     codes = selectors.codes_in_order(codebook=codebook)
     names = {code.pk: code.name for code in codes}
     carried: dict[int, list[str]] = {}

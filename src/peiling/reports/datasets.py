@@ -22,7 +22,7 @@ from peiling.analysis.dataset import variables_from_form
 from peiling.exchange.services import fieldwork_export_data
 from peiling.exchange.writers import ExportError
 from peiling.fieldwork.models import PANEL_SOURCE, Fieldwork, Response, ResponseReview
-from peiling.openanswers.models import Codebook
+from peiling.openanswers.models import AnswerScan, Codebook
 from peiling.panel.models import Sample
 from peiling.questionnaires.models import FormVersion
 
@@ -33,7 +33,7 @@ __all__ = ["READ_IN_REQUEST", "DataUnavailable", "data_key", "fieldwork_dataset"
 READ_IN_REQUEST = 20_000
 #: Raised whenever what a prepared dataset holds changes (a variable added, another type):
 #: the cache files of the earlier code then no longer count.
-FORMAT = 3
+FORMAT = 4
 #: The name of the variable holding each response's source (link), as a banner.
 SOURCE = "bron"
 
@@ -62,8 +62,13 @@ def data_key(*, fieldwork: Fieldwork) -> tuple[str, int]:
     # The codings of open answers are variables of the data (``<question>_codes``).
     coded = Codebook.objects.filter(fieldwork=fieldwork).aggregate(last=Max("changed_at"))
     coded_at = coded["last"].timestamp() if coded["last"] is not None else 0
+    # Open answers show masked where they may hold personal data, until released.
+    scans = AnswerScan.objects.filter(fieldwork=fieldwork).aggregate(
+        n=Count("pk"), released=Count("released_at"), last=Max("released_at"))
+    released = scans["last"].timestamp() if scans["last"] is not None else 0
     key = (f"dataset:{FORMAT}:{fieldwork.pk}:{fieldwork.form_version_id}:{state['n']}:"
-           f"{last:.6f}:{reviews['out']}:{decided:.6f}:{coded_at:.6f}")
+           f"{last:.6f}:{reviews['out']}:{decided:.6f}:{coded_at:.6f}:{scans['n']}:"
+           f"{scans['released']}:{released:.6f}")
     return key, state["n"] - reviews["out"]
 
 

@@ -22,6 +22,9 @@ stacked bar chart per grid of statements). ``examples/rapport.yaml`` shows every
             chart: stacked
           - quotes: promise_causes
             themes: [{theme: Wetgeving, quotes: ["Privacywetgeving knelt enorm."]}]
+          - quotes: desirability_why            # coded: per theme its share and quotes,
+            per_theme: 3                        # chosen under themes or suggested
+          - question: desirability_why_codes    # the codes as a multiple-response table
 
 ``load_definition`` reads and checks the file's shape; ``check_definition`` checks it against
 the questionnaire (question names, choice names, expressions). Both collect every problem
@@ -167,6 +170,7 @@ class ItemSpec:
     headline: str = ""
     agree: tuple[str, ...] = ()
     themes: tuple[ThemeSpec, ...] = ()
+    per_theme: int = 3
     intro: str = ""
     path: str = ""
 
@@ -295,6 +299,7 @@ ITEM_KEYS = (
     "headline",
     "agree",
     "themes",
+    "per_theme",
     "intro",
 )
 
@@ -621,6 +626,7 @@ class _Reader:
             headline=self.text(data.get("headline"), f"{path}.headline"),
             agree=self.texts(data.get("agree"), f"{path}.agree"),
             themes=self.themes(data.get("themes"), f"{path}.themes"),
+            per_theme=self.per_theme(data.get("per_theme", 3), f"{path}.per_theme"),
             intro=self.text(data.get("intro"), f"{path}.intro"),
             path=path,
         )
@@ -654,6 +660,12 @@ class _Reader:
         return NetScoreSpec(
             self.text(data.get("label"), f"{path}.label", "Per saldo"), positive, negative
         )
+
+    def per_theme(self, value: Any, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            self.problem(path, f"expected a whole number from 1 to 5, got {value!r}")
+            return 3
+        return value
 
     def themes(self, value: Any, path: str) -> tuple[ThemeSpec, ...]:
         if value is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from peiling.forms.expressions import ExpressionError, parse
 from peiling.forms.model import Form, Group, Question, text_in
+from peiling.openanswers.themes import CODES_SUFFIX
 from peiling.reports.definition import (
     NUMERIC_TYPES,
     TABLE_TYPES,
@@ -173,6 +174,15 @@ class _Checker:
 
     def question_item(self, item: ItemSpec) -> None:
         path = item.path
+        if self.coded(item.questions[0]):
+            # The codes are the open question's codebook, which can change after the
+            # definition is written: the build leaves out what the data does not hold.
+            if item.chart is not None and item.chart not in ("none", "bars"):
+                self.problem(f"{path}.chart", "coded answers can have chart none or bars; got "
+                             f"{item.chart!r}")
+            if item.bands or item.net_score is not None:
+                self.problem(path, "coded answers take no bands or net score")
+            return
         question = self.question(item.questions[0], f"{path}.question", TABLE_TYPES)
         if question is None:
             return
@@ -221,10 +231,15 @@ class _Checker:
         if first is not None:
             self.choices(first, item.agree, f"{path}.agree")
 
+    def coded(self, name: str) -> bool:
+        """Whether ``name`` is the codes of an open question (``<question>_codes``)."""
+        base = name.removesuffix(CODES_SUFFIX)
+        return (name not in self.questions and base != name
+                and getattr(self.questions.get(base), "type", None) == "text")
+
     def quotes_item(self, item: ItemSpec) -> None:
+        # Without themes, the themes are the codes of the answers (none yet: the build says so).
         self.question(item.questions[0], f"{item.path}.quotes", {"text"})
-        if not item.themes:
-            self.problem(f"{item.path}.themes", "quotes need themes with the chosen answers")
 
 
 # -- the default layout -----------------------------------------------------------------------

@@ -23,10 +23,13 @@ from peiling.analysis import (
     bands,
     frequency_table,
     grid_table,
+    make_banner,
     multiple_table,
     numeric_table,
 )
 from peiling.analysis.tables import dont_know_codes
+from peiling.openanswers.privacy import KINDS
+from peiling.openanswers.themes import CODES_SUFFIX, NO_ANSWER_CODE, OTHER_CODE, suggest_quotes
 from peiling.reports.context import BuildContext, Numbering
 from peiling.reports.definition import BannerSpec, ItemSpec
 from peiling.reports.figures import bars_figure, description, stacked_figure, subtitle
@@ -45,7 +48,7 @@ from peiling.reports.model import (
     QuoteTheme,
     TableBlock,
 )
-from peiling.reports.text import paragraphs, quoted
+from peiling.reports.text import number, paragraphs, quoted
 
 __all__ = ["item_blocks", "quotes_block", "shown_columns"]
 
@@ -62,7 +65,13 @@ def item_blocks(
     if item.kind == "statements":
         return _grid(context, item, numbering, section_title)
     if item.kind == "question":
-        variable = context.dataset.variable(item.questions[0])
+        name = item.questions[0]
+        if name.endswith(CODES_SUFFIX) and name not in context.dataset.variables:
+            context.problems.append(f"{item.path}: {name!r}: the answers to "
+                                    f"{name.removesuffix(CODES_SUFFIX)!r} are not coded yet; "
+                                    "left out")
+            return [], []
+        variable = context.dataset.variable(name)
         if variable.kind == "numeric":
             return _numeric(context, item, numbering)
         return _choice(context, item, numbering)
@@ -346,11 +355,16 @@ def _merged_label(labels: Sequence[str]) -> str:
 
 
 def quotes_block(context: BuildContext, item: ItemSpec) -> QuoteBlock | None:
+    """The quotes of an open question: per theme the answers the definition chose; when the
+    answers are coded (``<question>_codes`` in the data) and the definition chose no themes
+    or names a code among them, a theme per code with the share of respondents whose answer
+    has it, and the quotes chosen for it or else suggested
+    (``openanswers.themes.suggest_quotes``: typical and varied)."""
     name = item.questions[0]
     answers = {" ".join(str(v).split()) for v in context.dataset.distinct_values(name)}
-    themes = []
+    chosen: dict[str, list[str]] = {}
     for theme in item.themes:
-        found = []
+        found = chosen.setdefault(theme.theme, [])
         for quote in theme.quotes:
             if " ".join(quote.split()) in answers:
                 found.append(quote.strip())
@@ -358,10 +372,84 @@ def quotes_block(context: BuildContext, item: ItemSpec) -> QuoteBlock | None:
                 context.problems.append(
                     f"{item.path}: quote {quote[:60]!r} is not an answer to {name!r}; left out"
                 )
-        if found:
-            themes.append(QuoteTheme(theme.theme, tuple(found)))
+    coded = name + CODES_SUFFIX
+    label = context.label(name)
+    if coded in context.dataset.variables and _by_code(context, item, coded):
+        themes, base = _coded_themes(context, item, coded, chosen)
+        intro = item.intro or (
+            f"Enkele citaten als antwoord op de vraag {quoted(label)}, per thema met het "
+            f"aandeel van de respondenten dat het noemt (van de {number(base)} met een "
+            "gecodeerd antwoord):")
+    else:
+        if not item.themes:
+            context.problems.append(f"{item.path}: the answers to {name!r} are not coded and "
+                                    "no quotes are chosen; left out")
+        themes = [QuoteTheme(theme, tuple(quotes)) for theme, quotes in chosen.items() if quotes]
+        intro = item.intro or f"Enkele citaten als antwoord op de vraag {quoted(label)}:"
     if not themes:
         return None
-    label = context.label(name)
-    intro = item.intro or f"Enkele citaten als antwoord op de vraag {quoted(label)}:"
+    for theme in themes:
+        for quote in theme.quotes:
+            if any(token in quote for token in MASKS):
+                context.problems.append(
+                    f"{item.path}: a quote under {theme.theme!r} may hold personal data and "
+                    f"shows masked ({quote[:60]!r}); release the answer under Open answers "
+                    "to show it")
     return QuoteBlock(item.title, intro, tuple(themes))
+
+
+def _by_code(context: BuildContext, item: ItemSpec, coded: str) -> bool:
+    """Whether the quotes go by the codes: no themes chosen, or one named as a code is."""
+    if not item.themes:
+        return True
+    names = {n for c in context.dataset.variable(coded).categories for n in (c.name, c.label)}
+    return any(theme.theme in names for theme in item.themes)
+
+
+#: What masked personal data looks like in an answer ("[naam]").
+MASKS = tuple(KINDS.values())
+
+
+def _coded_themes(context: BuildContext, item: ItemSpec, coded: str,
+                  chosen: dict[str, list[str]]) -> tuple[list[QuoteTheme], int]:
+    """A theme per top-level code (not "overig" or "geen zinvol antwoord") that an answer
+    has, most mentioned first, with its share of the coded answers; the themes the
+    definition names that are no code's label follow as chosen."""
+    dataset = context.dataset
+    variable = dataset.variable(coded)
+    where = context.filter(item.filter)
+    table = multiple_table(dataset, coded, make_banner(dataset, ()), filter=where,
+                           significance=False)
+    shares = {row.key: row.values[0] for row in table.rows if row.kind == "choice"}
+    base = table.columns[0].base
+    selected = dataset.selected(coded)
+    rows_in = dataset.answered(coded) & dataset.answered(item.questions[0])
+    if where:
+        rows_in &= dataset.evaluate(where)
+    texts = dataset.distinct_values(item.questions[0])
+    codes = dataset.codes(item.questions[0])
+    top = [c for c in variable.categories
+           if not c.parent and c.name not in (OTHER_CODE, NO_ANSWER_CODE)]
+    tops = np.array([variable.code_of(c.name) for c in top], dtype=np.int64)
+    themes = []
+    for category in top:
+        share = shares.get(category.name)
+        if not share:
+            continue
+        mine = chosen.pop(category.label, None) or chosen.pop(category.name, None)
+        if mine:
+            themes.append(QuoteTheme(category.label, tuple(mine), share))
+            continue
+        column = variable.code_of(category.name)
+        rows = np.flatnonzero(rows_in & (selected[:, column] == 1))
+        # Answers with this theme alone tell it best; others when there are too few.
+        alone = rows[selected[rows][:, tops].sum(axis=1) == 1] if tops.size else rows
+        pool = alone if alone.size >= item.per_theme else rows
+        candidates = [str(texts[codes[r]]) for r in pool]
+        clean = [t for t in candidates if not any(token in t for token in MASKS)]
+        candidates = clean if len(clean) >= item.per_theme else candidates
+        picks = suggest_quotes(candidates, item.per_theme)
+        themes.append(QuoteTheme(category.label, tuple(candidates[i] for i in picks), share))
+    themes.sort(key=lambda theme: -(theme.share or 0.0))
+    themes += [QuoteTheme(theme, tuple(quotes)) for theme, quotes in chosen.items() if quotes]
+    return themes, base

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
 from peiling.analysis import Table
+from peiling.reports.text import percent
 
 __all__ = [
     "ANSWERS_PHRASE",
@@ -38,9 +39,10 @@ __all__ = [
     "TableBlock",
 ]
 
-ChapterRole: TypeAlias = Literal["findings", "introduction", "results", "methods", "appendix"]
+ChapterRole: TypeAlias = Literal["findings", "introduction", "results", "development", "methods",
+                                  "appendix"]
 SeriesRole: TypeAlias = Literal["positive", "neutral", "negative", "dont_know", "value"]
-ChartKind: TypeAlias = Literal["stacked", "bars", "histogram"]
+ChartKind: TypeAlias = Literal["stacked", "bars", "histogram", "trend"]
 ParagraphStyle: TypeAlias = Literal["body", "draft", "note", "lead"]
 
 
@@ -117,7 +119,8 @@ class ChartSeries:
 
 @dataclass(frozen=True)
 class ChartRow:
-    """One bar (or stack of bars): a label, a percentage per series, the base."""
+    """One bar (or stack of bars): a label, a percentage per series, the base. In a trend
+    chart a row is a wave and a value NaN where the wave did not ask the question."""
 
     label: str
     values: tuple[float, ...]
@@ -156,13 +159,23 @@ class FigureBlock:
 
 @dataclass(frozen=True)
 class QuoteTheme:
+    """A theme and its quotes; ``share`` the % of respondents (with a coded answer) whose
+    answer has the theme, when the answers are coded."""
+
     theme: str
     quotes: tuple[str, ...]
+    share: float | None = None
+
+    @property
+    def heading(self) -> str:
+        """"Wetgeving (45%)", or the theme alone."""
+        return self.theme if self.share is None else f"{self.theme} ({percent(self.share)})"
 
 
 @dataclass(frozen=True)
 class QuoteBlock:
-    """Open answers chosen by the researcher, grouped under themes (as §3.7 of the model)."""
+    """Open answers grouped under themes (as §3.7 of the model): chosen by the researcher,
+    or, for coded answers, suggested per code."""
 
     title: str
     intro: str

@@ -29,6 +29,7 @@ __all__ = [
     "definition_save",
     "outline",
     "outline_items",
+    "with_coded_quotes",
     "with_finding",
     "with_outline",
     "with_quotes",
@@ -86,6 +87,33 @@ def with_quotes(text: str, form: Form, question: str, theme: str, quotes: Sequen
         themes.append(entry)
     kept = entry.setdefault("quotes", [])
     kept.extend(q for q in quotes if q not in kept)
+    return _with_top_key(text, data, "sections", sections)
+
+
+def with_coded_quotes(text: str, form: Form, question: str, title: str) -> str:
+    """Return the definition ``text`` with quotes by theme of the coded open question
+    ``question`` (its share and suggested quotes per code; ``items.quotes_block``) under
+    ``title`` at the end of the section of the question's group; the same text when the
+    definition has such an item already.
+
+    Raises ``DefinitionError`` for a text that is no definition."""
+    definition = parse_definition(text) if text.strip() else ReportDefinition()
+    data = _load(text)
+    sections = data.get("sections")
+    if not isinstance(sections, list):
+        sections = [_section_data(spec) for spec in results_sections(form, definition)]
+    for section in sections:
+        for item in section.get("items", []) if isinstance(section, dict) else ():
+            if isinstance(item, dict) and item.get("quotes") == question and not item.get(
+                    "themes"):
+                return text
+    section_title = _section_title(form, question)
+    section = next((s for s in sections if isinstance(s, dict)
+                    and s.get("title") == section_title), None)
+    if section is None:
+        section = {"title": section_title, "items": []}
+        sections.append(section)
+    section.setdefault("items", []).append({"quotes": question, "title": title})
     return _with_top_key(text, data, "sections", sections)
 
 

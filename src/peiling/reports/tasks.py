@@ -16,10 +16,15 @@ def export_responses(job: Any, progress: Progress) -> JobFile:
     """Write the fieldwork's completed responses (or codebook) as the file asked for."""
     from peiling.exchange import services
     from peiling.exchange.writers import ExportError, get_writer
+    from peiling.fieldwork.models import Fieldwork
+    from peiling.openanswers.services import personal_data_scan
 
     fieldwork_id, format, name = (job.payload["fieldwork"], job.payload["format"],
                                   job.payload["name"])
     progress(0, 2, gettext_noop("Reading the responses and writing the file"))
+    fieldwork = Fieldwork.objects.filter(pk=fieldwork_id).first()
+    if fieldwork is not None:
+        personal_data_scan(fieldwork=fieldwork)  # names in open answers are masked too
     with tempfile.TemporaryDirectory(prefix="peiling-export-") as folder:
         path = Path(folder) / name
         try:
@@ -37,6 +42,7 @@ def export_responses(job: Any, progress: Progress) -> JobFile:
 def render_report(job: Any, progress: Progress) -> JobFile:
     """Build the fieldwork's report and render it in the format asked for."""
     from peiling.fieldwork.models import Fieldwork
+    from peiling.openanswers.services import personal_data_scan
     from peiling.reports import selectors
     from peiling.reports.renderers import RenderError, renderer_for
 
@@ -45,6 +51,7 @@ def render_report(job: Any, progress: Progress) -> JobFile:
     fieldwork = Fieldwork.objects.filter(pk=job.payload["fieldwork"]).first()
     if fieldwork is None:
         raise JobFailed("The fieldwork no longer exists.")
+    personal_data_scan(fieldwork=fieldwork)  # quotes show names masked too
     try:
         report = selectors.report_for_fieldwork(
             reference=str(fieldwork.pk),
@@ -134,6 +141,7 @@ def build_report_files(job: Any, progress: Progress) -> dict[str, Any]:
     from django.template.loader import render_to_string
 
     from peiling.fieldwork.models import Fieldwork
+    from peiling.openanswers.services import personal_data_scan
     from peiling.reports import selectors
     from peiling.reports.definition import DefinitionError, parse_definition
     from peiling.reports.models import ReportBuild, ReportDefinitionVersion, ReportFile
@@ -153,6 +161,7 @@ def build_report_files(job: Any, progress: Progress) -> dict[str, Any]:
     formats = [f for f in BUILD_FORMATS if f in RENDERERS]
     total = len(formats) + 1
     progress(0, total, gettext_noop("Building the report from the responses"))
+    personal_data_scan(fieldwork=fieldwork)  # quotes show names masked too
     try:
         report = selectors.report_for_fieldwork(reference=str(fieldwork.pk),
                                                 definition=definition)

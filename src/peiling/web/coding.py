@@ -77,6 +77,7 @@ def open_answers(request: HttpRequest, slug: str) -> HttpResponse:
     codebooks = {c.question: c for c in Codebook.objects.filter(fieldwork=fieldwork)}
     labels = variables_from_form(fieldwork.form_version.form)
     rows = []
+    scans = selectors.scan_state(fieldwork=fieldwork)
     for question in selectors.text_questions(fieldwork.form_version.form):
         codebook = codebooks.get(question.name)
         if codebook is not None:
@@ -85,10 +86,58 @@ def open_answers(request: HttpRequest, slug: str) -> HttpResponse:
             coded, total = 0, len(selectors.answer_texts(codebook=Codebook(
                 fieldwork=fieldwork, question=question.name)))
         variable = labels.get(question.name)
+        state = scans.get(question.name, {})
         rows.append({"name": question.name, "label": variable.label if variable else "",
-                     "codebook": codebook, "coded": coded, "total": total})
+                     "codebook": codebook, "coded": coded, "total": total,
+                     "flagged": sum(1 for v in state.values() if v is False),
+                     "released": sum(1 for v in state.values() if v is True),
+                     "unscanned": max(0, total - len(state))})
     return render(request, "web/coding/overview.html", {
-        "fieldwork": fieldwork, "study": fieldwork.form_version.questionnaire, "rows": rows})
+        "fieldwork": fieldwork, "study": fieldwork.form_version.questionnaire, "rows": rows,
+        "may_edit": user_may(request.user, "results.edit", fieldwork),
+        "unscanned": sum(row["unscanned"] for row in rows)})
+
+
+@researcher_page("results.edit")
+@require_POST
+def personal_scan(request: HttpRequest, slug: str) -> HttpResponse:
+    """Scan the open answers not scanned yet for personal data, as a job."""
+    fieldwork = _fieldwork(request, slug, "results.edit")
+    job = job_start(kind="personal_data_scan", organisation=organisation_of(request.user),
+                    user=request.user, action="results.edit",
+                    title=_("Personal data in the open answers of %(fieldwork)s") % {
+                        "fieldwork": fieldwork.name},
+                    payload={"fieldwork": fieldwork.pk},
+                    back_url=reverse("web:open_answers", args=[fieldwork.slug]))
+    return redirect("web:job", job.pk)
+
+
+@researcher_page("results.edit")
+@require_POST
+def personal_release(request: HttpRequest, slug: str, question: str) -> HttpResponse:
+    """Release an answer with possible personal data to be shown unmasked (``vrijgeven=1``)
+    or mask it again (``vrijgeven=0``)."""
+    fieldwork = _fieldwork(request, slug, "results.edit")
+    name, _label = _question(fieldwork, question)
+    response = _ints([request.POST.get("respons", "")])
+    if response is None or request.POST.get("vrijgeven") not in ("0", "1"):
+        return _text(_("Unknown answer."))
+    try:
+        services.personal_data_release(fieldwork=fieldwork, question=name,
+                                       response=response[0], user=request.user,
+                                       release=request.POST["vrijgeven"] == "1")
+    except CodingError as error:
+        return _text(str(error))
+    codebook = _codebook(fieldwork, name)
+    if request.htmx and codebook is not None:
+        page = selectors.answer_page(codebook=codebook, only=response[0])
+        return render(request, "web/coding/_answer.html", {
+            "row": _rows(page.items, selectors.codes_in_order(codebook=codebook))[0],
+            "fieldwork": fieldwork, "question": name, "may_edit": True,
+            "back": request.POST.get("terug", "")})
+    messages.success(request, _("The answer is released.") if request.POST["vrijgeven"] == "1"
+                     else _("The answer is masked again."))
+    return _back(request, fieldwork, name)
 
 
 def _subgroups(fieldwork: Fieldwork) -> list[tuple[str, str]]:
@@ -162,7 +211,8 @@ def _rows(items: list[selectors.AnswerItem], codes: list[Code]) -> list[dict[str
 
 def _statuses() -> list[tuple[str, str]]:
     return [("all", _("all answers")), ("uncoded", _("not coded")), ("coded", _("coded")),
-            ("suggested", _("with a suggestion"))]
+            ("suggested", _("with a suggestion")),
+            ("personal", _("with possible personal data"))]
 
 
 @researcher_page("results.edit")
@@ -464,7 +514,10 @@ def agreement_code(request: HttpRequest, slug: str, question: str) -> HttpRespon
 
 urlpatterns = [
     path("veldwerk/<slug:slug>/open-antwoorden/", open_answers, name="open_answers"),
+    path("veldwerk/<slug:slug>/open-antwoorden/scannen/", personal_scan, name="personal_scan"),
     path("veldwerk/<slug:slug>/open-antwoorden/<str:question>/", coding, name="coding"),
+    path("veldwerk/<slug:slug>/open-antwoorden/<str:question>/vrijgeven/", personal_release,
+         name="personal_release"),
     path("veldwerk/<slug:slug>/open-antwoorden/<str:question>/starten/", coding_start,
          name="coding_start"),
     path("veldwerk/<slug:slug>/open-antwoorden/<str:question>/coderen/", coding_set,

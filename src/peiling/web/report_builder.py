@@ -34,6 +34,7 @@ from peiling.analysis import Dataset
 from peiling.fieldwork.models import Fieldwork
 from peiling.forms.model import Form, text_in
 from peiling.jobs.services import job_start
+from peiling.openanswers.models import Codebook
 from peiling.reports.build import default_banner
 from peiling.reports.definition import (
     DefinitionError,
@@ -48,6 +49,7 @@ from peiling.reports.services import (
     definition_save,
     outline,
     outline_items,
+    with_coded_quotes,
     with_finding,
     with_outline,
     with_quotes,
@@ -334,6 +336,28 @@ def quotes_picker(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "web/reports/quotes.html", context, status=status)
 
 
+@researcher_page("results.edit")
+@require_POST
+def coded_quotes_add(request: HttpRequest, slug: str, question: str) -> HttpResponse:
+    """Put quotes by theme of a coded open question in the report (a new version of the
+    definition): per code its share and quotes, suggested until picked."""
+    fieldwork = _fieldwork(request, slug, "results.edit")
+    form = fieldwork.form_version.form
+    if not Codebook.objects.filter(fieldwork=fieldwork, question=question).exists():
+        raise Http404("no codebook")
+    current = _current(fieldwork)
+    before = current.text if current else ""
+    text = with_coded_quotes(before, form, question, "Citaten per thema").strip()  # report: Dutch
+    problems = _problems(text, fieldwork)
+    if problems:
+        messages.error(request, problems[0])
+    elif text == before.strip():
+        messages.info(request, _("The report has quotes by theme of this question already."))
+    else:
+        _save(request, fieldwork, text)
+    return redirect("web:coding", fieldwork.slug, question)
+
+
 @researcher_page("report.view")
 @require_http_methods(["GET", "HEAD", "POST"])
 def report_outline(request: HttpRequest, slug: str) -> HttpResponse:
@@ -572,6 +596,8 @@ urlpatterns = [
          name="report_definition_file"),
     path("veldwerk/<slug:slug>/rapportbouwer/maken/", build_start, name="report_build_start"),
     path("veldwerk/<slug:slug>/rapportbouwer/citaten/", quotes_picker, name="report_quotes"),
+    path("veldwerk/<slug:slug>/rapportbouwer/citaten-per-thema/<str:question>/",
+         coded_quotes_add, name="report_coded_quotes"),
     path("veldwerk/<slug:slug>/rapportbouwer/opzet/", report_outline, name="report_outline"),
     path("rapportversies/<int:build_id>/", build_page, name="report_build_page"),
     path("rapportversies/<int:build_id>/bestand/<slug:fmt>", build_file,

@@ -263,7 +263,7 @@ def _block(document: Document, block: Block, assets: Assets) -> None:
             document.add_heading(safe_text(block.title), level=3)
         _add_text(document.add_paragraph(), block.intro)
         for theme in block.themes:
-            _add_text(document.add_paragraph(), theme.theme, bold=True)
+            _add_text(document.add_paragraph(), theme.heading, bold=True)
             for quote in theme.quotes:
                 _add_text(document.add_paragraph(style="List Bullet"), quote, italic=True)
     else:

@@ -19,6 +19,7 @@ from peiling.reports.layout import caption_title, table_grid
 from peiling.reports.model import (
     Block,
     Chapter,
+    Chart,
     FigureBlock,
     FindingBlock,
     Paragraph,
@@ -30,7 +31,7 @@ from peiling.reports.model import (
 from peiling.reports.renderers import Assets, Renderer, register
 from peiling.reports.text import number, percent, quoted
 
-__all__ = ["HtmlRenderer", "css_string", "report_context", "stylesheet"]
+__all__ = ["HtmlRenderer", "chart_uri", "css_string", "report_context", "stylesheet"]
 
 STYLESHEET = Path(__file__).resolve().parents[1] / "static" / "reports" / "report.css"
 
@@ -147,6 +148,10 @@ def _figure(block: FigureBlock, assets: Assets, chart_images: bool) -> dict[str,
     if chart.kind == "stacked":
         heads = [s.label for s in chart.series]
         rows = [(r.label, [percent(v) for v in r.values], number(r.base)) for r in chart.rows]
+    elif chart.kind == "trend":
+        heads = [s.label for s in chart.series]
+        shown = chart_value(chart)
+        rows = [(r.label, [shown(v) for v in r.values], number(r.base)) for r in chart.rows]
     else:
         heads = ["%"]
         rows = [(r.label, [percent(r.values[0])], number(r.base)) for r in chart.rows]
@@ -156,7 +161,7 @@ def _figure(block: FigureBlock, assets: Assets, chart_images: bool) -> dict[str,
         "label": block.label,
         "title": f"{title} ({block.subtitle})" if block.subtitle else title,
         "svg": "" if chart_images else assets.svg(block),
-        "image": _data_uri(assets.svg(block)) if chart_images else "",
+        "image": chart_uri(assets.svg(block)) if chart_images else "",
         "description": block.description,
         "data_heads": heads,
         "data_rows": rows,
@@ -164,7 +169,20 @@ def _figure(block: FigureBlock, assets: Assets, chart_images: bool) -> dict[str,
     }
 
 
-def _data_uri(svg: str) -> str:
+def chart_value(chart: Chart):
+    """How a trend chart's values read: "74%" (shares) or "6,7" (means), "–" not asked."""
+    means = bool(chart.series) and chart.series[0].key == "mean"
+
+    def shown(value: float) -> str:
+        if value != value:  # NaN: the wave did not ask it
+            return "–"
+        return f"{value:.1f}".replace(".", ",") if means else percent(value)
+
+    return shown
+
+
+def chart_uri(svg: str) -> str:
+    """An SVG chart as a ``data:`` address for an ``<img>`` (no inline style for the CSP)."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 

@@ -156,13 +156,20 @@ def _figure_sheet(workbook: Workbook, block: FigureBlock) -> Worksheet:
     title = f"‘{block.title}’" if block.quoted else block.title
     put(sheet, 2, 1, f"{title} ({block.subtitle})" if block.subtitle else title).alignment = WRAP
     chart = block.chart
-    heads = [s.label for s in chart.series] if chart.kind == "stacked" else ["%"]
+    heads = ([s.label for s in chart.series] if chart.kind in ("stacked", "trend")
+             else ["%"])
+    means = chart.kind == "trend" and chart.series[0].key == "mean"
     for j, head in enumerate([*heads, "n"], start=2):
         put(sheet, 4, j, head, HEAD)
     for i, chart_row in enumerate(chart.rows, start=5):
         put(sheet, i, 1, chart_row.label).alignment = WRAP
         for j, value in enumerate(chart_row.values, start=2):
-            put(sheet, i, j, value / 100.0).number_format = "0%"
+            if value != value:  # NaN: a wave that did not ask the question
+                continue
+            if means:
+                put(sheet, i, j, value).number_format = "0.0"
+            else:
+                put(sheet, i, j, value / 100.0).number_format = "0%"
         put(sheet, i, 2 + len(chart_row.values), chart_row.base)
     sheet.column_dimensions["A"].width = 60
     return sheet
