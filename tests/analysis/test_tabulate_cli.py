@@ -298,3 +298,60 @@ def test_piped_labels_show_the_values_they_take(capsys, tmp_path: Path) -> None:
     status, out, err = run(capsys, form, data, "--questions", "digitaal")
     assert (status, err) == (0, "")
     assert out.splitlines()[0] == "digitaal — Hoe digitaal werkt uw <gemeente / organisatie>?"
+
+
+@pytest.fixture
+def waves(files: tuple[Path, Path], tmp_path: Path) -> list[Path]:
+    """Three waves of 100 gemeente respondents: 50, 50 and 81 'wenselijk'."""
+    paths = []
+    for year, yes in (("2008", 50), ("2012", 50), ("2015", 81)):
+        lines = ["org;ict;wenselijk;pct;kanalen;gewicht"]
+        lines += [f"gemeente;nee;{'wenselijk' if i < yes else 'neutraal'};{i};web;1"
+                  for i in range(100)]
+        path = tmp_path / f"{year}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+        paths.append(path)
+    return paths
+
+
+def test_trend_tables_by_wave(files, waves, capsys) -> None:
+    status, out, err = run(capsys, files[0], *waves, "--by-wave", "--questions",
+                           "wenselijk,pct")
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "wenselijk — Hoe wenselijk is online aanbieden?"
+    assert lines[1].split() == ["2008", "2012", "2015"]
+    assert lines[2].split() == ["n", "=", "100"] * 3
+    # 50% -> 50% (no change) -> 81% (up from 2012 and from 2008).
+    assert lines[3].split() == ["Wenselijk", "50%", "50%", "81%▲△"]
+    assert "▲/▼ significant hoger/lager dan de vorige meting" in out
+    assert "Gemiddelde" in out and "49,5" in out  # pct, 0..99 in every wave
+    status, out, _err = run(capsys, files[0], *waves, "--by-wave", "--format", "json",
+                            "--questions", "wenselijk")
+    [table] = json.loads(out)
+    assert table["waves"] == ["2008", "2012", "2015"] and table["bases"] == [100, 100, 100]
+
+
+def test_waves_stack_with_the_variable_golf(files, waves, capsys) -> None:
+    status, out, err = run(capsys, files[0], *waves[::2], "--waves", "toen,nu", "--banner",
+                           "golf", "--questions", "wenselijk")
+    assert status == 0, err
+    assert out.splitlines()[1].split()[:2] == ["toen", "nu"]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--by-wave", "--waves", "a,b"], "--waves names 2 waves for 3 data files"),
+    (["--by-wave", "--waves", "a,a,b"], "labels of their own"),
+    (["--by-wave", "--format", "xlsx", "-o", "x.xlsx"], "--by-wave writes text or json"),
+    (["--threshold", "6"], "--threshold goes with --by-wave"),
+    (["--by-wave", "--questions", "onbekend"], "no wave asked 'onbekend'"),
+])
+def test_bad_wave_options_are_one_line(files, waves, capsys, extra, message) -> None:
+    status, out, err = run(capsys, files[0], *waves, *extra)
+    assert status == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_by_wave_needs_two_waves(files, capsys) -> None:
+    status, _out, err = run(capsys, *files, "--by-wave")
+    assert status == 2 and "two waves or more" in err

@@ -47,6 +47,8 @@ examples:
   peiling tabulate vragenlijst.xlsx data.sav --banner org_type \\
       --banner "ICT gemeenten=${ict} = 1 and ${org_type} = 'gemeente'" \\
       --filter "${org_type} != 'overig'" --rake doelen.csv --format xlsx -o tabellen.xlsx
+  peiling tabulate monitor.xlsx 2008.csv 2012.csv 2015.csv --by-wave --threshold 6
+  peiling tabulate monitor.xlsx 2008.csv 2015.csv --banner golf   # the waves stacked
 """
 
 
@@ -60,7 +62,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("form", type=Path, metavar="FORM.xlsx", help="the XLSForm questionnaire")
-    parser.add_argument("data", type=Path, metavar="DATA", help=".csv, .xlsx, .sav or .parquet")
+    parser.add_argument("data", type=Path, metavar="DATA", nargs="+",
+                        help=".csv, .xlsx, .sav or .parquet; several: the waves of a monitor, "
+                        "oldest first (stacked, with the variable golf)")
+    parser.add_argument("--waves", metavar="L1,L2", help="the waves' labels (default: the "
+                        "files' names)")
+    parser.add_argument("--by-wave", action="store_true",
+                        help="trend tables: a column per wave, the change from the previous "
+                        "and the first wave tested")
+    parser.add_argument("--threshold", type=float, metavar="X",
+                        help="with --by-wave: the share below X of numeric questions too "
+                        "(6 for 'onvoldoende')")
     parser.add_argument(
         "--banner",
         action="append",
@@ -106,21 +118,34 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.alpha < 1:
         raise CommandError(f"--alpha must be between 0 and 1 (got {args.alpha})", EXIT_USAGE)
     form = read_form(args.form)
+    labels = _wave_labels(args)
+    if args.by_wave and args.format == "xlsx":
+        raise CommandError("--by-wave writes text or json, not xlsx", EXIT_USAGE)
+    if args.threshold is not None and not args.by_wave:
+        raise CommandError("--threshold goes with --by-wave", EXIT_USAGE)
+    datasets = []
+    for path in args.data:
+        try:
+            result = read_data(path, form, language=args.language)
+        except ReadError as error:
+            raise CommandError(str(error), EXIT_USAGE) from None
+        for line in result.report.lines():
+            print(f"peiling tabulate: warning: {line}", file=sys.stderr)
+        datasets.append(result.dataset)
+    questions = None
+    if args.questions:
+        questions = [q.strip() for q in args.questions.split(",") if q.strip()]
     try:
-        result = read_data(args.data, form, language=args.language)
-    except ReadError as error:
-        raise CommandError(str(error), EXIT_USAGE) from None
-    for line in result.report.lines():
-        print(f"peiling tabulate: warning: {line}", file=sys.stderr)
-    dataset = result.dataset
-    try:
-        if args.weight:
-            dataset = dataset.with_weights(_weight_column(dataset, args.weight))
-        elif args.rake:
-            dataset = dataset.with_weights(_rake(dataset, args.rake))
-        questions = None
-        if args.questions:
-            questions = [q.strip() for q in args.questions.split(",") if q.strip()]
+        # Each wave is weighted on its own (raked to the targets in its own sample).
+        for i, dataset in enumerate(datasets):
+            if args.weight:
+                datasets[i] = dataset.with_weights(_weight_column(dataset, args.weight))
+            elif args.rake:
+                datasets[i] = dataset.with_weights(_rake(dataset, args.rake))
+        if args.by_wave:
+            _write_trends(datasets, labels, form, questions, args)
+            return 0
+        dataset = datasets[0] if len(datasets) == 1 else _stacked(datasets, labels)
         banner = make_banner(dataset, args.banner)
         tables = tabulate(
             dataset,
@@ -139,6 +164,101 @@ def run(args: argparse.Namespace) -> int:
               for table in tables]  # fmt: skip
     _write(tables, args)
     return 0
+
+
+def _wave_labels(args: argparse.Namespace) -> list[str]:
+    if args.waves is None:
+        labels = [path.stem for path in args.data]
+    else:
+        labels = [label.strip() for label in args.waves.split(",")]
+        if len(labels) != len(args.data):
+            raise CommandError(f"--waves names {len(labels)} waves for {len(args.data)} data "
+                               "files", EXIT_USAGE)
+    if len(set(labels)) != len(labels) or not all(labels):
+        raise CommandError(f"the waves need labels of their own (got {', '.join(labels)}); "
+                           "give --waves L1,L2", EXIT_USAGE)
+    if args.by_wave and len(labels) < 2:
+        raise CommandError("--by-wave needs the data of two waves or more", EXIT_USAGE)
+    return labels
+
+
+def _stacked(datasets: list[Dataset], labels: list[str]) -> Dataset:
+    from peiling.analysis.trends import TrendError, Wave, stack
+
+    try:
+        return stack([Wave(label, d) for label, d in zip(labels, datasets, strict=True)])
+    except TrendError as error:
+        raise CommandError(one_line(str(error)), EXIT_USAGE) from None
+
+
+def _write_trends(datasets: list[Dataset], labels: list[str], form: Any,
+                  questions: list[str] | None, args: argparse.Namespace) -> None:
+    from peiling.analysis.trends import TrendError, Wave, trend_table
+
+    waves = [Wave(label, d) for label, d in zip(labels, datasets, strict=True)]
+    if questions is None:
+        questions = [q.name for q in form.questions()
+                     if any(q.name in d.variables and d.variable(q.name).kind in
+                            ("single", "multiple", "numeric") for d in datasets)]
+    try:
+        tables = [trend_table(waves, name, alpha=args.alpha, threshold=args.threshold)
+                  for name in questions]
+    except TrendError as error:
+        raise CommandError(one_line(str(error)), EXIT_USAGE) from None
+    if args.format == "json":
+        text = json.dumps([dataclasses.asdict(t) for t in tables], ensure_ascii=False,
+                          indent=2, default=str) + "\n"
+    else:
+        text = "\n\n".join(render_trend(t) for t in tables) + "\n"
+    _emit(text, args.output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Print ``text``, or write it to ``output``."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CommandError(f"{output}: cannot write ({error.strerror})", 2) from None
+
+
+def render_trend(table: Any) -> str:
+    """Return a trend table as aligned plain text: a column per wave with its base, the
+    values with ▲/▼ (change from the previous wave) and △/▽ (from the first), the footnote."""
+    from peiling.analysis.trends import NOT_ASKED
+
+    heads = [(label, f"n = {base}" if asked else NOT_ASKED)
+             for label, base, asked in zip(table.waves, table.bases, table.asked, strict=True)]
+    body = []
+    for row in table.rows:
+        cells = []
+        for i, value in enumerate(row.values):
+            if value is None:
+                cells.append("–")
+                continue
+            text = (f"{value:.0f}%" if row.kind in ("share", "below")
+                    else f"{value:.1f}".replace(".", ","))
+            earlier = [j for j in range(i) if row.values[j] is not None]
+            marks = {1: "▲", -1: "▼"}.get(row.previous[i], "")
+            if len(earlier) > 1:  # the first wave is not the previous one
+                marks += {1: "△", -1: "▽"}.get(row.first[i], "")
+            cells.append(f"{text}{marks}")
+        body.append((row.label, cells))
+    width = max([len(label) for label, _ in body] + [10])
+    widths = [max(len(h[0]), len(h[1]), *(len(c[i]) for _, c in body))
+              for i, h in enumerate(heads)]
+    lines = [f"{table.name} — {table.title}" if table.title else table.name]
+    for part in (0, 1):
+        lines.append((" " * width + "".join("  " + h[part].rjust(w)
+                                             for h, w in zip(heads, widths, strict=True)))
+                     .rstrip())
+    for label, cells in body:
+        lines.append(label.ljust(width) + "".join("  " + c.rjust(w)
+                                                  for c, w in zip(cells, widths, strict=True)))
+    lines.append(table.footnote)
+    return "\n".join(lines)
 
 
 def _weight_column(dataset: Dataset, name: str) -> np.ndarray:
@@ -237,13 +357,7 @@ def _write(tables: Sequence[Table], args: argparse.Namespace) -> None:
         text = "\n\n".join(render_text(t, counts=args.counts) for t in tables) + "\n"
     else:
         raise ValueError(f"format must be one of ('text', 'json', 'xlsx') (got {args.format!r})")
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise CommandError(f"{args.output}: cannot write ({error.strerror})", 2) from None
+    _emit(text, args.output)
 
 
 def _cell(value: float | int | None, row_kind: str, decimals: int) -> str:

@@ -5,7 +5,10 @@ Three kinds, as the reference reports draw them:
 - ``stacked``: a horizontal 100% bar per statement, sorted by agreement, the scale in a fixed
   order from positive (left) to negative, "weet niet" last in grey, percentages on the bars;
 - ``bars``: a horizontal bar per answer (single or multiple choice), the percentage at its end;
-- ``histogram``: adjacent vertical bars for the bands of a numeric answer.
+- ``histogram``: adjacent vertical bars for the bands of a numeric answer;
+- ``trend``: the waves from left to right, a line per answer (each its own shade and marker,
+  the value at every point), or the mean with its 95% interval as a band; a wave that did not
+  ask the question is a gap in the line.
 
 Colours are colour-blind safe (blue for positive, orange for negative: no red/green pair) and
 stay apart in black-and-white print: every step of the scale has its own lightness, and the
@@ -121,7 +124,10 @@ def _draw(chart: Chart) -> Figure:
             return _bars(chart)
         if chart.kind == "histogram":
             return _histogram(chart)
-    raise ValueError(f"chart kind must be stacked, bars or histogram (got {chart.kind!r})")
+        if chart.kind == "trend":
+            return _trend(chart)
+    raise ValueError(f"chart kind must be stacked, bars, histogram or trend "
+                     f"(got {chart.kind!r})")
 
 
 def _frame(axes: matplotlib.axes.Axes) -> None:
@@ -266,4 +272,53 @@ def _histogram(chart: Chart) -> Figure:
         axes.spines[side].set_visible(False)
     axes.tick_params(colors="#555555")
     figure.subplots_adjust(left=0.08, right=0.99, top=0.96, bottom=0.14)
+    return figure
+
+
+#: Markers of the lines of a trend chart, one per series: apart in black-and-white print too.
+MARKERS = ("o", "s", "^", "D", "v")
+LINE_COLOURS = ("#1d4f91", "#b54a0e", "#5b8c2a", "#6d3b8e", "#555555")
+
+
+def _trend(chart: Chart) -> Figure:
+    labels = [_wrap(r.label, 14) for r in chart.rows]
+    figure = Figure(figsize=(WIDTH_INCHES, 2.6))
+    axes = figure.add_subplot()
+    x = list(range(len(chart.rows)))
+    keys = [s.key for s in chart.series]
+    means = keys[:1] == ["mean"]
+    percent = not means
+
+    def text(value: float) -> str:
+        return f"{value:.0f}%" if percent else f"{value:.1f}".replace(".", ",")
+
+    if means:
+        low = [r.values[1] for r in chart.rows]
+        high = [r.values[2] for r in chart.rows]
+        axes.fill_between(x, low, high, color=PALETTE["positive", 2][0], linewidth=0,
+                          label=chart.series[1].label.replace("Ondergrens ", ""))
+        lines = [(chart.series[0], [r.values[0] for r in chart.rows])]
+    else:
+        lines = [(s, [r.values[i] for r in chart.rows]) for i, s in enumerate(chart.series)]
+    for i, (series, values) in enumerate(lines):
+        colour = LINE_COLOURS[i % len(LINE_COLOURS)]
+        axes.plot(x, values, marker=MARKERS[i % len(MARKERS)], color=colour, linewidth=1.6,
+                  markersize=4.5, label=_wrap(series.label, 30))
+        for xi, value in zip(x, values, strict=True):
+            if value == value:  # not NaN: the wave asked it
+                label = axes.annotate(text(value), (xi, value), textcoords="offset points",
+                                      xytext=(0, 5), ha="center", fontsize=7.5, color=colour)
+                label.set_parse_math(False)
+    axes.set_xticks(x, labels=labels)
+    _plain(axes.get_xticklabels())
+    axes.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        (lambda v, _: f"{v:.0f}%") if percent else (lambda v, _: f"{v:g}".replace(".", ","))))
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.tick_params(colors="#555555")
+    legend = axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+                         fontsize=7.5)
+    _plain(legend.get_texts())
+    axes.margins(x=0.08, y=0.18)
+    figure.subplots_adjust(left=0.08, right=0.68, top=0.95, bottom=0.18)
     return figure

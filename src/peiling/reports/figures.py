@@ -11,12 +11,17 @@ from collections.abc import Sequence
 
 from peiling.analysis import Banner, Variable, frequency_table, make_banner
 from peiling.analysis.tables import dont_know_codes
+from peiling.analysis.trends import TrendTable
 from peiling.reports.context import BuildContext
 from peiling.reports.definition import ItemSpec
 from peiling.reports.model import Chart, ChartRow, ChartSeries, FigureBlock, TableBlock
 from peiling.reports.text import percent, quoted
 
-__all__ = ["bars_figure", "description", "scale_series", "stacked_figure", "subtitle"]
+__all__ = ["bars_figure", "description", "scale_series", "stacked_figure", "subtitle",
+           "trend_chart"]
+
+#: A trend chart of shares draws at most this many answers (the most chosen in the last wave).
+TREND_LINES = 5
 
 
 def subtitle(*parts: str) -> str:
@@ -125,3 +130,40 @@ def description(chart: Chart, title: str) -> str:
 
 
 # -- footnotes --------------------------------------------------------------------------------
+
+
+def trend_chart(table: TrendTable) -> tuple[Chart, str]:
+    """A line per answer over the waves (at most ``TREND_LINES``, the most chosen in the last
+    wave that asked the question), or for a numeric question the mean with its 95% interval
+    as a band; and a text alternative."""
+    nan = float("nan")
+    rows_of = {row.key: row for row in table.rows}
+    if table.kind == "means":
+        keys = ("mean", "ci_low", "ci_high")
+        series = tuple(ChartSeries(key, rows_of[key].label, "value") for key in keys)
+    else:
+        last = max((i for i, asked in enumerate(table.asked) if asked), default=0)
+        ranked = sorted((r for r in table.rows if r.kind == "share"),
+                        key=lambda r: -(r.values[last] or 0.0))[:TREND_LINES]
+        keys = tuple(r.key for r in ranked)
+        series = tuple(ChartSeries(r.key, r.label, "value", shade) for shade, r in
+                       enumerate(ranked))
+    rows = tuple(
+        ChartRow(label, tuple(nan if rows_of[key].values[i] is None else
+                              float(rows_of[key].values[i]) for key in keys), base)
+        for i, (label, base) in enumerate(zip(table.waves, table.bases, strict=True)))
+    chart = Chart("trend", series, rows)
+    asked = [i for i, ok in enumerate(table.asked) if ok]
+    if not asked:
+        return chart, f"{table.title}: geen golf stelde deze vraag."
+    first, last = asked[0], asked[-1]
+    main = rows_of[keys[0]]
+
+    def shown(value: float) -> str:
+        return percent(value) if table.kind == "shares" else f"{value:.1f}".replace(".", ",")
+
+    what = "het gemiddelde" if table.kind == "means" else quoted(main.label)
+    text = (f"Lijngrafiek van {quoted(table.title)} over {len(table.waves)} metingen: "
+            f"{what} van {shown(main.values[first])} in {table.waves[first]} naar "
+            f"{shown(main.values[last])} in {table.waves[last]}.")
+    return chart, text

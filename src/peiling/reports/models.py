@@ -1,4 +1,5 @@
-"""What a study keeps for its results: the weighting targets the researcher set."""
+"""What a study keeps for its results: the weighting targets the researcher set, saved tab
+books and report definitions, and how its waves line up (``WaveMap``)."""
 
 from __future__ import annotations
 
@@ -146,3 +147,31 @@ class ReportShare(models.Model):
         verbose_name = _("report share link")
         verbose_name_plural = _("report share links")
         ordering = ["-created_at"]
+
+
+class WaveMap(models.Model):
+    """How a study's question was asked in an earlier wave (fieldwork): under the name
+    ``question`` then, ``to`` now, with its answer codes then mapped to the codes now
+    (``codes``: pairs [old, new]; codes not named stay). Trends use it to line the waves up
+    (``analysis.trends.harmonise``)."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE,
+                                      related_name="wave_maps", verbose_name=_("study"))
+    fieldwork = models.ForeignKey("fieldwork.Fieldwork", on_delete=models.CASCADE,
+                                  related_name="+", verbose_name=_("wave"))
+    question = models.CharField(_("question then"), max_length=200)
+    to = models.CharField(_("question now"), max_length=200)
+    codes = models.JSONField(_("answer codes then and now"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("made by"))
+
+    class Meta:
+        verbose_name = _("wave mapping")
+        verbose_name_plural = _("wave mappings")
+        constraints = [models.UniqueConstraint(fields=["fieldwork", "question"],
+                                               name="wave_map_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.fieldwork_id}: {self.question} -> {self.to}"

@@ -15,6 +15,7 @@ from peiling.web import (
     results,
     studies,
     tokens,
+    trends,
     views,
 )
 
@@ -33,4 +34,5 @@ urlpatterns = [
     *quality.urlpatterns,
     *coding.urlpatterns,
     *tokens.urlpatterns,
+    *trends.urlpatterns,
 ]

@@ -1,0 +1,90 @@
+"""The waves of a study: its fieldworks with completed responses, oldest first, each with its
+own prepared answers (``datasets.fieldwork_dataset``), weighted on its own when asked, and
+lined up with the study's wave mappings (``models.WaveMap``, ``analysis.trends.harmonise``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from peiling.analysis.trends import TrendError, Wave, WaveMap, check_waves, harmonise
+from peiling.fieldwork.models import Fieldwork, Response
+from peiling.questionnaires.models import Questionnaire
+from peiling.reports import models
+from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
+from peiling.reports.explorer import ChoiceError, rake_to_targets
+
+__all__ = ["StudyWaves", "conflicts", "study_waves", "trend_questions"]
+
+
+@dataclass
+class StudyWaves:
+    """The waves lined up (or none) and what keeps a question or a wave out, in sentences."""
+
+    waves: list[Wave] = field(default_factory=list)
+    fieldworks: list[Fieldwork] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def study_waves(*, questionnaire: Questionnaire, weighted: bool = False) -> StudyWaves:
+    """Return the study's waves: every fieldwork of it with completed responses, in the order
+    they opened; with ``weighted``, each raked on its own to the study's targets."""
+    fieldworks = list(
+        Fieldwork.objects.filter(form_version__questionnaire=questionnaire)
+        .annotate(completed=Count("responses",
+                                  filter=Q(responses__status=Response.Status.COMPLETED)))
+        .filter(completed__gt=0).select_related("form_version").order_by("opens_at", "pk"))
+    targets = {}
+    if weighted:
+        stored = models.WeightingTargets.objects.filter(questionnaire=questionnaire).first()
+        targets = dict(stored.targets) if stored else {}
+    result = StudyWaves()
+    for fieldwork in fieldworks:
+        try:
+            dataset = fieldwork_dataset(fieldwork=fieldwork)
+        except DataUnavailable as error:
+            result.problems.append(str(error))
+            continue
+        if targets:
+            try:
+                dataset = dataset.with_weights(rake_to_targets(dataset, targets).weights)
+            except ChoiceError as error:
+                result.problems.append(f"{fieldwork.name}: {'; '.join(error.problems)}")
+                continue
+        same = sum(1 for other in fieldworks if other.name == fieldwork.name)
+        label = fieldwork.name if same == 1 else f"{fieldwork.name} ({fieldwork.slug})"
+        result.waves.append(Wave(label, dataset))
+        result.fieldworks.append(fieldwork)
+    labels = {f.pk: w.label for f, w in zip(result.fieldworks, result.waves, strict=True)}
+    maps = [WaveMap(labels[m.fieldwork_id], m.question, m.to,
+                    tuple(tuple(pair) for pair in m.codes))
+            for m in models.WaveMap.objects.filter(questionnaire=questionnaire,
+                                                   fieldwork__in=result.fieldworks)
+            .order_by("pk")]
+    try:
+        result.waves = harmonise(result.waves, maps)
+    except TrendError as error:
+        result.problems.extend(error.problems)
+    return result
+
+
+def trend_questions(waves: list[Wave]) -> list[tuple[str, str]]:
+    """(name, label) of the closed and numeric questions that a wave asked, newest wording,
+    in the order of the newest questionnaire."""
+    seen: dict[str, str] = {}
+    for wave in reversed(waves):
+        for name, variable in wave.dataset.variables.items():
+            if (variable.question_type is not None and variable.question_type != "codes"
+                    and variable.kind in ("single", "multiple", "numeric")):
+                seen.setdefault(name, variable.label or name)
+    return list(seen.items())
+
+
+def conflicts(waves: list[Wave]) -> list[str]:
+    """The questions that cannot be compared across ``waves``, one sentence each."""
+    try:
+        check_waves(waves, [name for name, _label in trend_questions(waves)])
+    except TrendError as error:
+        return list(error.problems)
+    return []

@@ -1,0 +1,108 @@
+"""Trends of a study in the browser: its waves (fieldworks) side by side for one question, the
+change from the previous and the first wave tested, and what keeps a question out. Views
+parse, check permission, call ``reports.waves`` and ``analysis.trends``, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from peiling.accounts.permissions import object_for, researcher_page
+from peiling.analysis.trends import TrendError, trend_table
+from peiling.questionnaires.models import Questionnaire
+from peiling.reports import waves as study_waves
+from peiling.reports.charts import render_svg
+from peiling.reports.figures import trend_chart
+from peiling.reports.models import WeightingTargets
+from peiling.reports.renderers.html import chart_uri
+
+#: The threshold of a numeric question's "onvoldoende" row when none is given: a report-card
+#: grade below 6.
+GRADE_THRESHOLD = 6.0
+
+
+@researcher_page("report.view")
+@require_http_methods(["GET", "HEAD"])
+def trends(request: HttpRequest, study_id: int) -> HttpResponse:
+    """One question over the study's waves: ``?vraag=<name>``, ``drempel=<number>`` (the
+    share below it, numeric questions), ``gewogen=1`` (each wave raked to the targets)."""
+    study = object_for(request.user, "report.view", Questionnaire.objects.all(), pk=study_id)
+    weighted = request.GET.get("gewogen") == "1"
+    found = study_waves.study_waves(questionnaire=study, weighted=weighted)
+    questions = study_waves.trend_questions(found.waves)
+    context: dict[str, Any] = {
+        "study": study, "waves": list(zip(found.fieldworks, found.waves, strict=True)),
+        "problems": found.problems + study_waves.conflicts(found.waves),
+        "questions": questions, "weighted": weighted,
+        "may_weight": WeightingTargets.objects.filter(questionnaire=study).exists()}
+    name = request.GET.get("vraag", "")
+    if not name:
+        return render(request, "web/trends/page.html", context)
+    problems = []
+    if name not in dict(questions):
+        problems.append(_("Unknown question."))
+    threshold = None
+    if request.GET.get("drempel", "").strip():
+        try:
+            threshold = float(request.GET["drempel"].replace(",", "."))
+        except ValueError:
+            problems.append(_("The threshold must be a number."))
+    if problems:
+        return render(request, "web/trends/page.html",
+                      {**context, "choice_problems": problems}, status=400)
+    variable = next(w.dataset.variable(name) for w in reversed(found.waves)
+                    if name in w.dataset.variables)
+    if variable.kind == "numeric" and threshold is None and variable.question_type in (
+            "integer", "decimal", "range"):
+        threshold = GRADE_THRESHOLD if _grade(found.waves, name) else None
+    try:
+        table = trend_table(found.waves, name, threshold=threshold)
+    except TrendError as error:
+        return render(request, "web/trends/page.html",
+                      {**context, "choice_problems": list(error.problems)}, status=400)
+    chart, description = trend_chart(table)
+    context.update(name=name, table=table, rows=_rows(table), threshold=threshold,
+                   chart=chart_uri(render_svg(chart)), description=description)
+    return render(request, "web/trends/page.html", context)
+
+
+def _grade(waves, name: str) -> bool:
+    """Whether every answer to ``name`` lies between 1 and 10: a report-card grade."""
+    import numpy as np
+
+    for wave in waves:
+        if name in wave.dataset.variables:
+            x = wave.dataset.numbers(name)
+            x = x[~np.isnan(x)]
+            if x.size and (x.min() < 1 or x.max() > 10):
+                return False
+    return True
+
+
+def _rows(table) -> list[dict[str, Any]]:
+    """Per row, per wave: the value as shown ("74%", "6,7", or None for not asked) and its
+    marks (change from the previous wave; from the first when that is another wave)."""
+    rows = []
+    for row in table.rows:
+        cells = []
+        for i, value in enumerate(row.values):
+            if value is None:
+                cells.append({"text": None})
+                continue
+            text = (f"{value:.0f}%" if row.kind in ("share", "below")
+                    else f"{value:.1f}".replace(".", ","))
+            earlier = [j for j in range(i) if row.values[j] is not None]
+            cells.append({"text": text, "previous": row.previous[i],
+                          "first": row.first[i] if len(earlier) > 1 else None})
+        rows.append({"label": row.label, "cells": cells, "kind": row.kind})
+    return rows
+
+
+urlpatterns = [
+    path("onderzoeken/<int:study_id>/trends/", trends, name="study_trends"),
+]

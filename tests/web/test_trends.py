@@ -1,0 +1,83 @@
+"""A study's trends in the web app: its fieldworks as waves, one question side by side with
+the change tested, a wave mapping applied, and bad choices answered with a 400."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from peiling.analysis.tables import frequency_table
+from peiling.exchange.services import fieldwork_export_data
+from peiling.fieldwork import services as fieldwork_services
+from peiling.reports.models import WaveMap
+from tests.fieldwork.conftest import (  # noqa: F401  (fixtures)
+    example_form,
+    example_version,
+    make_fieldwork,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def study(example_version, make_fieldwork):  # noqa: F811
+    """Two waves of the example study, a year apart."""
+    first = make_fieldwork(example_version, opens_in=dt.timedelta(days=-400))
+    second = make_fieldwork(example_version)
+    first.name, second.name = "Meting 2024", "Meting 2025"
+    first.save(update_fields=["name"])
+    second.save(update_fields=["name"])
+    fieldwork_services.responses_simulate(fieldwork=first, n=60, seed=1, source="panel")
+    fieldwork_services.responses_simulate(fieldwork=second, n=80, seed=2, source="panel")
+    example_version.questionnaire.waves = (first, second)
+    return example_version.questionnaire
+
+
+def test_a_question_side_by_side_over_the_waves(analist, study) -> None:
+    page = analist.get(f"/onderzoeken/{study.pk}/")
+    assert 'id="trends-link"' in page.content.decode()
+    page = analist.get(f"/onderzoeken/{study.pk}/trends/")
+    assert page.status_code == 200
+    assert [wave.label for _f, wave in page.context["waves"]] == ["Meting 2024", "Meting 2025"]
+    page = analist.get(f"/onderzoeken/{study.pk}/trends/", {"vraag": "desirability"})
+    assert page.status_code == 200
+    table = page.context["table"]
+    for i, fieldwork in enumerate(study.waves):
+        own = frequency_table(fieldwork_export_data(fieldwork=fieldwork).dataset,
+                              "desirability", significance=False)
+        assert table.bases[i] == own.columns[0].base
+        for row in own.rows:
+            assert table.row(row.key).values[i] == pytest.approx(row.values[0])
+    html = page.content.decode()
+    assert 'id="trend-table"' in html and "z-toets voor twee proporties" in html
+
+
+def test_a_mapped_question_is_not_asked_in_the_other_wave(analist, study) -> None:
+    first, _second = study.waves
+    WaveMap.objects.create(questionnaire=study, fieldwork=first, question="satisfaction",
+                           to="tevredenheid_oud")
+    page = analist.get(f"/onderzoeken/{study.pk}/trends/", {"vraag": "tevredenheid_oud"})
+    assert page.status_code == 200
+    table = page.context["table"]
+    assert table.asked == (True, False) and table.bases[1] == 0
+    assert all(row.values[1] is None for row in table.rows)
+    assert "niet gevraagd" in page.content.decode()
+
+
+@pytest.mark.parametrize("query", [{"vraag": "onbekend"},
+                                   {"vraag": "desirability", "drempel": "zes"}])
+def test_bad_choices_are_a_400(analist, study, query) -> None:
+    page = analist.get(f"/onderzoeken/{study.pk}/trends/", query)
+    assert page.status_code == 400 and 'id="choice-problems"' in page.content.decode()
+
+
+def test_the_trend_has_a_chart_with_a_text_alternative(analist, study) -> None:
+    import base64
+
+    page = analist.get(f"/onderzoeken/{study.pk}/trends/", {"vraag": "desirability"})
+    html = page.content.decode()
+    assert 'id="trend-chart"' in html
+    assert page.context["description"].startswith("Lijngrafiek van")
+    svg = base64.b64decode(page.context["chart"].split(",", 1)[1]).decode()
+    assert svg.startswith("<svg") and "Meting 2024" in svg and "Meting 2025" in svg
