@@ -81,3 +81,24 @@ def test_the_trend_has_a_chart_with_a_text_alternative(analist, study) -> None:
     assert page.context["description"].startswith("Lijngrafiek van")
     svg = base64.b64decode(page.context["chart"].split(",", 1)[1]).decode()
     assert svg.startswith("<svg") and "Meting 2024" in svg and "Meting 2025" in svg
+
+
+def test_the_report_of_a_later_wave_has_the_chapter_ontwikkeling(study) -> None:
+    from peiling.reports.renderers import renderer_for
+    from peiling.reports.selectors import report_for_fieldwork
+
+    first, second = study.waves
+    report = report_for_fieldwork(reference=second.slug)
+    titles = [(c.number, c.title) for c in report.chapters]
+    assert ("4", "Ontwikkeling") in titles and ("5", "Onderzoeksverantwoording") in titles
+    development = next(c for c in report.chapters if c.title == "Ontwikkeling")
+    text = " ".join(getattr(b, "text", "") for s in development.sections for b in s.blocks)
+    assert "Meting 2024" in text and "Meting 2025" in text
+    introduction = next(c for c in report.chapters if c.number == "2")
+    assert "Zie hoofdstuk 5" in " ".join(getattr(b, "text", "") for s in
+                                          introduction.sections for b in s.blocks)
+    for fmt in ("html", "docx", "xlsx", "json"):
+        assert renderer_for(fmt).render(report)
+    # The first wave has nothing to compare with: no such chapter.
+    earlier = report_for_fieldwork(reference=first.slug)
+    assert "Ontwikkeling" not in [c.title for c in earlier.chapters]

@@ -96,16 +96,17 @@ def run(args: argparse.Namespace) -> int:
         except DefinitionError as error:
             raise CommandError(str(error), EXIT_USAGE) from None
     language = args.language or definition.language
+    waves: list = []
     if args.data is not None:
         form, dataset, facts = _file_source(args, definition, language)
     else:
-        form, dataset, facts, definition = _fieldwork_source(
+        form, dataset, facts, definition, waves = _fieldwork_source(
             args.source, language, definition, stored=args.definition is None)
     if args.filter:
         _check_filter(dataset, args.filter)
         joined = f"({definition.filter}) and ({args.filter})" if definition.filter else args.filter
         definition = replace(definition, filter=joined)
-    report = _build(form, dataset, facts, definition, args.banner)
+    report = _build(form, dataset, facts, definition, args.banner, waves)
     for problem in report.problems:
         print(f"peiling report: warning: {problem}", file=sys.stderr)
     try:
@@ -167,10 +168,12 @@ def _file_source(args: argparse.Namespace, definition, language):
 
 
 def _fieldwork_source(reference: str, language: str | None, definition, *, stored: bool):
-    """The fieldwork's answers and facts, and the definition to use: the one given, else the
-    study's own (kept in the web app's report builder), else the default."""
+    """The fieldwork's answers and facts, the definition to use (the one given, else the
+    study's own, kept in the web app's report builder, else the default), and the study's
+    waves up to this fieldwork (for the chapter "Ontwikkeling")."""
     from peiling.reports.facts import weighted
     from peiling.reports.selectors import ReportSourceError, report_source, stored_definition
+    from peiling.reports.waves import waves_up_to
 
     if reference.lower().endswith((".xlsx", ".xls")):
         raise CommandError(f"{reference}: a questionnaire needs a DATA file after it", 2)
@@ -187,10 +190,11 @@ def _fieldwork_source(reference: str, language: str | None, definition, *, store
         dataset, facts = weighted(source.dataset, definition, source.facts)
     except ValueError as error:
         raise CommandError(one_line(str(error)), EXIT_USAGE) from None
-    return source.form, dataset, facts, definition
+    return (source.form, dataset, facts, definition,
+            waves_up_to(fieldwork=source.fieldwork) if source.fieldwork is not None else [])
 
 
-def _build(form, dataset, facts, definition, banner: list[str]):
+def _build(form, dataset, facts, definition, banner: list[str], waves=()):
     from peiling.analysis import DatasetError, TableError, make_banner
     from peiling.reports.build import build_report
     from peiling.reports.definition import DefinitionError, check_definition
@@ -207,7 +211,7 @@ def _build(form, dataset, facts, definition, banner: list[str]):
     extra = [name for name in dataset.variables if dataset.variable(name).question_type is None]
     try:
         check_definition(definition, form, extra=extra)
-        return build_report(form, dataset, definition, facts)
+        return build_report(form, dataset, definition, facts, waves=waves)
     except DefinitionError as error:
         raise CommandError(str(error), EXIT_USAGE) from None
     except (DatasetError, TableError) as error:

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from peiling.analysis import Dataset
+from peiling.analysis.trends import Wave
 from peiling.forms.model import Form, Question
-from peiling.reports import findings, methods, salience
+from peiling.reports import development, findings, methods, salience
 from peiling.reports.context import BuildContext, Numbering
 from peiling.reports.definition import ReportDefinition, SectionSpec, default_sections
 from peiling.reports.footnotes import ROUNDING_NOTE
@@ -43,12 +44,16 @@ DRAFT_NOTE = (
     "cijfers. Controleer en bewerk ze voor publicatie."
 )
 RESULTS_CHAPTER = "3"
+DEVELOPMENT_CHAPTER = "4"
 
 
 def build_report(
-    form: Form, dataset: Dataset, definition: ReportDefinition, facts: MethodsFacts
+    form: Form, dataset: Dataset, definition: ReportDefinition, facts: MethodsFacts, *,
+    waves: Sequence[Wave] = (),
 ) -> Report:
     """Return the report of ``dataset`` (answers to ``form``) as ``definition`` describes it.
+    With ``waves`` (this study's waves up to and including this one, oldest first; two or
+    more), the chapter "Ontwikkeling" follows the results (``development``).
 
     Raises
     ------
@@ -77,14 +82,17 @@ def build_report(
     headlines = {f"{RESULTS_CHAPTER}.{index}": spec.headline or spec.title
                  for index, spec in enumerate(specs, start=1)}
     found = _key_findings(results, headlines, definition, banner_vars) or section_findings
+    trend = _development(specs, waves, definition.alpha)
+    methods_number = "5" if trend is not None else "4"
     chapters = [
         _findings_chapter(found, facts, definition),
-        _introduction_chapter(facts, definition),
+        _introduction_chapter(facts, definition, methods_number),
         Chapter(RESULTS_CHAPTER, "Resultaten", "results", tuple(results)),
-        methods.methods_chapter(context, facts, profile, "4"),
+        *([trend] if trend is not None else []),
+        methods.methods_chapter(context, facts, profile, methods_number),
     ]
     if definition.appendix:
-        appendix = _appendix_chapter(context, specs, "5")
+        appendix = _appendix_chapter(context, specs, str(int(methods_number) + 1))
         if appendix.sections:
             chapters.append(appendix)
     date_text = definition.date or (month_year(facts.end) if facts.end else "")
@@ -196,7 +204,28 @@ def _findings_chapter(
     return Chapter("1", "Belangrijkste uitkomsten", "findings", tuple(sections))
 
 
-def _introduction_chapter(facts: MethodsFacts, definition: ReportDefinition) -> Chapter:
+def _development(specs: Sequence[SectionSpec], waves: Sequence[Wave],
+                 alpha: float) -> Chapter | None:
+    """The chapter "Ontwikkeling" over the report's questions, when there are waves to
+    compare with and one of its questions was asked in two of them."""
+    if len(waves) < 2:
+        return None
+    questions: list[tuple[str, str]] = []
+    for spec in specs:
+        for item in spec.items:
+            if item.kind in ("question", "statements"):
+                questions.extend((name, item.headline) for name in item.questions
+                                 if (name, item.headline) not in questions)
+    found = development.changes(waves, questions, alpha=alpha)
+    if not found:
+        return None
+    numbering = Numbering(DEVELOPMENT_CHAPTER)
+    figures = [numbering.figure() for change in found if change.significant]
+    return development.development_chapter(found, DEVELOPMENT_CHAPTER, figure_numbers=figures)
+
+
+def _introduction_chapter(facts: MethodsFacts, definition: ReportDefinition,
+                          methods_number: str) -> Chapter:
     sections = []
     number = 0
     for key, title in (
@@ -217,7 +246,7 @@ def _introduction_chapter(facts: MethodsFacts, definition: ReportDefinition) -> 
     number += 1
     account = (
         Paragraph(methods.short_account(facts)),
-        Paragraph("Zie hoofdstuk 4 voor een nadere onderzoeksverantwoording."),
+        Paragraph(f"Zie hoofdstuk {methods_number} voor een nadere onderzoeksverantwoording."),
     )
     sections.append(Section(f"2.{number}", "Verantwoording", account))
     return Chapter("2", "Inleiding", "introduction", tuple(sections))

@@ -29,6 +29,7 @@ from peiling.reports.definition import (
 )
 from peiling.reports.model import MethodsFacts, Report, SourceCount
 from peiling.reports.models import ReportDefinitionVersion
+from peiling.reports.waves import waves_up_to
 
 __all__ = [
     "ReportSource",
@@ -153,7 +154,8 @@ def report_for_fieldwork(
         definition = definition.with_banner(default_banner(source.form))
     if not definition.title and source.fieldwork is not None:
         definition = replace(definition, title=source.form.title)
-    return build_report(source.form, source.dataset, definition, source.facts)
+    waves = waves_up_to(fieldwork=source.fieldwork) if source.fieldwork is not None else []
+    return build_report(source.form, source.dataset, definition, source.facts, waves=waves)
 
 
 def definition_version(*, fieldwork: Fieldwork) -> ReportDefinitionVersion | None:

@@ -15,7 +15,7 @@ from peiling.reports import models
 from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
 from peiling.reports.explorer import ChoiceError, rake_to_targets
 
-__all__ = ["StudyWaves", "conflicts", "study_waves", "trend_questions"]
+__all__ = ["StudyWaves", "conflicts", "study_waves", "trend_questions", "waves_up_to"]
 
 
 @dataclass
@@ -27,11 +27,26 @@ class StudyWaves:
     problems: list[str] = field(default_factory=list)
 
 
-def study_waves(*, questionnaire: Questionnaire, weighted: bool = False) -> StudyWaves:
+def waves_up_to(*, fieldwork: Fieldwork) -> list[Wave]:
+    """The waves of the fieldwork's study up to and including it (those that opened no later),
+    lined up; none when the study has no earlier wave or they cannot be lined up."""
+    found = study_waves(questionnaire=fieldwork.form_version.questionnaire,
+                        up_to=fieldwork)
+    if len(found.waves) < 2 or fieldwork not in found.fieldworks:
+        return []
+    return found.waves
+
+
+def study_waves(*, questionnaire: Questionnaire, weighted: bool = False,
+                up_to: Fieldwork | None = None) -> StudyWaves:
     """Return the study's waves: every fieldwork of it with completed responses, in the order
-    they opened; with ``weighted``, each raked on its own to the study's targets."""
+    they opened (with ``up_to``, those that opened no later than it); with ``weighted``, each
+    raked on its own to the study's targets."""
+    fieldworks = Fieldwork.objects.filter(form_version__questionnaire=questionnaire)
+    if up_to is not None:
+        fieldworks = fieldworks.filter(opens_at__lte=up_to.opens_at)
     fieldworks = list(
-        Fieldwork.objects.filter(form_version__questionnaire=questionnaire)
+        fieldworks
         .annotate(completed=Count("responses",
                                   filter=Q(responses__status=Response.Status.COMPLETED)))
         .filter(completed__gt=0).select_related("form_version").order_by("opens_at", "pk"))
