@@ -57,6 +57,11 @@ EXTRA = [
     ("/veldwerk/{fieldwork}/tabellen/?vraag=desirability&banner=org_type", 200),
     ("/veldwerk/{fieldwork}/tabellen/?vraag=desirability&filter=%24%7Bonbekend%7D", 400),
     ("/veldwerk/{fieldwork}/weging/?variabele=org_type", 200),
+    # the trends of a study: a question with its table and chart; a refusal
+    ("/onderzoeken/{study}/trends/?vraag=desirability", 200),
+    ("/onderzoeken/{study}/trends/?vraag=onbekend", 400),
+    # the coding page's answers with possible personal data (none here: the empty state)
+    ("/veldwerk/{fieldwork}/open-antwoorden/desirability_why/?status=personal", 200),
     # the data quality review, filtered; a refusal
     ("/veldwerk/{fieldwork}/kwaliteit/?regel=speeder&status=open", 200),
     ("/veldwerk/{fieldwork}/kwaliteit/?regel=onbekend", 400),

@@ -102,3 +102,57 @@ def test_the_report_of_a_later_wave_has_the_chapter_ontwikkeling(study) -> None:
     # The first wave has nothing to compare with: no such chapter.
     earlier = report_for_fieldwork(reference=first.slug)
     assert "Ontwikkeling" not in [c.title for c in earlier.chapters]
+
+
+def test_the_demo_monitor_has_three_waves_a_mapping_and_a_trend_chapter(
+        analist, organisation) -> None:
+    from peiling.commands.monitor_demo import SLUG, monitor_demo
+    from peiling.reports.selectors import report_for_fieldwork
+
+    study = monitor_demo(organisation, None)
+    assert monitor_demo(organisation, None) == study  # once
+    page = analist.get(f"/onderzoeken/{study}/trends/", {"vraag": "tevreden_contact"})
+    assert page.status_code == 200 and page.context["problems"] == []
+    table = page.context["table"]
+    assert table.asked == (True, True, True)  # renamed after 2021, mapped
+    grades = analist.get(f"/onderzoeken/{study}/trends/", {"vraag": "rapportcijfer"})
+    mean = grades.context["table"].row("mean")
+    assert mean.values[0] == pytest.approx(6.7, abs=0.15) and mean.first[2] == 1
+    assert grades.context["threshold"] == 6.0  # a grade: the share onvoldoende too
+    channel = analist.get(f"/onderzoeken/{study}/trends/", {"vraag": "kanaal"})
+    assert channel.context["table"].row("website").values[0] > 0  # 'internet' recoded
+    report = report_for_fieldwork(reference=SLUG.format(year=2025))
+    chapter = next(c for c in report.chapters if c.title == "Ontwikkeling")
+    text = " ".join(getattr(b, "text", "") for s in chapter.sections for b in s.blocks)
+    assert "‘Welk rapportcijfer geeft u de dienstverlening van uw gemeente?’ steeg" in text
+
+
+def test_mappings_are_added_checked_and_removed_on_the_trends_page(analist, study) -> None:
+    first, _second = study.waves
+    url = f"/onderzoeken/{study.pk}/trends/koppelingen/"
+    done = analist.post(url, {"golf": first.pk, "vraag": "desirability", "nu": "wens",
+                              "codes": "wenselijk=ja; onwenselijk=nee"})
+    assert done.status_code == 302 and done["Location"].endswith("/trends/#mappings")
+    mapping = WaveMap.objects.get()
+    assert (mapping.question, mapping.to, mapping.codes) == (
+        "desirability", "wens", [["wenselijk", "ja"], ["onwenselijk", "nee"]])
+    page = analist.get(f"/onderzoeken/{study.pk}/trends/")
+    assert 'id="mapping-list"' in page.content.decode()
+    # No other wave has 'wens' to take its answer codes from: said on the page.
+    assert any("no other wave has 'wens'" in p for p in page.context["problems"])
+    for bad, message in [
+        ({"golf": first.pk, "vraag": "onbekend", "nu": "x"}, "is not a question of that wave"),
+        ({"golf": first.pk, "vraag": "satisfaction", "nu": "x y"}, "is not a question name"),
+        ({"golf": first.pk, "vraag": "satisfaction", "nu": "satisfaction"}, "renames"),
+        ({"golf": first.pk, "vraag": "satisfaction", "nu": "s", "codes": "zeer"}, "old=new"),
+        ({"golf": first.pk, "vraag": "satisfaction", "nu": "s", "codes": "nooit=x"},
+         "not an answer code"),
+        ({"golf": first.pk, "vraag": "desirability", "nu": "w2"}, "has a mapping already"),
+    ]:
+        response = analist.post(url, bad, follow=True)
+        assert message in response.content.decode(), message
+    assert WaveMap.objects.count() == 1
+    assert analist.post(url, {"golf": "x", "vraag": "a", "nu": "b"}).status_code == 400
+    assert analist.post(url, {"verwijder": "999"}).status_code == 400
+    assert analist.post(url, {"verwijder": mapping.pk}).status_code == 302
+    assert not WaveMap.objects.exists()

@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  Preview:        {base}{preview_url}  (log in first)")
     print(f"  Report:         {base}{_demo_report()}  (log in first)")
     print(f"  Open answers:   {base}{_demo_coding()}  (log in first)")
+    trends, monitor_report = _demo_monitor(organisation)
+    print(f"  Monitor trends: {base}{trends}  (three waves; log in first)")
+    print(f"  Monitor report: {base}{monitor_report}  (with the chapter Ontwikkeling)")
     for line in _demo_panel(result.version, smtp_port, base, organisation):
         print(line)
     print("Log in as the demo researcher (onderzoeker of the organisation Demobureau):")
@@ -191,6 +194,20 @@ def _demo_coded_quotes(fieldwork) -> None:
                              CODED_QUESTION, "Citaten per thema")
     user = get_user_model().objects.filter(email=DEMO_EMAIL).first()
     definition_save(fieldwork.form_version.questionnaire, text.strip(), user)
+
+
+def _demo_monitor(organisation) -> tuple[str, str]:
+    """Make the monitor study of three waves once; return its trends page and the report of
+    its last wave."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from peiling.commands.monitor_demo import SLUG, monitor_demo
+
+    user = get_user_model().objects.filter(email=DEMO_EMAIL).first()
+    study = monitor_demo(organisation, user)
+    return (reverse("web:study_trends", args=[study]),
+            reverse("reports:page", args=[SLUG.format(year=2025)]))
 
 
 def _demo_quality_cases(fieldwork) -> None:

@@ -300,15 +300,23 @@ def _trend(chart: Chart) -> Figure:
         lines = [(chart.series[0], [r.values[0] for r in chart.rows])]
     else:
         lines = [(s, [r.values[i] for r in chart.rows]) for i, s in enumerate(chart.series)]
+    finite = [v for _s, values in lines for v in values if v == v]
+    # A value is printed at its point unless a point drawn before is too close to read both.
+    room = 0.1 * ((max(finite) - min(finite)) if len(finite) > 1 else 1.0) or 1.0
+    printed: dict[int, list[float]] = {}
     for i, (series, values) in enumerate(lines):
         colour = LINE_COLOURS[i % len(LINE_COLOURS)]
         axes.plot(x, values, marker=MARKERS[i % len(MARKERS)], color=colour, linewidth=1.6,
                   markersize=4.5, label=_wrap(series.label, 30))
         for xi, value in zip(x, values, strict=True):
-            if value == value:  # not NaN: the wave asked it
-                label = axes.annotate(text(value), (xi, value), textcoords="offset points",
-                                      xytext=(0, 5), ha="center", fontsize=7.5, color=colour)
-                label.set_parse_math(False)
+            if value != value:  # NaN: the wave did not ask it
+                continue
+            if any(abs(value - other) < room for other in printed.get(xi, [])):
+                continue
+            printed.setdefault(xi, []).append(value)
+            label = axes.annotate(text(value), (xi, value), textcoords="offset points",
+                                  xytext=(0, 5), ha="center", fontsize=7.5, color=colour)
+            label.set_parse_math(False)
     axes.set_xticks(x, labels=labels)
     _plain(axes.get_xticklabels())
     axes.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(

@@ -23,12 +23,14 @@ from peiling.questionnaires.models import Questionnaire
 from peiling.reports.build import results_sections
 from peiling.reports.definition import ItemSpec, ReportDefinition, SectionSpec, parse_definition
 from peiling.reports.definition_check import default_sections
-from peiling.reports.models import ReportDefinitionVersion
+from peiling.reports.models import ReportDefinitionVersion, WaveMap
 
 __all__ = [
+    "MappingError",
     "definition_save",
     "outline",
     "outline_items",
+    "wave_map_add",
     "with_coded_quotes",
     "with_finding",
     "with_outline",
@@ -298,3 +300,49 @@ def _new_item(item_id: str) -> dict[str, Any]:
     if kind == "statements":
         return {"statements": names.split(","), "chart": "stacked"}
     return {"question": names}
+
+
+# -- wave mappings ----------------------------------------------------------------------------
+
+
+class MappingError(ValueError):
+    """A wave mapping that cannot be stored, with a message for the researcher."""
+
+
+def wave_map_add(*, questionnaire: Any, fieldwork: Any, question: str, to: str,
+                 codes: str, user: Any) -> WaveMap:
+    """Store that ``question`` of wave ``fieldwork`` is the study's ``to`` now, with its answer
+    codes ``"old=new; old2=new2"``. Checked: the wave is the study's, the question is in that
+    wave's questionnaire, ``to`` is a name, the codes are pairs of the question's choices then;
+    one mapping per question and wave."""
+    from django.utils.translation import gettext as _
+
+    question, to = question.strip(), to.strip()
+    if fieldwork.form_version.questionnaire_id != questionnaire.pk:
+        raise MappingError(_("That wave is not one of this study."))
+    form = fieldwork.form_version.form
+    try:
+        asked = form.question(question)
+    except KeyError:
+        raise MappingError(_("“%(name)s” is not a question of that wave.") % {
+            "name": question}) from None
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]{0,199}", to):
+        raise MappingError(_("“%(name)s” is not a question name.") % {"name": to})
+    pairs = []
+    known = {c.name for c in form.choices(asked)} if asked.choice_list else set()
+    for part in filter(None, (p.strip() for p in codes.replace("\n", ";").split(";"))):
+        old, equals, new = (x.strip() for x in part.partition("="))
+        if not equals or not old or not new:
+            raise MappingError(_("Write the codes as old=new, separated by ';' (got "
+                                 "“%(part)s”).") % {"part": part})
+        if old not in known:
+            raise MappingError(_("“%(code)s” is not an answer code of that question.") % {
+                "code": old})
+        pairs.append([old, new])
+    if question == to and not pairs:
+        raise MappingError(_("A mapping renames the question or recodes its answers."))
+    if WaveMap.objects.filter(fieldwork=fieldwork, question=question).exists():
+        raise MappingError(_("That question of that wave has a mapping already; remove it "
+                             "first."))
+    return WaveMap.objects.create(questionnaire=questionnaire, fieldwork=fieldwork,
+                                  question=question, to=to, codes=pairs, created_by=user)

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from peiling.accounts.permissions import object_for, researcher_page
+from peiling.accounts.permissions import object_for, researcher_page, user_may
 from peiling.analysis.trends import TrendError, trend_table
+from peiling.fieldwork.models import Fieldwork
 from peiling.questionnaires.models import Questionnaire
+from peiling.reports import services
 from peiling.reports import waves as study_waves
 from peiling.reports.charts import render_svg
 from peiling.reports.figures import trend_chart
-from peiling.reports.models import WeightingTargets
+from peiling.reports.models import WaveMap, WeightingTargets
 from peiling.reports.renderers.html import chart_uri
 
 #: The threshold of a numeric question's "onvoldoende" row when none is given: a report-card
@@ -37,6 +40,9 @@ def trends(request: HttpRequest, study_id: int) -> HttpResponse:
     questions = study_waves.trend_questions(found.waves)
     context: dict[str, Any] = {
         "study": study, "waves": list(zip(found.fieldworks, found.waves, strict=True)),
+        "maps": WaveMap.objects.filter(questionnaire=study).select_related("fieldwork")
+        .order_by("fieldwork__opens_at", "question"),
+        "may_edit": user_may(request.user, "results.edit", study),
         "problems": found.problems + study_waves.conflicts(found.waves),
         "questions": questions, "weighted": weighted,
         "may_weight": WeightingTargets.objects.filter(questionnaire=study).exists()}
@@ -103,6 +109,45 @@ def _rows(table) -> list[dict[str, Any]]:
     return rows
 
 
+@researcher_page("results.edit")
+@require_POST
+def wave_map(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Add a wave mapping (``golf``, ``vraag``, ``nu``, ``codes``) or remove one
+    (``verwijder=<id>``); back to the trends page."""
+    study = object_for(request.user, "results.edit", Questionnaire.objects.all(), pk=study_id)
+    if request.POST.get("verwijder"):
+        removed, _count = WaveMap.objects.filter(questionnaire=study,
+                                                 pk=_int(request.POST["verwijder"])).delete()
+        if not removed:
+            return HttpResponse(_("Unknown mapping."), status=400,
+                                content_type="text/plain; charset=utf-8")
+        messages.success(request, _("The mapping was removed."))
+        return redirect("web:study_trends", study.pk)
+    fieldwork = Fieldwork.objects.filter(form_version__questionnaire=study,
+                                         pk=_int(request.POST.get("golf", ""))).first()
+    if fieldwork is None:
+        return HttpResponse(_("Unknown wave."), status=400,
+                            content_type="text/plain; charset=utf-8")
+    try:
+        services.wave_map_add(questionnaire=study, fieldwork=fieldwork,
+                              question=request.POST.get("vraag", ""),
+                              to=request.POST.get("nu", ""),
+                              codes=request.POST.get("codes", ""), user=request.user)
+    except services.MappingError as error:
+        messages.error(request, str(error))
+        return redirect(reverse("web:study_trends", args=[study.pk]) + "#mappings")
+    messages.success(request, _("The mapping was saved."))
+    return redirect(reverse("web:study_trends", args=[study.pk]) + "#mappings")
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return -1
+
+
 urlpatterns = [
     path("onderzoeken/<int:study_id>/trends/", trends, name="study_trends"),
+    path("onderzoeken/<int:study_id>/trends/koppelingen/", wave_map, name="study_wave_map"),
 ]
