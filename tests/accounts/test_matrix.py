@@ -57,6 +57,7 @@ web:study_upload                    | POST   | /onderzoeken/{study}/versie/     
 web:study_compare                   | GET    | /onderzoeken/{study}/vergelijken/             | login | 200       | 200         | 200     |
 web:study_trends                    | GET    | /onderzoeken/{study}/trends/                  | login | 200       | 200         | 200     |
 web:study_wave_map                  | POST   | /onderzoeken/{study}/trends/koppelingen/      | login | 400       | 400         | 400     |
+web:study_wave_maps_import          | POST   | /onderzoeken/{study}/trends/koppelingen/importeren/ | login | 400 | 400   | 400     |
 web:fieldwork_create                | GET    | /onderzoeken/{study}/veldwerk/nieuw/          | login | 200       | 200         | 403     |
 web:fieldwork                       | GET    | /veldwerk/{fieldwork}/                        | login | 200       | 200         | 200     |
 web:fieldwork_reopen                | POST   | /veldwerk/{fieldwork}/heropenen/              | login | 400       | 400         | 403     |

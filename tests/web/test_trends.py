@@ -156,3 +156,51 @@ def test_mappings_are_added_checked_and_removed_on_the_trends_page(analist, stud
     assert analist.post(url, {"verwijder": "999"}).status_code == 400
     assert analist.post(url, {"verwijder": mapping.pk}).status_code == 302
     assert not WaveMap.objects.exists()
+
+
+def _workbook(rows) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_mappings_import_from_a_small_workbook_all_or_nothing(analist, study) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = f"/onderzoeken/{study.pk}/trends/koppelingen/importeren/"
+    header = ["golf", "vraag toen", "vraag nu", "code toen", "code nu"]
+
+    def upload(rows, name="koppelingen.xlsx", data=None):
+        file = SimpleUploadedFile(name, data if data is not None else _workbook(rows))
+        return analist.post(url, {"bestand": file}, follow=True).content.decode()
+
+    good = [header,
+            ["Meting 2024", "desirability", "wens", "wenselijk", "zeer_wenselijk"],
+            ["Meting 2024", "desirability", "wens", "onwenselijk", "niet_wenselijk"],
+            ["Meting 2024", "satisfaction", "tevredenheid", None, None]]
+    assert "2 mappings were imported" in upload(good)
+    stored = {m.question: (m.to, m.codes) for m in WaveMap.objects.all()}
+    assert stored == {"desirability": ("wens", [["wenselijk", "zeer_wenselijk"],
+                                                ["onwenselijk", "niet_wenselijk"]]),
+                      "satisfaction": ("tevredenheid", [])}
+    WaveMap.objects.all().delete()
+    for rows, data, message in [
+        ([header, ["Meting 2030", "desirability", "wens"]], None, "no wave"),
+        ([header, ["Meting 2024", "desirability", "wens", "nooit", "x"],
+          ["Meting 2024", "satisfaction", "tevredenheid"]], None, "row 2:"),
+        ([header, ["Meting 2024", "desirability", "wens"],
+          ["Meting 2024", "desirability", "wens2"]], None, "two names"),
+        ([["wave", "old", "new"]], None, "must name the columns"),
+        ([header], None, "no mappings under its header"),
+        ([], b"not a workbook", "not an Excel workbook"),
+    ]:
+        assert message in upload(rows, data=data), message
+        assert not WaveMap.objects.exists(), message  # nothing half
+    assert analist.post(url).status_code == 400

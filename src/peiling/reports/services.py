@@ -346,3 +346,75 @@ def wave_map_add(*, questionnaire: Any, fieldwork: Any, question: str, to: str,
                              "first."))
     return WaveMap.objects.create(questionnaire=questionnaire, fieldwork=fieldwork,
                                   question=question, to=to, codes=pairs, created_by=user)
+
+
+#: The columns of a mappings workbook, in Dutch as researchers write them.
+MAPPING_COLUMNS = ("golf", "vraag toen", "vraag nu", "code toen", "code nu")
+MAPPING_MAX_ROWS = 2_000
+
+
+def wave_maps_import(*, questionnaire: Any, data: bytes, user: Any) -> int:
+    """Store the mappings of an XLSX workbook: a header row ``golf | vraag toen | vraag nu |
+    code toen | code nu`` and a row per question, or per answer code of a question (rows of
+    the same wave and question make one mapping). The wave is named as on the trends page
+    (the fieldwork's name, or its short name). Checked as ``wave_map_add``; all or nothing:
+    raises ``MappingError`` listing every problem with its row. Returns how many mappings."""
+    import io
+    import zipfile
+
+    from django.utils.translation import gettext as _
+    from openpyxl import load_workbook
+
+    from peiling.fieldwork.models import Fieldwork
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        raise MappingError(_("The file is not an Excel workbook (.xlsx).")) from None
+    rows = list(book.worksheets[0].iter_rows(values_only=True, max_row=MAPPING_MAX_ROWS + 2))
+    if len(rows) > MAPPING_MAX_ROWS + 1:
+        raise MappingError(_("A mappings workbook has at most %(n)d rows.") % {
+            "n": MAPPING_MAX_ROWS})
+    header = [str(c or "").strip().lower() for c in (rows[0] if rows else ())][:5]
+    if header[:3] != list(MAPPING_COLUMNS[:3]):
+        raise MappingError(_("The first row must name the columns: %(columns)s.") % {
+            "columns": " | ".join(MAPPING_COLUMNS)})
+    waves = {}
+    for fieldwork in Fieldwork.objects.filter(form_version__questionnaire=questionnaire):
+        waves.setdefault(fieldwork.name, fieldwork)
+        waves[fieldwork.slug] = fieldwork
+    grouped: dict[tuple[int, str], dict[str, Any]] = {}
+    problems = []
+    for number, row in enumerate(rows[1:], start=2):
+        cells = [str(c).strip() if c is not None else "" for c in (*row, "", "", "", "", "")][:5]
+        if not any(cells):
+            continue
+        wave, question, to, old, new = cells
+        fieldwork = waves.get(wave)
+        if fieldwork is None:
+            problems.append(_("row %(row)d: no wave “%(wave)s” in this study") % {
+                "row": number, "wave": wave})
+            continue
+        entry = grouped.setdefault((fieldwork.pk, question), {
+            "fieldwork": fieldwork, "to": to, "codes": [], "row": number})
+        if entry["to"] != to:
+            problems.append(_("row %(row)d: “%(question)s” of that wave is mapped to two "
+                              "names") % {"row": number, "question": question})
+        if old or new:
+            entry["codes"].append(f"{old}={new}")
+    with transaction.atomic():
+        for (_pk, question), entry in grouped.items():
+            try:
+                wave_map_add(questionnaire=questionnaire, fieldwork=entry["fieldwork"],
+                             question=question, to=entry["to"],
+                             codes="; ".join(entry["codes"]), user=user)
+            except MappingError as error:
+                problems.append(_("row %(row)d: %(problem)s") % {"row": entry["row"],
+                                                                  "problem": error})
+        if problems:
+            transaction.set_rollback(True)
+    if problems:
+        raise MappingError("; ".join(problems))
+    if not grouped:
+        raise MappingError(_("The workbook has no mappings under its header."))
+    return len(grouped)

@@ -140,6 +140,33 @@ def wave_map(request: HttpRequest, study_id: int) -> HttpResponse:
     return redirect(reverse("web:study_trends", args=[study.pk]) + "#mappings")
 
 
+#: The largest mappings workbook the page takes.
+MAPPINGS_MAX_BYTES = 1024 * 1024
+
+
+@researcher_page("results.edit")
+@require_POST
+def wave_maps_import(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Add the mappings of an uploaded workbook (``bestand``), all or none."""
+    study = object_for(request.user, "results.edit", Questionnaire.objects.all(), pk=study_id)
+    upload = request.FILES.get("bestand")
+    if upload is None:
+        return HttpResponse(_("Choose a workbook (.xlsx) to import."), status=400,
+                            content_type="text/plain; charset=utf-8")
+    if upload.size > MAPPINGS_MAX_BYTES:
+        messages.error(request, _("The workbook is larger than 1 MB."))
+    else:
+        try:
+            count = services.wave_maps_import(questionnaire=study, data=upload.read(),
+                                              user=request.user)
+        except services.MappingError as error:
+            messages.error(request, _("Nothing was imported: %(problems)s") % {
+                "problems": error})
+        else:
+            messages.success(request, _("%(n)d mappings were imported.") % {"n": count})
+    return redirect(reverse("web:study_trends", args=[study.pk]) + "#mappings")
+
+
 def _int(value: str) -> int:
     try:
         return int(value)
@@ -150,4 +177,6 @@ def _int(value: str) -> int:
 urlpatterns = [
     path("onderzoeken/<int:study_id>/trends/", trends, name="study_trends"),
     path("onderzoeken/<int:study_id>/trends/koppelingen/", wave_map, name="study_wave_map"),
+    path("onderzoeken/<int:study_id>/trends/koppelingen/importeren/", wave_maps_import,
+         name="study_wave_maps_import"),
 ]
