@@ -204,3 +204,23 @@ def test_mappings_import_from_a_small_workbook_all_or_nothing(analist, study) ->
         assert message in upload(rows, data=data), message
         assert not WaveMap.objects.exists(), message  # nothing half
     assert analist.post(url).status_code == 400
+
+
+def test_peiling_tabulate_takes_fieldworks_with_their_mappings(organisation, capsys) -> None:
+    from peiling.cli import main
+    from peiling.commands.monitor_demo import SLUG, monitor_demo
+
+    monitor_demo(organisation, None)
+    slugs = [SLUG.format(year=year) for year in (2021, 2023, 2025)]
+    assert main(["tabulate", *slugs, "--by-wave", "--questions",
+                 "rapportcijfer,tevreden_contact", "--threshold", "6"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].split() == ["Burgerpeiling", "2021", "Burgerpeiling", "2023",
+                                           "Burgerpeiling", "2025"]
+    assert "tevreden_contact — Hoe tevreden bent u over dat laatste contact?" in out
+    assert "niet gevraagd" not in out  # the 2021 name is mapped
+    assert main(["tabulate", *slugs[:2], "--waves", "2021,2023", "--banner", "golf",
+                 "--questions", "kanaal"]) == 0
+    assert "Website of app" in capsys.readouterr().out  # 'internet' of 2021 recoded
+    assert main(["tabulate", "bestaat-niet", slugs[0], "--by-wave"]) == 2
+    assert "no fieldwork 'bestaat-niet'" in capsys.readouterr().err

@@ -49,6 +49,7 @@ examples:
       --filter "${org_type} != 'overig'" --rake doelen.csv --format xlsx -o tabellen.xlsx
   peiling tabulate monitor.xlsx 2008.csv 2012.csv 2015.csv --by-wave --threshold 6
   peiling tabulate monitor.xlsx 2008.csv 2015.csv --banner golf   # the waves stacked
+  peiling tabulate burgerpeiling-2021 burgerpeiling-2025 --by-wave  # fieldworks as waves
 """
 
 
@@ -61,7 +62,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         epilog=EXAMPLES + "\n" + TARGETS_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("form", type=Path, metavar="FORM.xlsx", help="the XLSForm questionnaire")
+    parser.add_argument("form", type=Path, metavar="FORM.xlsx",
+                        help="the XLSForm questionnaire; or, instead of FORM and DATA, the "
+                        "short names of fieldworks (the waves of a study, oldest first)")
     parser.add_argument("data", type=Path, metavar="DATA", nargs="+",
                         help=".csv, .xlsx, .sav or .parquet; several: the waves of a monitor, "
                         "oldest first (stacked, with the variable golf)")
@@ -117,21 +120,27 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--format xlsx writes a workbook: give -o FILE.xlsx", EXIT_USAGE)
     if not 0 < args.alpha < 1:
         raise CommandError(f"--alpha must be between 0 and 1 (got {args.alpha})", EXIT_USAGE)
-    form = read_form(args.form)
-    labels = _wave_labels(args)
     if args.by_wave and args.format == "xlsx":
         raise CommandError("--by-wave writes text or json, not xlsx", EXIT_USAGE)
     if args.threshold is not None and not args.by_wave:
         raise CommandError("--threshold goes with --by-wave", EXIT_USAGE)
-    datasets = []
-    for path in args.data:
-        try:
-            result = read_data(path, form, language=args.language)
-        except ReadError as error:
-            raise CommandError(str(error), EXIT_USAGE) from None
-        for line in result.report.lines():
-            print(f"peiling tabulate: warning: {line}", file=sys.stderr)
-        datasets.append(result.dataset)
+    maps: list[Any] = []
+    if args.form.suffix.lower() not in (".xlsx", ".xls"):
+        form, datasets, names, maps = _fieldworks([str(args.form), *map(str, args.data)],
+                                                  args.language)
+        labels = _wave_labels(args, names)
+    else:
+        form = read_form(args.form)
+        labels = _wave_labels(args, [path.stem for path in args.data])
+        datasets = []
+        for path in args.data:
+            try:
+                result = read_data(path, form, language=args.language)
+            except ReadError as error:
+                raise CommandError(str(error), EXIT_USAGE) from None
+            for line in result.report.lines():
+                print(f"peiling tabulate: warning: {line}", file=sys.stderr)
+            datasets.append(result.dataset)
     questions = None
     if args.questions:
         questions = [q.strip() for q in args.questions.split(",") if q.strip()]
@@ -143,9 +152,9 @@ def run(args: argparse.Namespace) -> int:
             elif args.rake:
                 datasets[i] = dataset.with_weights(_rake(dataset, args.rake))
         if args.by_wave:
-            _write_trends(datasets, labels, form, questions, args)
+            _write_trends(datasets, labels, maps, form, questions, args)
             return 0
-        dataset = datasets[0] if len(datasets) == 1 else _stacked(datasets, labels)
+        dataset = datasets[0] if len(datasets) == 1 else _stacked(datasets, labels, maps)
         banner = make_banner(dataset, args.banner)
         tables = tabulate(
             dataset,
@@ -166,13 +175,40 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wave_labels(args: argparse.Namespace) -> list[str]:
+def _fieldworks(references: list[str], language: str | None):
+    """The questionnaire of the newest of the fieldworks ``references`` (short names), their
+    completed answers, their names, and the mappings of their study that concern them."""
+    from peiling.cli import setup_django
+
+    setup_django()
+    from peiling.exchange.services import ExportError, fieldwork_export_data, fieldwork_find
+    from peiling.reports.models import WaveMap as StoredMap
+
+    found, datasets = [], []
+    try:
+        for reference in references:
+            fieldwork = fieldwork_find(reference=reference)
+            datasets.append(fieldwork_export_data(fieldwork=fieldwork, language=language,
+                                                  codes=False).dataset)
+            found.append(fieldwork)
+    except ExportError as error:
+        raise CommandError(one_line(str(error)), EXIT_USAGE) from None
+    names = [f.name for f in found]
+    # Per mapping the position of its wave: the waves may be relabelled with --waves.
+    maps = [(found.index(m.fieldwork), m.question, m.to,
+             tuple(tuple(pair) for pair in m.codes))
+            for m in StoredMap.objects.filter(fieldwork__in=found).select_related("fieldwork")]
+    newest = max(found, key=lambda f: f.opens_at)
+    return newest.form_version.form, datasets, names, maps
+
+
+def _wave_labels(args: argparse.Namespace, names: list[str]) -> list[str]:
     if args.waves is None:
-        labels = [path.stem for path in args.data]
+        labels = names
     else:
         labels = [label.strip() for label in args.waves.split(",")]
-        if len(labels) != len(args.data):
-            raise CommandError(f"--waves names {len(labels)} waves for {len(args.data)} data "
+        if len(labels) != len(names):
+            raise CommandError(f"--waves names {len(labels)} waves for {len(names)} data "
                                "files", EXIT_USAGE)
     if len(set(labels)) != len(labels) or not all(labels):
         raise CommandError(f"the waves need labels of their own (got {', '.join(labels)}); "
@@ -182,20 +218,33 @@ def _wave_labels(args: argparse.Namespace) -> list[str]:
     return labels
 
 
-def _stacked(datasets: list[Dataset], labels: list[str]) -> Dataset:
-    from peiling.analysis.trends import TrendError, Wave, stack
+def _waves(datasets: list[Dataset], labels: list[str], maps: list[Any]) -> list[Any]:
+    from peiling.analysis.trends import TrendError, Wave, WaveMap, harmonise
 
+    waves = [Wave(label, d) for label, d in zip(labels, datasets, strict=True)]
+    if not maps:
+        return waves
     try:
-        return stack([Wave(label, d) for label, d in zip(labels, datasets, strict=True)])
+        return harmonise(waves, [WaveMap(labels[index], question, to, codes)
+                                 for index, question, to, codes in maps])
     except TrendError as error:
         raise CommandError(one_line(str(error)), EXIT_USAGE) from None
 
 
-def _write_trends(datasets: list[Dataset], labels: list[str], form: Any,
-                  questions: list[str] | None, args: argparse.Namespace) -> None:
-    from peiling.analysis.trends import TrendError, Wave, trend_table
+def _stacked(datasets: list[Dataset], labels: list[str], maps: list[Any]) -> Dataset:
+    from peiling.analysis.trends import TrendError, stack
 
-    waves = [Wave(label, d) for label, d in zip(labels, datasets, strict=True)]
+    try:
+        return stack(_waves(datasets, labels, maps))
+    except TrendError as error:
+        raise CommandError(one_line(str(error)), EXIT_USAGE) from None
+
+
+def _write_trends(datasets: list[Dataset], labels: list[str], maps: list[Any], form: Any,
+                  questions: list[str] | None, args: argparse.Namespace) -> None:
+    from peiling.analysis.trends import TrendError, trend_table
+
+    waves = _waves(datasets, labels, maps)
     if questions is None:
         questions = [q.name for q in form.questions()
                      if any(q.name in d.variables and d.variable(q.name).kind in
