@@ -224,3 +224,49 @@ def test_peiling_tabulate_takes_fieldworks_with_their_mappings(organisation, cap
     assert "Website of app" in capsys.readouterr().out  # 'internet' of 2021 recoded
     assert main(["tabulate", "bestaat-niet", slugs[0], "--by-wave"]) == 2
     assert "no fieldwork 'bestaat-niet'" in capsys.readouterr().err
+
+
+def test_a_wave_can_have_targets_of_its_own_and_is_weighted_to_them(analist, study) -> None:
+    from peiling.reports.models import WaveTargets, WeightingTargets
+    from peiling.reports.waves import study_waves
+
+    first, second = study.waves
+    form = analist.get(f"/veldwerk/{first.slug}/weging/",
+                       {"variabele": "org_type"}).context["form"]
+    # Only the types of organisation both waves have respondents of get a share.
+    present = set.intersection(*({r.answers.get("org_type") for r in f.responses.all()}
+                                 for f in (first, second)))
+    names = [form.keys[key][1] for key in form.keys if form.keys[key][1] in present]
+    assert "gemeente" in names and len(names) >= 3
+
+    def shares(gemeente: int | None) -> dict[str, str]:
+        """Whole percentages summing to 100: gemeente's given (or the rest), the others
+        split evenly."""
+        others = [n for n in names if n != "gemeente"]
+        each = (100 - (gemeente or 0)) // len(others) if gemeente else 100 // len(names)
+        values = dict.fromkeys(others, each)
+        values["gemeente"] = 100 - sum(values.values())
+        return {key: str(values.get(form.keys[key][1], 0)) for key in form.keys}
+
+    even = shares(None)
+    saved = analist.post(f"/veldwerk/{first.slug}/weging/", {"variabele": "org_type", **even})
+    assert saved.status_code == 302
+    skewed = shares(30)
+    own = analist.post(f"/veldwerk/{second.slug}/weging/",
+                       {"variabele": "org_type", "eigen": "1", **skewed})
+    assert own.status_code == 302
+    assert WeightingTargets.objects.count() == 1 and WaveTargets.objects.get().fieldwork == second
+    assert 'id="own-targets"' in analist.get(f"/veldwerk/{second.slug}/weging/").content.decode()
+    waves = study_waves(questionnaire=study, weighted=True).waves
+    weighted_share = []
+    for wave in waves:
+        codes, weights = wave.dataset.codes("org_type"), wave.dataset.weights
+        gemeente = wave.dataset.variable("org_type").code_of("gemeente")
+        weighted_share.append(100 * weights[codes == gemeente].sum() / weights.sum())
+    assert weighted_share[0] == pytest.approx(float(even[next(k for k in form.keys
+                                                      if form.keys[k][1] == "gemeente")]),
+                                      abs=1e-3)
+    assert weighted_share[1] == pytest.approx(30, abs=1e-3)  # its own targets
+    # Removing the wave's own targets falls back on the study's.
+    assert analist.post(f"/veldwerk/{second.slug}/weging/", {}).status_code == 302
+    assert not WaveTargets.objects.exists() and WeightingTargets.objects.count() == 1

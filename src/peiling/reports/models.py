@@ -175,3 +175,24 @@ class WaveMap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fieldwork_id}: {self.question} -> {self.to}"
+
+
+class WaveTargets(models.Model):
+    """Raking targets of one fieldwork (a wave of a monitor) that differ from the study's:
+    the population may have changed between waves. Without them, the study's targets count
+    (``selectors.weighting_targets``)."""
+
+    fieldwork = models.OneToOneField("fieldwork.Fieldwork", on_delete=models.CASCADE,
+                                     related_name="wave_targets", verbose_name=_("wave"))
+    targets = models.JSONField(_("targets"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("changed by"))
+
+    class Meta:
+        verbose_name = _("weighting targets of a wave")
+        verbose_name_plural = _("weighting targets of waves")
+
+    def __str__(self) -> str:
+        return f"{self.fieldwork_id}: {', '.join(self.targets) or '-'}"

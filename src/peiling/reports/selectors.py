@@ -183,3 +183,4 @@ def stored_definition(*, fieldwork: Fieldwork) -> ReportDefinition | None:
             f"the study's report definition (version {version.number}) does not fit "
             f"questionnaire version {fieldwork.form_version}: {error.problems[0]}") from None
     return definition
+

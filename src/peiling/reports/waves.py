@@ -1,6 +1,7 @@
 """The waves of a study: its fieldworks with completed responses, oldest first, each with its
-own prepared answers (``datasets.fieldwork_dataset``), weighted on its own when asked, and
-lined up with the study's wave mappings (``models.WaveMap``, ``analysis.trends.harmonise``)."""
+own prepared answers (``datasets.fieldwork_dataset``), weighted on its own when asked (to its
+own targets when its population changed, else the study's: ``weighting_targets``), and lined
+up with the study's wave mappings (``models.WaveMap``, ``analysis.trends.harmonise``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from peiling.reports import models
 from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
 from peiling.reports.explorer import ChoiceError, rake_to_targets
 
-__all__ = ["StudyWaves", "conflicts", "study_waves", "trend_questions", "waves_up_to"]
+__all__ = ["StudyWaves", "conflicts", "study_waves", "trend_questions", "waves_up_to",
+           "weighting_targets"]
 
 
 @dataclass
@@ -41,7 +43,7 @@ def study_waves(*, questionnaire: Questionnaire, weighted: bool = False,
                 up_to: Fieldwork | None = None) -> StudyWaves:
     """Return the study's waves: every fieldwork of it with completed responses, in the order
     they opened (with ``up_to``, those that opened no later than it); with ``weighted``, each
-    raked on its own to the study's targets."""
+    raked on its own to its targets (its own, else the study's: ``weighting_targets``)."""
     fieldworks = Fieldwork.objects.filter(form_version__questionnaire=questionnaire)
     if up_to is not None:
         fieldworks = fieldworks.filter(opens_at__lte=up_to.opens_at)
@@ -50,10 +52,6 @@ def study_waves(*, questionnaire: Questionnaire, weighted: bool = False,
         .annotate(completed=Count("responses",
                                   filter=Q(responses__status=Response.Status.COMPLETED)))
         .filter(completed__gt=0).select_related("form_version").order_by("opens_at", "pk"))
-    targets = {}
-    if weighted:
-        stored = models.WeightingTargets.objects.filter(questionnaire=questionnaire).first()
-        targets = dict(stored.targets) if stored else {}
     result = StudyWaves()
     for fieldwork in fieldworks:
         try:
@@ -61,6 +59,7 @@ def study_waves(*, questionnaire: Questionnaire, weighted: bool = False,
         except DataUnavailable as error:
             result.problems.append(str(error))
             continue
+        targets = weighting_targets(fieldwork=fieldwork)[0] if weighted else {}
         if targets:
             try:
                 dataset = dataset.with_weights(rake_to_targets(dataset, targets).weights)
@@ -103,3 +102,14 @@ def conflicts(waves: list[Wave]) -> list[str]:
     except TrendError as error:
         return list(error.problems)
     return []
+
+
+def weighting_targets(*, fieldwork: Fieldwork) -> tuple[dict[str, dict[str, float]], bool]:
+    """The raking targets a fieldwork is weighted to: its own (a wave whose population
+    changed), else its study's; and whether they are its own."""
+    own = models.WaveTargets.objects.filter(fieldwork=fieldwork).first()
+    if own is not None:
+        return dict(own.targets), True
+    stored = models.WeightingTargets.objects.filter(
+        questionnaire_id=fieldwork.form_version.questionnaire_id).first()
+    return (dict(stored.targets) if stored else {}), False

@@ -40,9 +40,10 @@ from peiling.reports.explorer import (
     subgroups,
     tab_book_problems,
 )
-from peiling.reports.models import TabBook, WeightingTargets
+from peiling.reports.models import TabBook, WaveTargets, WeightingTargets
 from peiling.reports.renderers import Assets
 from peiling.reports.renderers.html import block_context
+from peiling.reports.waves import weighting_targets
 from peiling.web.jobs import POLL_SECONDS
 
 #: Download formats of one table: (label, media type).
@@ -123,9 +124,7 @@ def _fieldwork(request: HttpRequest, slug: str, action: str = "report.view") -> 
 
 
 def _targets(fieldwork: Fieldwork) -> dict[str, dict[str, float]]:
-    stored = WeightingTargets.objects.filter(
-        questionnaire_id=fieldwork.form_version.questionnaire_id).first()
-    return dict(stored.targets) if stored else {}
+    return weighting_targets(fieldwork=fieldwork)[0]
 
 
 def _dataset(request: HttpRequest, fieldwork: Fieldwork) -> Dataset | HttpResponse:
@@ -312,15 +311,17 @@ class TargetsForm(forms.Form):
 @researcher_page("results.edit")
 @require_http_methods(["GET", "HEAD", "POST"])
 def weighting(request: HttpRequest, slug: str) -> HttpResponse:
-    """The study's raking targets, checked on this fieldwork's answers: which variables (GET),
-    the percentages per category (POST saves), and the efficiency and weight range they give."""
+    """The raking targets, checked on this fieldwork's answers: which variables (GET), the
+    percentages per category (POST saves them for the study, or with ``eigen=1`` for this
+    fieldwork alone: a wave whose population changed), and the efficiency and weight range
+    they give."""
     fieldwork = _fieldwork(request, slug, "results.edit")
     study = fieldwork.form_version.questionnaire
     context: dict[str, Any] = {"fieldwork": fieldwork, "study": study}
     dataset = page_dataset(request, fieldwork, "web/results/weighting.html", context)
     if isinstance(dataset, HttpResponse):
         return dataset
-    current = _targets(fieldwork)
+    current, own = weighting_targets(fieldwork=fieldwork)
     available = banner_variables(dataset)
     known = {name for name, _label in available}
     chosen = [name for name in (request.POST.getlist("variabele") if request.method == "POST"
@@ -329,11 +330,16 @@ def weighting(request: HttpRequest, slug: str) -> HttpResponse:
     form = TargetsForm(request.POST if request.method == "POST" else None, dataset, chosen,
                        current)
     context.update(available=[(name, short_label(label, name), name in chosen)
-                              for name, label in available], form=form)
+                              for name, label in available], form=form, own=own)
     status = 200
     if request.method == "POST":
+        # Targets of this wave alone (its population changed), or of the whole study.
+        wave_only = request.POST.get("eigen") == "1"
         if not chosen:
-            WeightingTargets.objects.filter(questionnaire=study).delete()
+            if own:
+                WaveTargets.objects.filter(fieldwork=fieldwork).delete()
+            else:
+                WeightingTargets.objects.filter(questionnaire=study).delete()
             messages.success(request, _("The weighting targets were removed."))
             return redirect("web:weighting", fieldwork.slug)
         if form.is_valid():
@@ -344,9 +350,15 @@ def weighting(request: HttpRequest, slug: str) -> HttpResponse:
                 context["problems"] = error.problems
                 status = 400
             else:
-                WeightingTargets.objects.update_or_create(
-                    questionnaire=study, defaults={"targets": targets,
-                                                   "updated_by": request.user})
+                if wave_only:
+                    WaveTargets.objects.update_or_create(
+                        fieldwork=fieldwork, defaults={"targets": targets,
+                                                       "updated_by": request.user})
+                else:
+                    WeightingTargets.objects.update_or_create(
+                        questionnaire=study, defaults={"targets": targets,
+                                                       "updated_by": request.user})
+                    WaveTargets.objects.filter(fieldwork=fieldwork).delete()
                 messages.success(request, _("The weighting targets were saved."))
                 return redirect("web:weighting", fieldwork.slug)
         else:
