@@ -270,3 +270,28 @@ def test_a_wave_can_have_targets_of_its_own_and_is_weighted_to_them(analist, stu
     # Removing the wave's own targets falls back on the study's.
     assert analist.post(f"/veldwerk/{second.slug}/weging/", {}).status_code == 302
     assert not WaveTargets.objects.exists() and WeightingTargets.objects.count() == 1
+
+
+def test_peiling_export_writes_the_waves_as_one_file_with_golf(organisation, tmp_path,
+                                                              capsys) -> None:
+    import pyreadstat
+
+    from peiling.cli import main
+    from peiling.commands.monitor_demo import SLUG, monitor_demo
+
+    monitor_demo(organisation, None)
+    slugs = [SLUG.format(year=year) for year in (2021, 2023, 2025)]
+    path = tmp_path / "monitor.sav"
+    assert main(["export", *slugs, "-o", str(path)]) == 0
+    assert "2100 responses of 3 waves" in capsys.readouterr().out
+    frame, meta = pyreadstat.read_sav(str(path))
+    assert len(frame) == 2100
+    labels = meta.variable_value_labels["golf"]
+    assert [labels[code] for code in (1.0, 2.0, 3.0)] == [
+        "Burgerpeiling 2021", "Burgerpeiling 2023", "Burgerpeiling 2025"]
+    assert frame["golf"].value_counts().to_dict() == {1.0: 700, 2.0: 700, 3.0: 700}
+    assert "contact_tevreden" not in frame.columns  # mapped to its name now
+    assert frame["tevreden_contact"].notna().sum() == 2100
+    assert main(["export", slugs[0], "bestaat-niet", "-o", str(path)]) == 2
+    assert main(["export", *slugs, "--paradata", "-o", str(path)]) == 2
+    assert "completed responses only" in capsys.readouterr().err

@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from peiling.cli import CommandError, setup_django
 from peiling.commands import one_line
@@ -57,6 +58,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("fieldwork", metavar="FIELDWORK", help="the fieldwork's short name")
+    parser.add_argument("waves", metavar="FIELDWORK", nargs="*",
+                        help="more fieldworks: the waves of a study, oldest first, written "
+                        "as one file with the variable golf (the study's mappings applied)")
     parser.add_argument("--format", choices=tuple(FORMAT_HELP), help="default: from -o FILE")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="the file to write")
     add_write_options(parser)
@@ -74,6 +78,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="add source, status, start/end time, duration, device and language columns",
     )
     parser.set_defaults(func=run)
+
+
+def _waves(args: argparse.Namespace, format: str, options: Any, output: Path) -> int:
+    """Several fieldworks as one file, stacked by wave."""
+    from peiling.exchange import services
+    from peiling.openanswers.services import personal_data_scan
+    from peiling.reports.waves import waves_export
+
+    if args.include_partial or args.include_excluded or args.paradata:
+        raise CommandError("the waves of a study are exported with their completed "
+                           "responses only (no --include-partial, --include-excluded or "
+                           "--paradata)", EXIT_USAGE)
+    references = [args.fieldwork, *args.waves]
+    try:
+        for reference in references:
+            personal_data_scan(fieldwork=services.fieldwork_find(reference=reference))
+        report = waves_export(references=references, format=format, path=output,
+                              options=options)
+    except OutputError as error:
+        raise CommandError(str(error), EXIT_OUTPUT) from None
+    except ExportError as error:
+        raise CommandError(one_line(str(error)), EXIT_USAGE) from None
+    for reference in references:
+        _audit(reference, output)
+    warn("export", report.lines())
+    print(f"wrote {report.path}: {report.rows} responses of {len(references)} waves, "
+          f"{len(report.columns)} columns")
+    return 0
 
 
 def add_write_options(parser: argparse.ArgumentParser) -> None:
@@ -150,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
     from peiling.openanswers.services import personal_data_scan
 
     output = args.output or Path(args.fieldwork + get_writer(format).suffixes[0])
+    if args.waves:
+        return _waves(args, format, options, output)
     try:
         # Names in open answers are masked too: the answers not scanned yet are scanned.
         personal_data_scan(fieldwork=services.fieldwork_find(reference=args.fieldwork))

@@ -6,6 +6,7 @@ up with the study's wave mappings (``models.WaveMap``, ``analysis.trends.harmoni
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q
 
@@ -16,8 +17,15 @@ from peiling.reports import models
 from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
 from peiling.reports.explorer import ChoiceError, rake_to_targets
 
-__all__ = ["StudyWaves", "conflicts", "study_waves", "trend_questions", "waves_up_to",
-           "weighting_targets"]
+__all__ = [
+    "StudyWaves",
+    "conflicts",
+    "study_waves",
+    "trend_questions",
+    "waves_export",
+    "waves_up_to",
+    "weighting_targets",
+]
 
 
 @dataclass
@@ -113,3 +121,38 @@ def weighting_targets(*, fieldwork: Fieldwork) -> tuple[dict[str, dict[str, floa
     stored = models.WeightingTargets.objects.filter(
         questionnaire_id=fieldwork.form_version.questionnaire_id).first()
     return (dict(stored.targets) if stored else {}), False
+
+
+def waves_export(*, references: list[str], format: str, path: Any, options: Any = None,
+                 labels: list[str] | None = None) -> Any:
+    """Write the completed responses of several fieldworks (the waves of a study, oldest
+    first) to ``path`` as one file: stacked with the variable ``golf`` (``analysis.trends
+    .stack``), the study's mappings applied, open answers masked until released. Returns the
+    writer's report. Raises ``ExportError`` (an unknown fieldwork, questions that differ
+    between the waves, a writer's problem)."""
+    from peiling.analysis.trends import stack
+    from peiling.exchange.services import fieldwork_export_data, fieldwork_find
+    from peiling.exchange.writers import ExportData, ExportError, WriteOptions, get_writer
+
+    writer = get_writer(format)
+    writer.check(options or WriteOptions())
+    fieldworks = [fieldwork_find(reference=reference) for reference in references]
+    names = labels or [f.name for f in fieldworks]
+    if len(set(names)) != len(names):
+        names = [f.slug for f in fieldworks]
+    data = [fieldwork_export_data(fieldwork=f) for f in fieldworks]
+    waves = [Wave(name, d.dataset) for name, d in zip(names, data, strict=True)]
+    maps = [WaveMap(names[fieldworks.index(m.fieldwork)], m.question, m.to,
+                    tuple(tuple(pair) for pair in m.codes))
+            for m in models.WaveMap.objects.filter(fieldwork__in=fieldworks)
+            .select_related("fieldwork")]
+    try:
+        stacked = stack(harmonise(waves, maps))
+    except TrendError as error:
+        raise ExportError("; ".join(error.problems)) from None
+    newest = max(fieldworks, key=lambda f: f.opens_at)
+    export = ExportData(dataset=stacked, form=None, language=data[-1].language,
+                        title=newest.form_version.questionnaire.title,
+                        origin=f"fieldworks {', '.join(f.slug for f in fieldworks)} "
+                               f"({stacked.n} responses, completed), stacked by wave")
+    return writer.write(export, path, options)
