@@ -295,3 +295,10 @@ def test_peiling_export_writes_the_waves_as_one_file_with_golf(organisation, tmp
     assert main(["export", slugs[0], "bestaat-niet", "-o", str(path)]) == 2
     assert main(["export", *slugs, "--paradata", "-o", str(path)]) == 2
     assert "completed responses only" in capsys.readouterr().err
+
+
+def test_the_table_explorer_links_a_question_to_its_trend(analist, study) -> None:
+    _first, second = study.waves
+    page = analist.get(f"/veldwerk/{second.slug}/tabellen/", {"vraag": "desirability"})
+    assert page.context["trends"] == f"/onderzoeken/{study.pk}/trends/?vraag=desirability"
+    assert 'id="trends-link"' in page.content.decode()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -229,6 +230,11 @@ def explorer(request: HttpRequest, slug: str) -> HttpResponse:
         if exploration.weighting is not None:
             context["weighting"] = _weighting_summary(exploration.weighting)
         query = request.GET.urlencode()
+        study = fieldwork.form_version.questionnaire
+        if Fieldwork.objects.filter(form_version__questionnaire=study).count() > 1:
+            # The same question over the study's waves, with its trend chart.
+            context["trends"] = (reverse("web:study_trends", args=[study.pk]) + "?"
+                                 + urlencode({"vraag": exploration.table.table.name}))
         context["downloads"] = [
             (label, f"{reverse('web:explorer_file', args=[fieldwork.slug])}?{query}"
                     f"&formaat={fmt}")
