@@ -224,3 +224,10 @@ def test_trend_charts_draw_lines_and_a_band_with_gaps_for_not_asked() -> None:
     assert [s.key for s in chart.series] == ["mean", "ci_low", "ci_high"]
     assert "van 6,7 in 2008 naar 6,4 in 2010" in text
     assert render_png(chart).startswith(b"\x89PNG")
+
+
+def test_the_share_below_the_threshold_is_the_second_row() -> None:
+    table = trend_table([wave("a", grade=[5.0, 7.0]), wave("b", grade=[4.0, 8.0, 9.0])],
+                        "cijfer", threshold=6)
+    assert [r.key for r in table.rows] == ["mean", "below", "sd", "ci_low", "ci_high"]
+    assert table.row("below").values == pytest.approx((50.0, 100 / 3))

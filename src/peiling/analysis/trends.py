@@ -355,16 +355,16 @@ def _means(waves: Sequence[Wave], name: str, title: str, alpha: float,
     means, sds = stat("mean"), stat("sd")
     mean_tests = _welch_tests(means, sds, effective)
     rows = [_row("mean", "Gemiddelde", "mean", means, mean_tests, alpha)]
-    for key, label in (("sd", "Standaardafwijking"),
-                       ("ci_low", "Ondergrens 95%-betrouwbaarheidsinterval"),
-                       ("ci_high", "Bovengrens 95%-betrouwbaarheidsinterval")):
-        rows.append(_row(key, label, key, stat(key), None, alpha))  # type: ignore[arg-type]
-    if threshold is not None:
+    if threshold is not None:  # the second row, as the monitors print it
         below = [_below(w.dataset, name, threshold) if ok else None
                  for w, ok in zip(waves, asked, strict=True)]
         label = f"Onvoldoende (lager dan {_dutch(threshold)})"
         rows.append(_row("below", label, "below", below, _share_tests(below, effective),
                          alpha))
+    for key, label in (("sd", "Standaardafwijking"),
+                       ("ci_low", "Ondergrens 95%-betrouwbaarheidsinterval"),
+                       ("ci_high", "Bovengrens 95%-betrouwbaarheidsinterval")):
+        rows.append(_row(key, label, key, stat(key), None, alpha))  # type: ignore[arg-type]
     weighted = any(t is not None and t.weighted for t in per_wave)
     return TrendTable(name, title, "means", tuple(w.label for w in waves), asked, bases,
                       effective, tuple(rows), alpha, weighted, threshold)
