@@ -76,11 +76,7 @@ def with_quotes(text: str, form: Form, question: str, theme: str, quotes: Sequen
     gets the sections the report has now written out first, so that nothing else changes.
 
     Raises ``DefinitionError`` for a text that is no definition."""
-    definition = parse_definition(text) if text.strip() else ReportDefinition()
-    data = _load(text)
-    sections = data.get("sections")
-    if not isinstance(sections, list):
-        sections = [_section_data(spec) for spec in results_sections(form, definition)]
+    data, sections = _sections_of(text, form)
     item = _quotes_item(sections, question, _section_title(form, question))
     themes = item.setdefault("themes", [])
     entry = next((t for t in themes if isinstance(t, dict) and t.get("theme") == theme), None)
@@ -99,24 +95,36 @@ def with_coded_quotes(text: str, form: Form, question: str, title: str) -> str:
     definition has such an item already.
 
     Raises ``DefinitionError`` for a text that is no definition."""
-    definition = parse_definition(text) if text.strip() else ReportDefinition()
-    data = _load(text)
-    sections = data.get("sections")
-    if not isinstance(sections, list):
-        sections = [_section_data(spec) for spec in results_sections(form, definition)]
+    data, sections = _sections_of(text, form)
     for section in sections:
         for item in section.get("items", []) if isinstance(section, dict) else ():
             if isinstance(item, dict) and item.get("quotes") == question and not item.get(
                     "themes"):
                 return text
-    section_title = _section_title(form, question)
-    section = next((s for s in sections if isinstance(s, dict)
-                    and s.get("title") == section_title), None)
-    if section is None:
-        section = {"title": section_title, "items": []}
-        sections.append(section)
-    section.setdefault("items", []).append({"quotes": question, "title": title})
+    _section_named(sections, _section_title(form, question)).setdefault("items", []).append(
+        {"quotes": question, "title": title})
     return _with_top_key(text, data, "sections", sections)
+
+
+def _sections_of(text: str, form: Form) -> tuple[dict[str, Any], list[Any]]:
+    """The definition ``text`` as data, and its sections: those written, else the sections
+    the report has now, written out (so that adding to them changes nothing else)."""
+    definition = parse_definition(text) if text.strip() else ReportDefinition()
+    data = _load(text)
+    sections = data.get("sections")
+    if not isinstance(sections, list):
+        sections = [_section_data(spec) for spec in results_sections(form, definition)]
+    return data, sections
+
+
+def _section_named(sections: list[Any], title: str) -> dict[str, Any]:
+    """The section called ``title``, made at the end when there is none."""
+    section = next((s for s in sections if isinstance(s, dict) and s.get("title") == title),
+                   None)
+    if section is None:
+        section = {"title": title, "items": []}
+        sections.append(section)
+    return section
 
 
 def _section_data(spec: SectionSpec) -> dict[str, Any]:
@@ -144,13 +152,8 @@ def _quotes_item(sections: list[Any], question: str, section_title: str) -> dict
         for item in section.get("items", []) if isinstance(section, dict) else ():
             if isinstance(item, dict) and item.get("quotes") == question:
                 return item
-    section = next((s for s in sections if isinstance(s, dict)
-                    and s.get("title") == section_title), None)
-    if section is None:
-        section = {"title": section_title, "items": []}
-        sections.append(section)
     item = {"quotes": question, "themes": []}
-    section.setdefault("items", []).append(item)
+    _section_named(sections, section_title).setdefault("items", []).append(item)
     return item
 
 
