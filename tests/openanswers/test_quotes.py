@@ -242,3 +242,26 @@ def test_quotes_under_themes_that_are_no_code_stay_as_chosen(coded) -> None:
     [block] = quote_blocks(report)
     assert [(t.theme, t.quotes, t.share) for t in block.themes] == [
         ("Mijn eigen thema", (mine,), None)]
+
+
+@pytest.mark.django_db
+def test_the_report_page_warns_of_a_masked_quote(leaky, client, make_user, organisation) -> None:
+    from django.utils import translation
+
+    from peiling.reports.services import definition_save
+
+    services.personal_data_scan(fieldwork=leaky)
+    mine = Response.objects.get(pk=leaky.leaky[0]).answers[QUESTION]
+    masked = selectors.masked_texts(fieldwork=leaky, texts={
+        QUESTION: {leaky.leaky[0]: mine}})[QUESTION][leaky.leaky[0]]
+    text = (f"sections:\n  - title: Waarom\n    items:\n      - quotes: {QUESTION}\n"
+            f"        themes:\n          - theme: Kosten\n            quotes: [{masked!r}]\n")
+    definition_save(leaky.form_version.questionnaire, text, None)
+    user = make_user("analist", organisation, "lezer@example.nl")
+    client.force_login(user)
+    with translation.override("en"):
+        page = client.get(f"/rapporten/{leaky.slug}/", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="report-warnings"' in html
+    assert "may hold personal data" in html and "[e-mailadres]" in html
+    assert "jan.jansen@example.nl" not in html

@@ -61,8 +61,10 @@ def report_page(request: HttpRequest, reference: str) -> HttpResponse:
     downloads = [{"format": fmt, "label": FORMAT_LABELS[fmt]}
                  for fmt in FORMAT_LABELS if fmt in RENDERERS]
     data_downloads = [{"name": name, "label": label} for label, name in DATA_DOWNLOADS.values()]
+    # What the build noticed (a quote masked for personal data, a question not coded yet).
     context = {**report_context(report, Assets(), chart_images=True), "downloads": downloads,
-               "data_downloads": data_downloads, "reference": reference}
+               "data_downloads": data_downloads, "reference": reference,
+               "warnings": report.problems}
     return render(request, "reports/page.html", context)
 
 
