@@ -61,6 +61,7 @@ _STREET = re.compile(
     r"|plantsoen|markt|park|baan|ring|wal)\s+\d{1,5}[a-zA-Z]?\b"
 )
 _NINE = re.compile(r"(?<![\d-])(?<!\d[.,])(?:\d{9}|\d{4}[.\s]\d{2}[.\s]\d{3})(?![\d-]|[.,]\d)")
+_DIGIT_OR_AT = re.compile(r"[0-9@]")
 _IBAN = re.compile(r"\bNL\s?\d{2}\s?[A-Z]{4}\s?(?:\d\s?){9}\d\b", re.IGNORECASE)
 
 #: The annotators of deduce that find names (its others find places, dates and ages, which
@@ -111,12 +112,14 @@ def scan(text: str, *, names: bool = True) -> tuple[Found, ...]:
     ``names=False`` only what the patterns find (no deduce)."""
     text = str(text)
     found: list[Found] = []
-    for kind, pattern in (("email", _EMAIL), ("phone", _PHONE), ("address", _POSTCODE),
-                          ("address", _STREET), ("iban", _IBAN)):
-        found.extend(Found(kind, m.start(), m.end()) for m in pattern.finditer(text))
-    for match in _NINE.finditer(text):
-        if bsn_valid(re.sub(r"\D", "", match.group())):
-            found.append(Found("bsn", match.start(), match.end()))
+    # Every pattern needs a digit or an @: most answers have neither, and are done at once.
+    if _DIGIT_OR_AT.search(text):
+        for kind, pattern in (("email", _EMAIL), ("phone", _PHONE), ("address", _POSTCODE),
+                              ("address", _STREET), ("iban", _IBAN)):
+            found.extend(Found(kind, m.start(), m.end()) for m in pattern.finditer(text))
+        for match in _NINE.finditer(text):
+            if bsn_valid(re.sub(r"\D", "", match.group())):
+                found.append(Found("bsn", match.start(), match.end()))
     if names and any(ch.isupper() for ch in text):
         document = prepare().deidentify(text, enabled=set(_NAME_ANNOTATORS))
         found.extend(Found("name", a.start_char, a.end_char) for a in document.annotations
