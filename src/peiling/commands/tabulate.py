@@ -16,6 +16,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -182,7 +183,7 @@ def _fieldworks(references: list[str], language: str | None):
 
     setup_django()
     from peiling.exchange.services import ExportError, fieldwork_export_data, fieldwork_find
-    from peiling.reports.models import WaveMap as StoredMap
+    from peiling.reports.waves import stored_maps
 
     found, datasets = [], []
     try:
@@ -194,10 +195,8 @@ def _fieldworks(references: list[str], language: str | None):
     except ExportError as error:
         raise CommandError(one_line(str(error)), EXIT_USAGE) from None
     names = [f.name for f in found]
-    # Per mapping the position of its wave: the waves may be relabelled with --waves.
-    maps = [(found.index(m.fieldwork), m.question, m.to,
-             tuple(tuple(pair) for pair in m.codes))
-            for m in StoredMap.objects.filter(fieldwork__in=found).select_related("fieldwork")]
+    # Named by position: the waves may be relabelled with --waves.
+    maps = stored_maps(fieldworks=found, labels=[str(i) for i in range(len(found))])
     newest = max(found, key=lambda f: f.opens_at)
     return newest.form_version.form, datasets, names, maps
 
@@ -219,14 +218,13 @@ def _wave_labels(args: argparse.Namespace, names: list[str]) -> list[str]:
 
 
 def _waves(datasets: list[Dataset], labels: list[str], maps: list[Any]) -> list[Any]:
-    from peiling.analysis.trends import TrendError, Wave, WaveMap, harmonise
+    from peiling.analysis.trends import TrendError, Wave, harmonise
 
     waves = [Wave(label, d) for label, d in zip(labels, datasets, strict=True)]
     if not maps:
         return waves
     try:
-        return harmonise(waves, [WaveMap(labels[index], question, to, codes)
-                                 for index, question, to, codes in maps])
+        return harmonise(waves, [replace(m, wave=labels[int(m.wave)]) for m in maps])
     except TrendError as error:
         raise CommandError(one_line(str(error)), EXIT_USAGE) from None
 

@@ -78,12 +78,7 @@ def study_waves(*, questionnaire: Questionnaire, weighted: bool = False,
         label = fieldwork.name if same == 1 else f"{fieldwork.name} ({fieldwork.slug})"
         result.waves.append(Wave(label, dataset))
         result.fieldworks.append(fieldwork)
-    labels = {f.pk: w.label for f, w in zip(result.fieldworks, result.waves, strict=True)}
-    maps = [WaveMap(labels[m.fieldwork_id], m.question, m.to,
-                    tuple(tuple(pair) for pair in m.codes))
-            for m in models.WaveMap.objects.filter(questionnaire=questionnaire,
-                                                   fieldwork__in=result.fieldworks)
-            .order_by("pk")]
+    maps = stored_maps(fieldworks=result.fieldworks, labels=[w.label for w in result.waves])
     try:
         result.waves = harmonise(result.waves, maps)
     except TrendError as error:
@@ -101,6 +96,15 @@ def trend_questions(waves: list[Wave]) -> list[tuple[str, str]]:
                     and variable.kind in ("single", "multiple", "numeric")):
                 seen.setdefault(name, variable.label or name)
     return list(seen.items())
+
+
+def stored_maps(*, fieldworks: list[Fieldwork], labels: list[str]) -> list[WaveMap]:
+    """The stored mappings of ``fieldworks`` as ``analysis.trends.WaveMap``, each naming its
+    wave by the label at the fieldwork's position in ``labels``."""
+    position = {f.pk: i for i, f in enumerate(fieldworks)}
+    return [WaveMap(labels[position[m.fieldwork_id]], m.question, m.to,
+                    tuple(tuple(pair) for pair in m.codes))
+            for m in models.WaveMap.objects.filter(fieldwork__in=fieldworks).order_by("pk")]
 
 
 def conflicts(waves: list[Wave]) -> list[str]:
@@ -142,12 +146,8 @@ def waves_export(*, references: list[str], format: str, path: Any, options: Any 
         names = [f.slug for f in fieldworks]
     data = [fieldwork_export_data(fieldwork=f) for f in fieldworks]
     waves = [Wave(name, d.dataset) for name, d in zip(names, data, strict=True)]
-    maps = [WaveMap(names[fieldworks.index(m.fieldwork)], m.question, m.to,
-                    tuple(tuple(pair) for pair in m.codes))
-            for m in models.WaveMap.objects.filter(fieldwork__in=fieldworks)
-            .select_related("fieldwork")]
     try:
-        stacked = stack(harmonise(waves, maps))
+        stacked = stack(harmonise(waves, stored_maps(fieldworks=fieldworks, labels=names)))
     except TrendError as error:
         raise ExportError("; ".join(error.problems)) from None
     newest = max(fieldworks, key=lambda f: f.opens_at)
