@@ -49,12 +49,16 @@ test-sqlite: $(VENV)/.installed-test $(NODE) chromium
 test-postgres: $(VENV)/.installed-test $(NODE)
 	PEILING_TEST_POSTGRES=1 PEILING_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"
 
-test: lint test-sqlite
-	@if [ -n "$$PEILING_TEST_POSTGRES" ]; then $(MAKE) --no-print-directory test-postgres; \
-	else echo "(PostgreSQL run skipped: set PEILING_TEST_POSTGRES=1 to run the suite on PostgreSQL too)"; fi
+# With PEILING_TEST_POSTGRES=1 both runs go at once, one per core (each its own var dir and
+# database); --output-sync prints each run's output whole when it ends.
+test: lint
+	@if [ -n "$$PEILING_TEST_POSTGRES" ]; then \
+	  $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres; \
+	else $(MAKE) --no-print-directory test-sqlite; \
+	  echo "(PostgreSQL run skipped: set PEILING_TEST_POSTGRES=1 to run the suite on PostgreSQL too)"; fi
 
 messages: $(VENV)/.installed
 	cd src/peiling && ../../$(BIN)/peiling manage makemessages -l nl --no-obsolete && ../../$(BIN)/peiling manage compilemessages
 
 clean:
-	rm -rf $(VENV) var/test
+	rm -rf $(VENV) var/test var/test-postgres

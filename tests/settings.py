@@ -8,8 +8,11 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("PEILING_SECURE", "0")
+# One scratch dir per database, so `make test` can run the SQLite and PostgreSQL suites at once.
 os.environ.setdefault(
-    "PEILING_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test")
+    "PEILING_VAR_DIR",
+    str(Path(__file__).resolve().parent.parent / "var"
+        / ("test-postgres" if os.environ.get("PEILING_TEST_POSTGRES") else "test")),
 )
 if os.environ.get("PEILING_TEST_POSTGRES"):
     os.environ["DATABASE_URL"] = os.environ.get(
