@@ -56,6 +56,7 @@ web:study                           | GET    | /onderzoeken/{study}/            
 web:study_upload                    | POST   | /onderzoeken/{study}/versie/                  | login | 400       | 400         | 403     |
 web:study_compare                   | GET    | /onderzoeken/{study}/vergelijken/             | login | 200       | 200         | 200     |
 web:study_trends                    | GET    | /onderzoeken/{study}/trends/                  | login | 200       | 200         | 200     |
+web:study_trend_threshold           | POST   | /onderzoeken/{study}/trends/drempel/          | login | 400       | 400         | 400     |
 web:study_wave_map                  | POST   | /onderzoeken/{study}/trends/koppelingen/      | login | 400       | 400         | 400     |
 web:study_wave_maps_import          | POST   | /onderzoeken/{study}/trends/koppelingen/importeren/ | login | 400 | 400   | 400     |
 web:fieldwork_create                | GET    | /onderzoeken/{study}/veldwerk/nieuw/          | login | 200       | 200         | 403     |

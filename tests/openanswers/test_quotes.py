@@ -108,7 +108,7 @@ def test_a_question_not_coded_says_so_and_the_codes_table_waits(answered) -> Non
     report = quotes_report(answered, f"      - question: {CODES}\n")
     assert quote_blocks(report) == []
     assert any("not coded" in problem for problem in report.problems)
-    assert any(f"{QUESTION!r} are not coded yet" in problem for problem in report.problems)
+    assert any(f"“{QUESTION}” are not coded yet" in problem for problem in report.problems)
 
 
 @pytest.mark.django_db
@@ -265,3 +265,7 @@ def test_the_report_page_warns_of_a_masked_quote(leaky, client, make_user, organ
     assert page.status_code == 200 and 'id="report-warnings"' in html
     assert "may hold personal data" in html and "[e-mailadres]" in html
     assert "jan.jansen@example.nl" not in html
+    # The page says it in its own language: the build's notices are translated.
+    with translation.override("nl"):
+        html = client.get(f"/rapporten/{leaky.slug}/").content.decode()
+    assert "kan persoonsgegevens bevatten" in html and "may hold" not in html

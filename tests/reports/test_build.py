@@ -176,8 +176,8 @@ def test_a_quote_that_nobody_gave_is_left_out_and_reported(form, dataset) -> Non
     (block,) = [b for _, _, b in report.blocks() if isinstance(b, QuoteBlock)]
     assert block.themes[0].quotes == ("Privacywetgeving knelt enorm.",)
     assert report.problems == (
-        "sections[0].items[0]: quote 'Dit zei niemand.' is not an answer to 'promise_causes'; "
-        "left out",
+        "sections[0].items[0]: the quote “Dit zei niemand.” is not an answer to "
+        "“promise_causes”; left out",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from peiling.analysis.tables import frequency_table
@@ -302,3 +303,123 @@ def test_the_table_explorer_links_a_question_to_its_trend(analist, study) -> Non
     page = analist.get(f"/veldwerk/{second.slug}/tabellen/", {"vraag": "desirability"})
     assert page.context["trends"] == f"/onderzoeken/{study.pk}/trends/?vraag=desirability"
     assert 'id="trends-link"' in page.content.decode()
+
+
+def test_the_table_explorer_stacks_the_waves_with_a_banner_per_wave_and_subgroup(
+        analist, study) -> None:
+    first, second = study.waves
+    url = f"/veldwerk/{second.slug}/tabellen/"
+    assert 'name="golven"' in analist.get(url).content.decode()
+    assert 'name="golven"' not in analist.get(f"/veldwerk/{first.slug}/tabellen/").content.decode()
+    page = analist.get(url, {"vraag": "desirability", "golven": "1"})
+    assert page.status_code == 200
+    table = page.context["exploration"].table.table
+    assert [c.label for c in table.columns] == ["Meting 2024", "Meting 2025", "Totaal"]
+    for column, fieldwork in zip(table.columns, study.waves, strict=False):
+        own = frequency_table(fieldwork_export_data(fieldwork=fieldwork).dataset,
+                              "desirability", significance=False)
+        assert column.base == own.columns[0].base
+        for i, row in enumerate(own.rows):
+            assert table.rows[i].values[table.columns.index(column)] == pytest.approx(
+                row.values[0])
+    assert 'id="trend-figure"' in page.content.decode()
+    # A subgroup crossed with the wave: a column per wave and type of organisation.
+    page = analist.get(url, {"vraag": "desirability", "golven": "1", "banner": "org_type"})
+    assert page.status_code == 200
+    table = page.context["exploration"].table.table
+    labels = [c.label for c in table.columns]
+    assert any(label.startswith("Meting 2024 · ") for label in labels)
+    assert any(label.startswith("Meting 2025 · ") for label in labels)
+    gemeente = next(c for c in table.columns if c.label.startswith("Meting 2024 · ")
+                    and c.label.endswith("Gemeente"))
+    answered = [r for r in first.responses.filter(status="completed")
+                if r.answers.get("org_type") == "gemeente"
+                and r.answers.get("desirability") not in (None, "")]
+    assert gemeente.base == len(answered)
+
+
+def test_stacking_waves_that_differ_without_a_mapping_names_them(analist, study) -> None:
+    first, second = study.waves
+    # The first wave's 'satisfaction' (a choice) now stands for a number question.
+    WaveMap.objects.create(questionnaire=study, fieldwork=first, question="satisfaction",
+                           to="pct_digital")
+    page = analist.get(f"/veldwerk/{second.slug}/tabellen/",
+                       {"vraag": "desirability", "golven": "1"})
+    assert page.status_code == 400
+    problems = " ".join(page.context["problems"])
+    assert "pct_digital" in problems and "Meting 2024" in problems
+    assert "exploration" not in page.context
+    page = analist.get(f"/veldwerk/{first.slug}/tabellen/",
+                       {"vraag": "desirability", "golven": "1"})
+    assert page.status_code == 400 and "no earlier wave" in " ".join(page.context["problems"])
+
+
+def test_a_threshold_is_kept_per_question_and_used_by_the_trend(analist, study,
+                                                                capsys) -> None:
+    from peiling.cli import main
+    from peiling.reports.models import TrendThreshold
+
+    url = f"/onderzoeken/{study.pk}/trends/"
+    page = analist.get(url, {"vraag": "pct_digital"})
+    assert page.context["threshold"] is None  # a percentage is no grade
+    assert "below" not in [row.kind for row in page.context["table"].rows]
+    assert 'id="threshold-form"' in page.content.decode()
+    save = analist.post(url + "drempel/", {"vraag": "pct_digital", "drempel": "50,5"})
+    assert save.status_code == 302
+    assert TrendThreshold.objects.get().below == 50.5
+    page = analist.get(url, {"vraag": "pct_digital"})
+    assert page.context["threshold"] == 50.5
+    below = page.context["table"].row("below")
+    for i, fieldwork in enumerate(study.waves):
+        x = fieldwork_export_data(fieldwork=fieldwork).dataset.numbers("pct_digital")
+        x = x[~np.isnan(x)]
+        assert below.values[i] == pytest.approx(100 * (x < 50.5).mean())
+    # The command line uses it too.
+    assert main(["tabulate", *(f.slug for f in study.waves), "--by-wave",
+                 "--questions", "pct_digital"]) == 0
+    assert "50,5" in capsys.readouterr().out
+    # Bad input: not a number, not a number question; nothing changes.
+    bad = analist.post(url + "drempel/", {"vraag": "pct_digital", "drempel": "zes"},
+                       follow=True)
+    assert "must be a number" in bad.content.decode() or "moet een getal" in bad.content.decode()
+    assert analist.post(url + "drempel/", {"vraag": "desirability",
+                                           "drempel": "3"}).status_code == 400
+    assert TrendThreshold.objects.get().below == 50.5
+    # Empty removes it.
+    assert analist.post(url + "drempel/", {"vraag": "pct_digital", "drempel": ""}
+                        ).status_code == 302
+    assert not TrendThreshold.objects.exists()
+
+
+def test_a_tab_book_over_the_waves_has_a_column_per_wave_and_subgroup(analist, study) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from peiling.jobs.models import Job
+    from peiling.jobs.services import job_run
+    from peiling.reports.models import TabBook
+
+    first, second = study.waves
+    url = f"/veldwerk/{second.slug}/tabellenboeken/"
+    assert 'name="waves"' in analist.get(url).content.decode()
+    # Bad input first: the waves as a banner of their own, and a first wave with none before.
+    bad = analist.post(url, {"name": "Golven", "banners": "golf", "waves": "on"})
+    assert bad.status_code == 400 and not TabBook.objects.exists()
+    bad = analist.post(f"/veldwerk/{first.slug}/tabellenboeken/", {"name": "Golven",
+                                                                   "waves": "on"})
+    assert bad.status_code == 400 and "no earlier wave" in bad.content.decode()
+    assert not TabBook.objects.exists() and not Job.objects.exists()
+    response = analist.post(url, {"name": "Golven", "banners": "org_type", "waves": "on",
+                                  "questions": ["desirability", "pct_digital"]})
+    assert response.status_code == 302
+    book = TabBook.objects.get()
+    assert book.waves
+    job = Job.objects.get()
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.result["tables"], job.result["left_out"]) == ("done", 2, [])
+    workbook = load_workbook(io.BytesIO(analist.get(f"/taken/{job.pk}/bestand").content))
+    heads = [c.value for c in workbook["desirability"][3] if c.value]
+    assert heads[:2] == ["Meting 2024", "Meting 2025"]
+    assert any(str(h).startswith("Meting 2024 · ") for h in heads)

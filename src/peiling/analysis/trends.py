@@ -44,6 +44,7 @@ from peiling.analysis.significance import PooledZTest, welch_t
 from peiling.analysis.tables import frequency_table, multiple_table, numeric_table
 
 __all__ = [
+    "GRADE_BELOW",
     "NOT_ASKED",
     "WAVE",
     "TrendError",
@@ -52,6 +53,7 @@ __all__ = [
     "Wave",
     "WaveMap",
     "check_waves",
+    "grade_threshold",
     "harmonise",
     "stack",
     "trend_table",
@@ -61,6 +63,9 @@ __all__ = [
 NOT_ASKED = "niet gevraagd"
 #: The variable of stacked waves that says which wave a respondent answered in.
 WAVE = "golf"
+
+#: Where a report-card grade's "onvoldoende" starts: below 6.
+GRADE_BELOW = 6.0
 
 Change = Literal[-1, 0, 1]
 
@@ -304,6 +309,25 @@ def trend_table(waves: Sequence[Wave], question: str, *, alpha: float = 0.05,
         raise TrendError([f"{question!r} is a {variable.kind} question; a trend needs a "
                           "choice or numeric question"])
     return _shares(waves, question, variable.label, alpha)
+
+
+def grade_threshold(waves: Sequence[Wave], question: str) -> float | None:
+    """``GRADE_BELOW`` when ``question`` is a report-card grade in every wave that asked it:
+    a number question (integer, decimal or range) whose answers all lie from 1 to 10; else
+    ``None`` (no "onvoldoende" row unless a threshold is set for the question)."""
+    asked = [w.dataset for w in waves if question in w.dataset.variables]
+    if not asked:
+        return None
+    for data in asked:
+        variable = data.variable(question)
+        if variable.kind != "numeric" or variable.question_type not in (
+                "integer", "decimal", "range"):
+            return None
+        x = data.numbers(question)
+        x = x[~np.isnan(x)]
+        if x.size and (x.min() < 1 or x.max() > 10):
+            return None
+    return GRADE_BELOW
 
 
 def _shares(waves: Sequence[Wave], name: str, title: str, alpha: float) -> TrendTable:

@@ -76,7 +76,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
                         "and the first wave tested")
     parser.add_argument("--threshold", type=float, metavar="X",
                         help="with --by-wave: the share below X of numeric questions too "
-                        "(6 for 'onvoldoende')")
+                        "(default: the threshold stored with the study, else 6 for a grade "
+                        "from 1 to 10)")
     parser.add_argument(
         "--banner",
         action="append",
@@ -127,11 +128,11 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--threshold goes with --by-wave", EXIT_USAGE)
     maps: list[Any] = []
     if args.form.suffix.lower() not in (".xlsx", ".xls"):
-        form, datasets, names, maps = _fieldworks([str(args.form), *map(str, args.data)],
-                                                  args.language)
+        form, datasets, names, maps, thresholds = _fieldworks(
+            [str(args.form), *map(str, args.data)], args.language)
         labels = _wave_labels(args, names)
     else:
-        form = read_form(args.form)
+        form, thresholds = read_form(args.form), {}
         labels = _wave_labels(args, [path.stem for path in args.data])
         datasets = []
         for path in args.data:
@@ -153,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
             elif args.rake:
                 datasets[i] = dataset.with_weights(_rake(dataset, args.rake))
         if args.by_wave:
-            _write_trends(datasets, labels, maps, form, questions, args)
+            _write_trends(datasets, labels, maps, form, questions, thresholds, args)
             return 0
         dataset = datasets[0] if len(datasets) == 1 else _stacked(datasets, labels, maps)
         banner = make_banner(dataset, args.banner)
@@ -178,12 +179,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _fieldworks(references: list[str], language: str | None):
     """The questionnaire of the newest of the fieldworks ``references`` (short names), their
-    completed answers, their names, and the mappings of their study that concern them."""
+    completed answers, their names, the mappings of their study that concern them, and the
+    thresholds of "onvoldoende" stored with the study."""
     from peiling.cli import setup_django
 
     setup_django()
     from peiling.exchange.services import ExportError, fieldwork_export_data, fieldwork_find
-    from peiling.reports.waves import stored_maps
+    from peiling.reports.waves import stored_maps, thresholds
 
     found, datasets = [], []
     try:
@@ -198,7 +200,8 @@ def _fieldworks(references: list[str], language: str | None):
     # Named by position: the waves may be relabelled with --waves.
     maps = stored_maps(fieldworks=found, labels=[str(i) for i in range(len(found))])
     newest = max(found, key=lambda f: f.opens_at)
-    return newest.form_version.form, datasets, names, maps
+    return (newest.form_version.form, datasets, names, maps,
+            thresholds(questionnaire=newest.form_version.questionnaire))
 
 
 def _wave_labels(args: argparse.Namespace, names: list[str]) -> list[str]:
@@ -239,8 +242,11 @@ def _stacked(datasets: list[Dataset], labels: list[str], maps: list[Any]) -> Dat
 
 
 def _write_trends(datasets: list[Dataset], labels: list[str], maps: list[Any], form: Any,
-                  questions: list[str] | None, args: argparse.Namespace) -> None:
-    from peiling.analysis.trends import TrendError, trend_table
+                  questions: list[str] | None, thresholds: dict[str, float],
+                  args: argparse.Namespace) -> None:
+    """Trend tables; a numeric question's "onvoldoende" row starts below --threshold, else
+    below the threshold stored for it with the study, else below 6 for a grade."""
+    from peiling.analysis.trends import TrendError, grade_threshold, trend_table
 
     waves = _waves(datasets, labels, maps)
     if questions is None:
@@ -248,8 +254,9 @@ def _write_trends(datasets: list[Dataset], labels: list[str], maps: list[Any], f
                      if any(q.name in d.variables and d.variable(q.name).kind in
                             ("single", "multiple", "numeric") for d in datasets)]
     try:
-        tables = [trend_table(waves, name, alpha=args.alpha, threshold=args.threshold)
-                  for name in questions]
+        tables = [trend_table(waves, name, alpha=args.alpha, threshold=(
+            args.threshold if args.threshold is not None
+            else thresholds.get(name, grade_threshold(waves, name)))) for name in questions]
     except TrendError as error:
         raise CommandError(one_line(str(error)), EXIT_USAGE) from None
     if args.format == "json":

@@ -31,8 +31,6 @@ from peiling.reports.text import capitalise, quoted
 
 __all__ = ["Change", "changes", "development_chapter", "sentence"]
 
-#: A grade question: numeric, every answer from 1 to 10; its "onvoldoende" is below this.
-GRADE_BELOW = 6.0
 TITLE = "Ontwikkeling"
 
 

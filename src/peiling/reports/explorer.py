@@ -25,11 +25,13 @@ from peiling.analysis import (
     WeightingResult,
     rake,
 )
-from peiling.analysis.dataset import ExpressionFailed
+from peiling.analysis.dataset import Category, ExpressionFailed, Variable
+from peiling.analysis.trends import WAVE, TrendError, Wave, stack, trend_table
 from peiling.forms.expressions import ExpressionError
 from peiling.forms.model import Form
 from peiling.reports.context import BuildContext, Numbering
 from peiling.reports.definition import BannerSpec, ItemSpec, ReportDefinition
+from peiling.reports.figures import trend_chart
 from peiling.reports.items import item_blocks
 from peiling.reports.model import FigureBlock, TableBlock
 
@@ -41,7 +43,9 @@ __all__ = [
     "TableChoice",
     "TextAnswers",
     "banner_variables",
+    "crossed_banner",
     "explore",
+    "explore_waves",
     "picked_filter",
     "question_variables",
     "rake_to_targets",
@@ -86,6 +90,8 @@ class Exploration:
     figure: FigureBlock | None
     weighting: WeightingResult | None = None
     notes: tuple[str, ...] = field(default=())
+    #: Over stacked waves (``explore_waves``): the question's trend chart.
+    trend: FigureBlock | None = None
 
 
 def question_variables(dataset: Dataset) -> list[tuple[str, str]]:
@@ -191,6 +197,59 @@ def explore(form: Form, dataset: Dataset, choice: TableChoice, *,
     return Exploration(choice, table, figure, weighting, tuple(context.problems))
 
 
+def explore_waves(form: Form, waves: Sequence[Wave], choice: TableChoice, *,
+                  threshold: float | None = None, alpha: float = 0.05,
+                  trend: bool = True) -> Exploration:
+    """``choice`` over several waves stacked (``analysis.trends.stack``): the banner
+    ``golf`` first, and each chosen banner crossed with it ("Golf × Geslacht": a column per
+    wave and subgroup, so a subgroup's change reads side by side); under the table the
+    question's trend chart (``threshold``: a numeric question's "onvoldoende" row), unless
+    ``trend`` is false.
+
+    Each wave carries its own weights already (``reports.waves.study_waves(weighted=True)``
+    rakes each to its own targets), so nothing is raked here. Raises ``ChoiceError`` for
+    choices that do not fit, and for questions that differ between the waves without a
+    mapping (named, with the waves)."""
+    try:
+        dataset = stack(waves)
+    except TrendError as error:
+        raise ChoiceError(error.problems) from None
+    problems = _check(dataset, choice)
+    if WAVE in choice.banners:
+        problems.append(_("the waves are the first banner already; choose subgroups only"))
+    if problems:
+        raise ChoiceError(problems)
+    banners = [WAVE]
+    for name in choice.banners:
+        dataset, crossed = crossed_banner(dataset, WAVE, name)
+        banners.append(crossed)
+    exploration = explore(form, dataset, replace(choice, banners=tuple(banners),
+                                                 weighted=False), alpha=alpha)
+    if not trend:
+        return exploration
+    table = trend_table(waves, choice.question, alpha=alpha, threshold=threshold)
+    chart, description = trend_chart(table)
+    return replace(exploration, trend=FigureBlock(
+        "2", table.title, True, _("% per wave") if table.kind == "shares"
+        else _("mean per wave, with its 95% interval"), chart, description, (table.footnote,)))
+
+
+def crossed_banner(dataset: Dataset, outer: str, inner: str) -> tuple[Dataset, str]:
+    """``dataset`` with one more single choice variable, ``outer`` × ``inner``: a category
+    per pair ("2025 · vrouw"), outer first; a respondent without either answer has none.
+    Returns the dataset and the new variable's name."""
+    first, second = dataset.variable(outer), dataset.variable(inner)
+    name = f"{outer}__{inner}"
+    width = len(second.categories)
+    a, b = dataset.codes(outer).astype(np.int32), dataset.codes(inner).astype(np.int32)
+    codes = np.where((a >= 0) & (b >= 0), a * width + b, -1)
+    categories = tuple(Category(f"{x.name}.{y.name}", f"{x.label} · {y.label}")
+                       for x in first.categories for y in second.categories)
+    variable = Variable(name, "single", label=f"{first.label or outer} × {second.label or inner}",
+                        categories=categories)
+    return dataset.with_single(variable, codes), name
+
+
 def _check(dataset: Dataset, choice: TableChoice) -> list[str]:
     return _check_question(dataset, choice.question) + _check_base(dataset, choice)
 
@@ -241,17 +300,28 @@ def tab_book_problems(dataset: Dataset, base: TableChoice, *,
 def tab_book_tables(form: Form, dataset: Dataset, questions: Sequence[str],
                     base: TableChoice, *, targets: Mapping[str, Mapping[str, float]] | None = None,
                     progress: Callable[[int, int], None] | None = None,
+                    waves: Sequence[Wave] | None = None,
                     ) -> tuple[list[Table], list[str]]:
     """Return the tables of ``questions`` (all tabulatable ones when empty) with the banners,
-    filter and weighting of ``base``, and a note per question left out (and why).
+    filter and weighting of ``base``, and a note per question left out (and why). With
+    ``waves`` (each weighted already when the book is), the tables are over them stacked
+    (``explore_waves``) and ``dataset`` is ignored.
 
     The weights are raked once for the whole book. Raises ``ChoiceError`` when the banners,
     filter or weighting themselves do not fit the data.
     """
+    if waves is not None:
+        try:
+            dataset = stack(waves)
+        except TrendError as error:
+            raise ChoiceError(error.problems) from None
+        base, targets = replace(base, weighted=False), None
     names = list(questions) or [name for name, _label in question_variables(dataset)]
     if not names:
         raise ChoiceError([_("this questionnaire has no question a table can be made of")])
     problems = _check_base(dataset, base)
+    if waves is not None and WAVE in base.banners:
+        problems.append(_("the waves are the first banner already; choose subgroups only"))
     if problems:
         raise ChoiceError(problems)
     weighted = dataset
@@ -261,7 +331,12 @@ def tab_book_tables(form: Form, dataset: Dataset, questions: Sequence[str],
     left_out: list[str] = []
     for done, name in enumerate(names, start=1):
         try:
-            exploration = explore(form, weighted, replace(base, question=name, weighted=False))
+            if waves is None:
+                exploration = explore(form, weighted, replace(base, question=name,
+                                                              weighted=False))
+            else:
+                exploration = explore_waves(form, waves, replace(base, question=name),
+                                            trend=False)
         except ChoiceError as error:
             left_out.append(f"{name}: {'; '.join(error.problems)}")
         else:

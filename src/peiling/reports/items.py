@@ -43,10 +43,12 @@ from peiling.reports.model import (
     ChartSeries,
     FigureBlock,
     FindingHint,
+    Notice,
     Paragraph,
     QuoteBlock,
     QuoteTheme,
     TableBlock,
+    gettext_noop,
 )
 from peiling.reports.text import number, paragraphs, quoted
 
@@ -67,9 +69,9 @@ def item_blocks(
     if item.kind == "question":
         name = item.questions[0]
         if name.endswith(CODES_SUFFIX) and name not in context.dataset.variables:
-            context.problems.append(f"{item.path}: {name!r}: the answers to "
-                                    f"{name.removesuffix(CODES_SUFFIX)!r} are not coded yet; "
-                                    "left out")
+            context.problems.append(Notice(gettext_noop(
+                "%(path)s: the answers to “%(question)s” are not coded yet; left out"),
+                path=item.path, question=name.removesuffix(CODES_SUFFIX)))
             return [], []
         variable = context.dataset.variable(name)
         if variable.kind == "numeric":
@@ -369,9 +371,9 @@ def quotes_block(context: BuildContext, item: ItemSpec) -> QuoteBlock | None:
             if " ".join(quote.split()) in answers:
                 found.append(quote.strip())
             else:
-                context.problems.append(
-                    f"{item.path}: quote {quote[:60]!r} is not an answer to {name!r}; left out"
-                )
+                context.problems.append(Notice(gettext_noop(
+                    "%(path)s: the quote “%(quote)s” is not an answer to “%(question)s”; "
+                    "left out"), path=item.path, quote=quote[:60], question=name))
     coded = name + CODES_SUFFIX
     label = context.label(name)
     if coded in context.dataset.variables and _by_code(context, item, coded):
@@ -382,8 +384,9 @@ def quotes_block(context: BuildContext, item: ItemSpec) -> QuoteBlock | None:
             "gecodeerd antwoord):")
     else:
         if not item.themes:
-            context.problems.append(f"{item.path}: the answers to {name!r} are not coded and "
-                                    "no quotes are chosen; left out")
+            context.problems.append(Notice(gettext_noop(
+                "%(path)s: the answers to “%(question)s” are not coded and no quotes are "
+                "chosen; left out"), path=item.path, question=name))
         themes = [QuoteTheme(theme, tuple(quotes)) for theme, quotes in chosen.items() if quotes]
         intro = item.intro or f"Enkele citaten als antwoord op de vraag {quoted(label)}:"
     if not themes:
@@ -391,10 +394,10 @@ def quotes_block(context: BuildContext, item: ItemSpec) -> QuoteBlock | None:
     for theme in themes:
         for quote in theme.quotes:
             if any(token in quote for token in MASKS):
-                context.problems.append(
-                    f"{item.path}: a quote under {theme.theme!r} may hold personal data and "
-                    f"shows masked ({quote[:60]!r}); release the answer under Open answers "
-                    "to show it")
+                context.problems.append(Notice(gettext_noop(
+                    "%(path)s: a quote under “%(theme)s” may hold personal data and shows "
+                    "masked (“%(quote)s”); release the answer under Open answers to show it"),
+                    path=item.path, theme=theme.theme, quote=quote[:60]))
     return QuoteBlock(item.title, intro, tuple(themes))
 
 

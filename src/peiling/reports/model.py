@@ -30,6 +30,7 @@ __all__ = [
     "FindingHint",
     "FindingNote",
     "MethodsFacts",
+    "Notice",
     "Paragraph",
     "QuoteBlock",
     "QuoteTheme",
@@ -37,7 +38,29 @@ __all__ = [
     "Section",
     "SourceCount",
     "TableBlock",
+    "gettext_noop",
 ]
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for translation without Django (this module is pure): ``makemessages``
+    collects every call of a function by this name; a page translates the ``Notice``."""
+    return message
+
+
+class Notice(str):
+    """Something the build noticed, for the researcher: the English sentence (so the command
+    line, logs and tests read it as text), plus its ``message`` (a ``%(name)s`` format, marked
+    with ``gettext_noop``) and ``params``, so a page can say it in its own language."""
+
+    message: str
+    params: dict[str, object]
+
+    def __new__(cls, message: str, **params: object) -> Notice:
+        notice = super().__new__(cls, message % params)
+        notice.message, notice.params = message, params
+        return notice
+
 
 ChapterRole: TypeAlias = Literal["findings", "introduction", "results", "development", "methods",
                                   "appendix"]

@@ -36,7 +36,8 @@ class WeightingTargets(models.Model):
 
 class TabBook(models.Model):
     """A saved tab book (tabellenboek) of a study: which questions (all when empty), against
-    which banners, with which filter and whether weighted; built again whenever asked."""
+    which banners, with which filter, whether weighted and whether over the waves; built
+    again whenever asked."""
 
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE,
                                       related_name="tab_books", verbose_name=_("study"))
@@ -45,6 +46,9 @@ class TabBook(models.Model):
     banners = models.JSONField(_("banners"), default=list, blank=True)
     filter = models.CharField(_("filter"), max_length=500, blank=True)
     weighted = models.BooleanField(_("weighted"), default=False)
+    #: Over the study's waves up to the fieldwork it is made of: a column per wave, and per
+    #: wave and subgroup for each banner (``explorer.explore_waves``).
+    waves = models.BooleanField(_("all waves"), default=False)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+",
@@ -196,3 +200,27 @@ class WaveTargets(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fieldwork_id}: {', '.join(self.targets) or '-'}"
+
+
+class TrendThreshold(models.Model):
+    """Where "onvoldoende" starts for a numeric question of a study: trend tables show the
+    share of answers below ``below`` as a second row under the mean. Without one, a
+    report-card grade (every answer 1–10) has 6 (``reports.waves.threshold_of``)."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE,
+                                      related_name="trend_thresholds", verbose_name=_("study"))
+    question = models.CharField(_("question"), max_length=200)
+    below = models.FloatField(_("onvoldoende below"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("changed by"))
+
+    class Meta:
+        verbose_name = _("threshold of a trend")
+        verbose_name_plural = _("thresholds of trends")
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "question"],
+                                               name="trend_threshold_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id}: {self.question} < {self.below:g}"

@@ -11,6 +11,7 @@ layout of the rest of the researcher's text stay as they were.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,13 +24,15 @@ from peiling.questionnaires.models import Questionnaire
 from peiling.reports.build import results_sections
 from peiling.reports.definition import ItemSpec, ReportDefinition, SectionSpec, parse_definition
 from peiling.reports.definition_check import default_sections
-from peiling.reports.models import ReportDefinitionVersion, WaveMap
+from peiling.reports.models import ReportDefinitionVersion, TrendThreshold, WaveMap
 
 __all__ = [
     "MappingError",
+    "ThresholdError",
     "definition_save",
     "outline",
     "outline_items",
+    "trend_threshold_set",
     "wave_map_add",
     "with_coded_quotes",
     "with_finding",
@@ -349,6 +352,35 @@ def wave_map_add(*, questionnaire: Any, fieldwork: Any, question: str, to: str,
                              "first."))
     return WaveMap.objects.create(questionnaire=questionnaire, fieldwork=fieldwork,
                                   question=question, to=to, codes=pairs, created_by=user)
+
+
+class ThresholdError(ValueError):
+    """A threshold that cannot be stored, with a message for the researcher."""
+
+
+def trend_threshold_set(*, questionnaire: Any, question: str, below: str,
+                        numeric: list[str], user: Any) -> TrendThreshold | None:
+    """Store where "onvoldoende" starts for ``question`` of the study (one of its ``numeric``
+    questions): the share of answers below ``below`` (a number; a decimal comma is fine)
+    shows under the mean in its trend tables. An empty ``below`` removes the stored one."""
+    from django.utils.translation import gettext as _
+
+    if question not in numeric:
+        raise ThresholdError(_("A threshold belongs to a number question of the study."))
+    text = below.strip().replace(",", ".")
+    if not text:
+        TrendThreshold.objects.filter(questionnaire=questionnaire, question=question).delete()
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ThresholdError(_("The threshold must be a number.")) from None
+    if not math.isfinite(value):
+        raise ThresholdError(_("The threshold must be a number."))
+    threshold, _created = TrendThreshold.objects.update_or_create(
+        questionnaire=questionnaire, question=question,
+        defaults={"below": value, "updated_by": user})
+    return threshold
 
 
 #: The columns of a mappings workbook, in Dutch as researchers write them.

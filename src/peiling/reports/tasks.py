@@ -75,7 +75,8 @@ def build_tab_book(job: Any, progress: Progress) -> JobFile:
     from peiling.fieldwork.models import Fieldwork
     from peiling.reports.datasets import DataUnavailable, fieldwork_dataset
     from peiling.reports.explorer import ChoiceError, TableChoice, tab_book_tables
-    from peiling.reports.models import TabBook, WeightingTargets
+    from peiling.reports.models import TabBook
+    from peiling.reports.waves import stacked_waves, weighting_targets
 
     fieldwork = (Fieldwork.objects.select_related("form_version__questionnaire")
                  .filter(pk=job.payload["fieldwork"]).first())
@@ -83,11 +84,16 @@ def build_tab_book(job: Any, progress: Progress) -> JobFile:
     if fieldwork is None or book is None:
         raise JobFailed("The fieldwork or the tab book no longer exists.")
     progress(0, 1, gettext_noop("Reading the responses"))
+    waves = None
     try:
         dataset = fieldwork_dataset(fieldwork=fieldwork)
+        if book.waves:
+            waves = stacked_waves(fieldwork=fieldwork, weighted=book.weighted)
     except DataUnavailable as error:
         raise JobFailed(str(error)) from None
-    stored = WeightingTargets.objects.filter(questionnaire=book.questionnaire).first()
+    except ChoiceError as error:
+        raise JobFailed("; ".join(error.problems)) from None
+    targets, _own = weighting_targets(fieldwork=fieldwork)
 
     def step(done: int, total: int) -> None:
         progress(done, total, gettext_noop("Tabulating the questions"))
@@ -96,8 +102,7 @@ def build_tab_book(job: Any, progress: Progress) -> JobFile:
                        weighted=book.weighted)
     try:
         tables, left_out = tab_book_tables(fieldwork.form_version.form, dataset, book.questions,
-                                           base, targets=stored.targets if stored else None,
-                                           progress=step)
+                                           base, targets=targets, progress=step, waves=waves)
     except ChoiceError as error:
         raise JobFailed("; ".join(error.problems)) from None
     progress(len(tables), len(tables), gettext_noop("Writing the workbook"))

@@ -18,6 +18,7 @@ from peiling.accounts.services import audit_record
 from peiling.fieldwork.models import Fieldwork
 from peiling.jobs.services import job_start
 from peiling.reports import selectors
+from peiling.reports.model import Notice
 from peiling.reports.renderers import RENDERERS, Assets, RenderError, renderer_for
 from peiling.reports.renderers.html import report_context
 
@@ -55,6 +56,13 @@ def _report(request: HttpRequest, reference: str):
         raise Http404(str(error)) from None
 
 
+def said(problem: str) -> str:
+    """A build's notice in the page's language (``model.Notice``); other text as it is."""
+    if isinstance(problem, Notice):
+        return _(problem.message) % problem.params
+    return problem
+
+
 @researcher_page("report.view")
 def report_page(request: HttpRequest, reference: str) -> HttpResponse:
     report = _report(request, reference)
@@ -64,7 +72,7 @@ def report_page(request: HttpRequest, reference: str) -> HttpResponse:
     # What the build noticed (a quote masked for personal data, a question not coded yet).
     context = {**report_context(report, Assets(), chart_images=True), "downloads": downloads,
                "data_downloads": data_downloads, "reference": reference,
-               "warnings": report.problems}
+               "warnings": [said(problem) for problem in report.problems]}
     return render(request, "reports/page.html", context)
 
 

@@ -10,7 +10,14 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from peiling.analysis.trends import TrendError, Wave, WaveMap, check_waves, harmonise
+from peiling.analysis.trends import (
+    TrendError,
+    Wave,
+    WaveMap,
+    check_waves,
+    grade_threshold,
+    harmonise,
+)
 from peiling.fieldwork.models import Fieldwork, Response
 from peiling.questionnaires.models import Questionnaire
 from peiling.reports import models
@@ -20,7 +27,10 @@ from peiling.reports.explorer import ChoiceError, rake_to_targets
 __all__ = [
     "StudyWaves",
     "conflicts",
+    "stacked_waves",
     "study_waves",
+    "threshold_of",
+    "thresholds",
     "trend_questions",
     "waves_export",
     "waves_up_to",
@@ -44,6 +54,27 @@ def waves_up_to(*, fieldwork: Fieldwork) -> list[Wave]:
                         up_to=fieldwork)
     if len(found.waves) < 2 or fieldwork not in found.fieldworks:
         return []
+    return found.waves
+
+
+def stacked_waves(*, fieldwork: Fieldwork, weighted: bool = False) -> list[Wave]:
+    """The waves of the fieldwork's study up to and including it, for tables over them (the
+    explorer's and a tab book's "all waves"). Raises ``ChoiceError`` saying why not: no
+    earlier wave with completed responses, a wave that cannot be weighted, a mapping that
+    does not apply. Nothing is left out quietly."""
+    from django.utils.translation import gettext as _
+
+    earlier = Fieldwork.objects.filter(
+        form_version__questionnaire_id=fieldwork.form_version.questionnaire_id,
+        opens_at__lte=fieldwork.opens_at, responses__status=Response.Status.COMPLETED,
+    ).exclude(pk=fieldwork.pk)
+    if not earlier.exists():
+        raise ChoiceError([_("This fieldwork has no earlier wave with completed responses to "
+                             "put beside it.")])
+    found = study_waves(questionnaire=fieldwork.form_version.questionnaire,
+                        weighted=weighted, up_to=fieldwork)
+    if found.problems:
+        raise ChoiceError(found.problems)
     return found.waves
 
 
@@ -105,6 +136,19 @@ def stored_maps(*, fieldworks: list[Fieldwork], labels: list[str]) -> list[WaveM
     return [WaveMap(labels[position[m.fieldwork_id]], m.question, m.to,
                     tuple(tuple(pair) for pair in m.codes))
             for m in models.WaveMap.objects.filter(fieldwork__in=fieldworks).order_by("pk")]
+
+
+def thresholds(*, questionnaire: Questionnaire) -> dict[str, float]:
+    """The study's stored thresholds of "onvoldoende": question -> below."""
+    return dict(models.TrendThreshold.objects.filter(questionnaire=questionnaire)
+                .values_list("question", "below"))
+
+
+def threshold_of(*, questionnaire: Questionnaire, waves: list[Wave], name: str) -> float | None:
+    """Where "onvoldoende" starts for numeric question ``name``: the threshold stored for it,
+    else 6 for a report-card grade (``analysis.trends.grade_threshold``), else none."""
+    stored = thresholds(questionnaire=questionnaire).get(name)
+    return stored if stored is not None else grade_threshold(waves, name)
 
 
 def conflicts(waves: list[Wave]) -> list[str]:

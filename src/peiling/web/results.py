@@ -9,6 +9,7 @@ can be bookmarked and sent to a colleague. Views parse, check permission, call
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from peiling.accounts.permissions import object_for, organisation_of, researcher_page, user_may
 from peiling.analysis import Dataset
+from peiling.analysis.trends import TrendError, stack
 from peiling.exchange.tablebook import table_csv, tables_workbook
 from peiling.fieldwork.models import Fieldwork
 from peiling.jobs.models import Job
@@ -35,6 +37,7 @@ from peiling.reports.explorer import (
     TableChoice,
     banner_variables,
     explore,
+    explore_waves,
     picked_filter,
     question_variables,
     rake_to_targets,
@@ -44,7 +47,7 @@ from peiling.reports.explorer import (
 from peiling.reports.models import TabBook, WaveTargets, WeightingTargets
 from peiling.reports.renderers import Assets
 from peiling.reports.renderers.html import block_context
-from peiling.reports.waves import weighting_targets
+from peiling.reports.waves import stacked_waves, threshold_of, weighting_targets
 from peiling.web.jobs import POLL_SECONDS
 
 #: Download formats of one table: (label, media type).
@@ -79,6 +82,10 @@ class ExplorerForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "utrecht-textbox"}))
     gewogen = forms.BooleanField(label=gettext_lazy("Weighted (raking to the study's targets)"),
                                  required=False)
+    golven = forms.BooleanField(
+        label=gettext_lazy("All waves of the study up to this one"), required=False,
+        help_text=gettext_lazy("A column per wave, and per wave and subgroup for each banner; "
+                               "each wave weighted on its own, with the trend chart."))
 
     def __init__(self, data: QueryDict, dataset: Dataset, *, weighting: bool) -> None:
         super().__init__(data)
@@ -165,7 +172,8 @@ def page_dataset(request: HttpRequest, fieldwork: Fieldwork, template: str,
 
 def _exploration(request: HttpRequest, fieldwork: Fieldwork) -> dict[str, Any] | HttpResponse:
     """Everything the explorer page and its downloads need, from the address; or the page
-    that waits for a worker preparing the answers."""
+    that waits for a worker preparing the answers. With ``golven=1`` the table is of the
+    study's waves up to this fieldwork, stacked (``explore_waves``)."""
     try:
         dataset = _dataset(request, fieldwork)
     except DataUnavailable as error:
@@ -173,16 +181,34 @@ def _exploration(request: HttpRequest, fieldwork: Fieldwork) -> dict[str, Any] |
     if isinstance(dataset, HttpResponse):
         return dataset
     targets = _targets(fieldwork)
+    study = fieldwork.form_version.questionnaire
+    context: dict[str, Any] = {"status": 200, "may_stack": _has_earlier_wave(fieldwork)}
+    waves = None
+    if request.GET.get("golven") == "1":
+        try:
+            waves = stacked_waves(fieldwork=fieldwork,
+                                  weighted=request.GET.get("gewogen") == "1")
+            dataset = stack(waves)
+        except (ChoiceError, TrendError) as error:
+            waves = None
+            context.update(problems=list(error.problems), status=400,
+                           mappings=reverse("web:study_trends", args=[study.pk]) + "#mappings")
     form = ExplorerForm(request.GET, dataset, weighting=bool(targets))
-    context: dict[str, Any] = {"form": form, "status": 200, "n": dataset.n}
+    context.update(form=form, n=dataset.n, stacked=waves is not None)
     if not form.is_valid():
         context["status"] = 400
         return context
     choice = form.choice()
-    if choice is None:
+    if choice is None or context["status"] != 200:
         return context
     try:
-        exploration = explore(fieldwork.form_version.form, dataset, choice, targets=targets)
+        if waves is None:
+            exploration = explore(fieldwork.form_version.form, dataset, choice, targets=targets)
+        else:
+            exploration = explore_waves(fieldwork.form_version.form, waves, choice,
+                                        threshold=threshold_of(questionnaire=study,
+                                                               waves=waves,
+                                                               name=choice.question))
     except ChoiceError as error:
         context.update(problems=error.problems, status=400)
         return context
@@ -194,6 +220,14 @@ def _exploration(request: HttpRequest, fieldwork: Fieldwork) -> dict[str, Any] |
         for label, step in ((_("Previous question"), -1), (_("Next question"), 1))
         if 0 <= position + step < len(questions)]
     return context
+
+
+def _has_earlier_wave(fieldwork: Fieldwork) -> bool:
+    """Whether the fieldwork's study has another fieldwork that opened no later (the pages
+    then offer "all waves")."""
+    return Fieldwork.objects.filter(
+        form_version__questionnaire_id=fieldwork.form_version.questionnaire_id,
+        opens_at__lte=fieldwork.opens_at).exclude(pk=fieldwork.pk).exists()
 
 
 def _weighting_summary(result: Any) -> dict[str, str]:
@@ -227,6 +261,8 @@ def explorer(request: HttpRequest, slug: str) -> HttpResponse:
         context["table"] = block_context(exploration.table, assets)
         if exploration.figure is not None:
             context["figure"] = block_context(exploration.figure, assets)
+        if exploration.trend is not None:
+            context["trend"] = block_context(exploration.trend, assets)
         if exploration.weighting is not None:
             context["weighting"] = _weighting_summary(exploration.weighting)
         query = request.GET.urlencode()
@@ -397,6 +433,10 @@ class TabBookForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "utrecht-textbox"}))
     weighted = forms.BooleanField(label=gettext_lazy("Weighted (raking to the study's targets)"),
                                   required=False)
+    waves = forms.BooleanField(
+        label=gettext_lazy("All waves of the study up to this one"), required=False,
+        help_text=gettext_lazy("A column per wave, and per wave and subgroup for each banner; "
+                               "each wave weighted on its own."))
 
     def __init__(self, data: QueryDict | None, dataset: Dataset) -> None:
         super().__init__(data)
@@ -417,7 +457,8 @@ def tab_books(request: HttpRequest, slug: str) -> HttpResponse:
     fieldwork = _fieldwork(request, slug)
     study = fieldwork.form_version.questionnaire
     context: dict[str, Any] = {"fieldwork": fieldwork, "study": study,
-                               "books": TabBook.objects.filter(questionnaire=study)}
+                               "books": TabBook.objects.filter(questionnaire=study),
+                               "may_stack": _has_earlier_wave(fieldwork)}
     dataset = page_dataset(request, fieldwork, "web/results/tab_books.html", context)
     if isinstance(dataset, HttpResponse):
         return dataset
@@ -430,7 +471,15 @@ def tab_books(request: HttpRequest, slug: str) -> HttpResponse:
     data = form.cleaned_data
     base = TableChoice(question="", banners=tuple(data["banners"]),
                        filter=data["filter"].strip(), weighted=data["weighted"])
-    problems = tab_book_problems(dataset, base, targets=_targets(fieldwork))
+    if data["waves"]:
+        try:
+            problems = tab_book_problems(
+                stack(stacked_waves(fieldwork=fieldwork, weighted=base.weighted)),
+                replace(base, weighted=False))
+        except (ChoiceError, TrendError) as error:
+            problems = list(error.problems)
+    else:
+        problems = tab_book_problems(dataset, base, targets=_targets(fieldwork))
     if problems:
         context["problems"] = problems
         return render(request, "web/results/tab_books.html", context, status=400)
@@ -438,7 +487,7 @@ def tab_books(request: HttpRequest, slug: str) -> HttpResponse:
         questionnaire=study, name=data["name"].strip(),
         defaults={"questions": data["questions"], "banners": list(base.banners),
                   "filter": base.filter, "weighted": base.weighted,
-                  "updated_by": request.user})
+                  "waves": data["waves"], "updated_by": request.user})
     return redirect("web:job", _start_tab_book(request, fieldwork, book).pk)
 
 

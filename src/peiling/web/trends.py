@@ -5,6 +5,7 @@ parse, check permission, call ``reports.waves`` and ``analysis.trends``, render.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -23,10 +24,6 @@ from peiling.reports.charts import render_svg
 from peiling.reports.figures import trend_chart
 from peiling.reports.models import WaveMap, WeightingTargets
 from peiling.reports.renderers.html import chart_uri
-
-#: The threshold of a numeric question's "onvoldoende" row when none is given: a report-card
-#: grade below 6.
-GRADE_THRESHOLD = 6.0
 
 
 @researcher_page("report.view")
@@ -52,8 +49,9 @@ def trends(request: HttpRequest, study_id: int) -> HttpResponse:
     problems = []
     if name not in dict(questions):
         problems.append(_("Unknown question."))
-    threshold = None
+    threshold, given = None, False
     if request.GET.get("drempel", "").strip():
+        given = True
         try:
             threshold = float(request.GET["drempel"].replace(",", "."))
         except ValueError:
@@ -63,31 +61,22 @@ def trends(request: HttpRequest, study_id: int) -> HttpResponse:
                       {**context, "choice_problems": problems}, status=400)
     variable = next(w.dataset.variable(name) for w in reversed(found.waves)
                     if name in w.dataset.variables)
-    if variable.kind == "numeric" and threshold is None and variable.question_type in (
-            "integer", "decimal", "range"):
-        threshold = GRADE_THRESHOLD if _grade(found.waves, name) else None
+    stored = study_waves.thresholds(questionnaire=study).get(name)
+    if variable.kind == "numeric" and not given:
+        threshold = study_waves.threshold_of(questionnaire=study, waves=found.waves, name=name)
     try:
         table = trend_table(found.waves, name, threshold=threshold)
     except TrendError as error:
         return render(request, "web/trends/page.html",
                       {**context, "choice_problems": list(error.problems)}, status=400)
     chart, description = trend_chart(table)
+    newest = found.fieldworks[-1]
     context.update(name=name, table=table, rows=_rows(table), threshold=threshold,
-                   chart=chart_uri(render_svg(chart)), description=description)
+                   stored=stored, numeric=variable.kind == "numeric",
+                   chart=chart_uri(render_svg(chart)), description=description,
+                   stacked=reverse("web:explorer", args=[newest.slug]) + "?" + urlencode(
+                       {"vraag": name, "golven": "1"}))
     return render(request, "web/trends/page.html", context)
-
-
-def _grade(waves, name: str) -> bool:
-    """Whether every answer to ``name`` lies between 1 and 10: a report-card grade."""
-    import numpy as np
-
-    for wave in waves:
-        if name in wave.dataset.variables:
-            x = wave.dataset.numbers(name)
-            x = x[~np.isnan(x)]
-            if x.size and (x.min() < 1 or x.max() > 10):
-                return False
-    return True
 
 
 def _rows(table) -> list[dict[str, Any]]:
@@ -140,6 +129,32 @@ def wave_map(request: HttpRequest, study_id: int) -> HttpResponse:
     return redirect(reverse("web:study_trends", args=[study.pk]) + "#mappings")
 
 
+@researcher_page("results.edit")
+@require_POST
+def trend_threshold(request: HttpRequest, study_id: int) -> HttpResponse:
+    """Store where "onvoldoende" starts for a number question (``vraag``, ``drempel``; an
+    empty ``drempel`` removes it); back to that question's trend."""
+    study = object_for(request.user, "results.edit", Questionnaire.objects.all(), pk=study_id)
+    name = request.POST.get("vraag", "")
+    found = study_waves.study_waves(questionnaire=study)
+    numeric = [q for q, _label in study_waves.trend_questions(found.waves)
+               if any(q in w.dataset.variables and w.dataset.variable(q).kind == "numeric"
+                      for w in found.waves)]
+    try:
+        stored = services.trend_threshold_set(questionnaire=study, question=name,
+                                              below=request.POST.get("drempel", ""),
+                                              numeric=numeric, user=request.user)
+    except services.ThresholdError as error:
+        if name not in numeric:
+            return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The threshold was saved.") if stored is not None
+                         else _("The threshold was removed."))
+    return redirect(reverse("web:study_trends", args=[study.pk]) + "?"
+                    + urlencode({"vraag": name}))
+
+
 #: The largest mappings workbook the page takes.
 MAPPINGS_MAX_BYTES = 1024 * 1024
 
@@ -176,6 +191,8 @@ def _int(value: str) -> int:
 
 urlpatterns = [
     path("onderzoeken/<int:study_id>/trends/", trends, name="study_trends"),
+    path("onderzoeken/<int:study_id>/trends/drempel/", trend_threshold,
+         name="study_trend_threshold"),
     path("onderzoeken/<int:study_id>/trends/koppelingen/", wave_map, name="study_wave_map"),
     path("onderzoeken/<int:study_id>/trends/koppelingen/importeren/", wave_maps_import,
          name="study_wave_maps_import"),
