@@ -116,6 +116,7 @@ web:panels                          | GET    | /panels/                         
 web:panel_create                    | GET    | /nieuw-panel/                                 | login | 200       | 200         | 403     |
 web:panel                           | GET    | /panels/{panel}/                              | login | 200       | 200         | 403     |
 web:member_import                   | GET    | /panels/{panel}/import/                       | login | 200       | 200         | 403     |
+web:panel_public                    | GET    | /panels/{panel}/openbaar/                     | login | 200       | 200         | 403     |
 web:member_import_check             | GET    | /panels/{panel}/import/controle/{check}/      | login | 200       | 200         | 403     |
 web:member                          | GET    | /panels/{panel}/leden/{member}/               | login | 200       | 200         | 403     |
 web:member_export                   | GET    | /panels/{panel}/leden/{member}/export/        | login | 200       | 200         | 403     |
@@ -136,6 +137,10 @@ fieldwork:invitation                | GET    | /s/{token}/                      
 fieldwork:invitation_thanks         | GET    | /s/{token}/bedankt/                           | 303   | 303       | 303         | 303     | public
 panel:unsubscribe                   | GET    | /panel/afmelden/{unsubscribe}/                | 200   | 200       | 200         | 200     | public
 panel:unsubscribe_one_click         | POST   | /panel/afmelden/{unsubscribe}/one-click/      | 400   | 400       | 400         | 400     | public
+panel:public                        | GET    | /panel/{panel}/                               | 200   | 200       | 200         | 200     | public
+panel:signup_sent                   | GET    | /panel/{panel}/aangemeld/                     | 200   | 200       | 200         | 200     | public
+panel:privacy                       | GET    | /panel/{panel}/privacy/                       | 200   | 200       | 200         | 200     | public
+panel:signup_confirm                | GET    | /panel/bevestigen/{forged_token}/             | 404   | 404       | 404         | 404     | public
 set_language                        | POST   | /i18n/setlang/                                | 302   | 302       | 302         | 302     | public
 account_login                       | GET    | /account/login/                               | 200   | 302       | 302         | 302     | public
 account_logout                      | GET    | /account/logout/                              | login  | 200       | 200         | 200     | public
@@ -246,6 +251,9 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
     panel = panel_services.panel_create(
         slug=f"panel-{suffix}", profile_source=(EXAMPLES / "panel-profiel.xlsx").read_bytes(),
         profile_name="panel-profiel.xlsx", organisation=organisation)
+    panel_services.panel_public_set(panel=panel, signup_open=True, description="Over ons.",
+                                    privacy_statement="", consent_text="Ik doe mee.",
+                                    consent_version="1")
     panel_services.members_import(panel=panel, name="leden.csv", data=csv_bytes(
         "email,org_type,domain,function,gender,age_band",
         f"lid@{suffix}.nl,gemeente,dienstverlening,coordinator,vrouw,45_54"))
@@ -284,7 +292,8 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
             "panel": panel.slug, "member": str(member.pk), "job": str(job.pk), "check": str(check.pk), "book": str(book.pk),
             "build": str(build.pk), "share": str(share.pk), "share_token": token,
             "api_token": str(api_key.pk),
-            "unsubscribe": mail.unsubscribe_token(member_id=member.pk, panel_invitation_id=None)}
+            "unsubscribe": mail.unsubscribe_token(member_id=member.pk, panel_invitation_id=None),
+            "forged_token": "x" * 32}
 
 
 def _client(role: str, make_user, organisation) -> Client:

@@ -190,8 +190,8 @@ def test_the_panel_list_counts_members_per_status(login_as, panel) -> None:
     assert response.status_code == 200
     [item] = response.context["panels"]
     assert (item.panel.slug, item.total) == ("ambtenaren", 3)
-    assert dict(item.counts) == {"active": 1, "paused": 1, "unsubscribed": 0, "bounced": 0,
-                                 "erased": 1}
+    assert dict(item.counts) == {"pending": 0, "active": 1, "paused": 1, "unsubscribed": 0,
+                                 "bounced": 0, "erased": 1}
     assert 'href="/panels/ambtenaren/"' in response.content.decode()
 
 
@@ -687,3 +687,56 @@ def test_a_panel_that_cannot_be_made_says_why(login_as, panel, change, message) 
     assert response.status_code == 400
     assert message in response.content.decode()
     assert list(Panel.objects.values_list("slug", flat=True)) == ["ambtenaren"]
+
+
+# -- the public page and sign-up ---------------------------------------------------------------
+
+PUBLIC = {"signup_open": "on", "description": "Over ambtenaren en hun werk.",
+          "privacy_statement": "Wij bewaren weinig.", "consent_text": "Ik doe mee.",
+          "consent_version": "2026-1"}
+
+
+def test_opening_sign_up_makes_the_public_page(login_as, panel, client) -> None:
+    assert client.get("/panel/ambtenaren/").status_code == 404
+    researcher = login_as("onderzoeker")
+    form = researcher.get("/panels/ambtenaren/openbaar/")
+    assert form.status_code == 200
+    assert "Het panel neemt nu geen aanmeldingen aan" in form.content.decode()
+    saved = researcher.post("/panels/ambtenaren/openbaar/", PUBLIC)
+    assert saved.status_code == 302
+    panel.refresh_from_db()
+    assert (panel.signup_open, panel.consent_version) == (True, "2026-1")
+    page = researcher.get("/panels/ambtenaren/openbaar/").content.decode()
+    assert "http://127.0.0.1:8000/panel/ambtenaren/" in page or "/panel/ambtenaren/" in page
+    public = client.get("/panel/ambtenaren/")
+    assert public.status_code == 200
+    assert "Over ambtenaren en hun werk." in public.content.decode()
+    closed = researcher.post("/panels/ambtenaren/openbaar/", {**PUBLIC, "signup_open": ""})
+    assert closed.status_code == 302
+    assert client.get("/panel/ambtenaren/").status_code == 404
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"consent_text": " "}, "Voor aanmelding is een toestemmingstekst nodig"),
+    ({"consent_version": ""}, "Voor aanmelding is een versie van de toestemmingstekst nodig"),
+    ({"consent_text": "Een andere tekst.", "consent_version": "2024-1"},
+     "Leden gaven toestemming onder versie 2024-1"),
+])
+def test_a_public_page_that_cannot_be_is_refused(login_as, panel, change, message) -> None:
+    panel.consent_text, panel.consent_version = "De oude tekst.", "2024-1"
+    panel.save()
+    response = login_as("onderzoeker").post("/panels/ambtenaren/openbaar/",
+                                            {**PUBLIC, **change})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    panel.refresh_from_db()
+    assert (panel.signup_open, panel.consent_text) == (False, "De oude tekst.")
+
+
+def test_a_panel_of_another_organisation_has_no_public_settings_for_you(login_as,
+                                                                        other_panel) -> None:
+    researcher = login_as("onderzoeker")
+    assert researcher.get("/panels/anderpanel/openbaar/").status_code == 404
+    assert researcher.post("/panels/anderpanel/openbaar/", PUBLIC).status_code == 404
+    other_panel.refresh_from_db()
+    assert not other_panel.signup_open

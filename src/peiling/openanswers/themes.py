@@ -32,6 +32,7 @@ Answers without any content word (empty, only emoji, only stop words) get no the
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -162,7 +163,9 @@ def propose(texts: Sequence[str], *, k: int | None = None, seed: int = 0) -> Pro
                           .fit_transform(tfidf))
     else:
         space = normalize(tfidf.toarray())
-    k_max = max(K_MIN, min(K_MAX, rows.size // 10))
+    # More themes than distinct answers cannot be told apart (k-means would warn and merge them).
+    distinct = len(np.unique(space.round(9), axis=0))
+    k_max = max(K_MIN, min(K_MAX, rows.size // 10, distinct))
     candidates = [k] if k is not None else list(range(K_MIN, k_max + 1))
     rng = np.random.default_rng(seed)
     sample = space[rng.choice(rows.size, SAMPLE, replace=False)] if rows.size > SAMPLE else space
@@ -209,6 +212,7 @@ def _stability(points: NDArray[np.float64], k: int, rng: np.random.Generator) ->
     """How alike k-means partitions of two random subsamples (``SUBSAMPLE`` of the points
     each) are on the points both hold: the mean adjusted Rand index over ``PAIRS`` pairs."""
     from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import adjusted_rand_score
 
     size = int(SUBSAMPLE * len(points))
@@ -217,8 +221,12 @@ def _stability(points: NDArray[np.float64], k: int, rng: np.random.Generator) ->
         one = rng.choice(len(points), size, replace=False)
         two = rng.choice(len(points), size, replace=False)
         both = np.intersect1d(one, two)
-        first = KMeans(n_clusters=k, n_init=3, random_state=pair).fit(points[one])
-        second = KMeans(n_clusters=k, n_init=3, random_state=PAIRS + pair).fit(points[two])
+        with warnings.catch_warnings():
+            # A subsample with fewer distinct answers than k: k-means merges clusters and says
+            # so; the partitions then disagree, which is what the score is to measure.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            first = KMeans(n_clusters=k, n_init=3, random_state=pair).fit(points[one])
+            second = KMeans(n_clusters=k, n_init=3, random_state=PAIRS + pair).fit(points[two])
         scores.append(adjusted_rand_score(first.predict(points[both]),
                                           second.predict(points[both])))
     return float(np.mean(scores))

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from email.utils import make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -39,6 +40,7 @@ __all__ = [
     "default_text",
     "link_nonce_and_token",
     "link_token",
+    "member_message",
     "message_build",
     "message_text_problems",
     "unsubscribe_token",
@@ -47,6 +49,8 @@ __all__ = [
 ]
 
 UNSUBSCRIBE_SALT = "peiling.panel.unsubscribe"
+#: Days a sign-up's confirmation link works (``joining.CONFIRM_VALID``).
+CONFIRM_DAYS = 7
 
 
 class LinkUnavailable(Exception):
@@ -203,3 +207,26 @@ def message_build(letter: Letter, *, connection=None) -> EmailMessage:
     }
     return EmailMessage(subject=subject, body=body, from_email=sender, to=[letter.to],
                         headers=headers, connection=connection)
+
+
+def member_message(*, member: Any, kind: str, link: str = "") -> EmailMessage:
+    """Return an e-mail about the membership itself, in the member's language: ``confirm``
+    (the sign-up's confirmation ``link``) or ``member`` (a sign-up for an address that is a
+    member already: nothing to do)."""
+    panel = member.panel
+    with translation.override(member.language):
+        context = {"panel": panel.name, "link": link,
+                   "days": CONFIRM_DAYS, "base": settings.PEILING_BASE_URL}
+        if kind == "confirm":
+            subject = _("Confirm your sign-up for %(panel)s") % {"panel": panel.name}
+        elif kind == "member":
+            subject = _("Your sign-up for %(panel)s") % {"panel": panel.name}
+        else:
+            raise ValueError(f"kind must be confirm or member (got {kind!r})")
+        body = render_to_string(f"panel/email/{kind}.txt", context)
+    sender = settings.DEFAULT_FROM_EMAIL
+    headers = {"Auto-Submitted": "auto-generated",
+               "Message-ID": make_msgid(domain=sender.rpartition("@")[2].strip(">")
+                                        or "localhost")}
+    return EmailMessage(subject=" ".join(subject.split()), body=body, from_email=sender,
+                        to=[member.email], headers=headers)

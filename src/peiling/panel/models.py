@@ -40,6 +40,27 @@ class Panel(models.Model):
     min_days_between_invitations = models.PositiveSmallIntegerField(
         _("days between invitations at least"), default=7,
     )
+    # The public panel page and its sign-up form (``peiling.panel.joining``).
+    signup_open = models.BooleanField(
+        _("open for sign-up"), default=False,
+        help_text=_("Anyone may join through the panel's public page (with double opt-in)."),
+    )
+    description = models.TextField(
+        _("about the panel"), blank=True,
+        help_text=_("What the panel is and who runs it, on the public page (plain text)."),
+    )
+    privacy_statement = models.TextField(
+        _("privacy statement"), blank=True,
+        help_text=_("What the panel keeps, why, for how long, and the members' rights."),
+    )
+    consent_text = models.TextField(
+        _("consent text"), blank=True,
+        help_text=_("What a new member agrees to; shown next to the box they tick."),
+    )
+    consent_version = models.CharField(
+        _("version of the consent text"), max_length=50, blank=True,
+        help_text=_("Recorded with every consent; change it whenever the text changes."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -59,6 +80,7 @@ class Member(models.Model):
     """
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting confirmation")
         ACTIVE = "active", _("active")
         PAUSED = "paused", _("paused")
         UNSUBSCRIBED = "unsubscribed", _("unsubscribed")
@@ -312,3 +334,50 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.panel.slug}: {self.erased_at:%Y-%m-%d} ({self.reason})"
+
+
+class MemberToken(models.Model):
+    """A one-time link sent to a member's address: to confirm a sign-up or to log in to the
+    member portal. Only the SHA-256 of the token is stored (``fieldwork.tokens.token_hash``);
+    it works once, until ``expires_at``."""
+
+    class Purpose(models.TextChoices):
+        CONFIRM = "confirm", _("confirm sign-up")
+        LOGIN = "login", _("log in")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tokens",
+                               verbose_name=_("member"))
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    digest = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member link")
+        verbose_name_plural = _("member links")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.purpose}"
+
+
+class SignupAttempt(models.Model):
+    """One sign-up sent to a public panel page, kept a day to limit sign-ups per address and
+    per network (``peiling.panel.joining.RATE_LIMITS``). The address is kept as a keyed hash,
+    the network as its prefix (IPv4 /24, IPv6 /48): nothing here identifies a person."""
+
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("panel"))
+    address_hash = models.CharField(_("address hash"), max_length=64)
+    network = models.CharField(_("network"), max_length=64)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-up attempt")
+        verbose_name_plural = _("sign-up attempts")
+        indexes = [models.Index(fields=["address_hash", "at"], name="signup_address"),
+                   models.Index(fields=["network", "at"], name="signup_network")]
+
+    def __str__(self) -> str:
+        return f"{self.network} {self.at:%Y-%m-%d %H:%M}"

@@ -21,6 +21,7 @@ from peiling.fieldwork import services as fieldwork_services
 from peiling.panel import selectors
 from peiling.panel.emails import email_normalise
 from peiling.panel.errors import MemberFileError, PanelError, ProfileError
+from peiling.panel.joining import CONFIRM_VALID
 from peiling.panel.models import (
     ConsentRecord,
     Delivery,
@@ -75,6 +76,36 @@ def panel_create(*, slug: str, profile_source: bytes, profile_name: str, name: s
     panel = Panel(organisation=organisation, slug=slug, name=name or slug, profile=version,
                   max_invitations_per_30_days=max_invitations_per_30_days,
                   min_days_between_invitations=min_days_between_invitations)
+    panel.full_clean()
+    panel.save()
+    return panel
+
+
+@transaction.atomic
+def panel_public_set(*, panel: Panel, signup_open: bool, description: str,
+                     privacy_statement: str, consent_text: str, consent_version: str) -> Panel:
+    """Set what the panel's public page says and whether it takes sign-ups. Raise
+    ``PanelError`` (nothing changes) when sign-up is opened without a consent text and its
+    version, or when the consent text changes under a version members consented to: a
+    consent record must name the text that was shown."""
+    from django.utils.translation import gettext as _
+
+    consent_text, consent_version = consent_text.strip(), consent_version.strip()
+    problems = []
+    if signup_open and not consent_text:
+        problems.append(_("Sign-up needs a consent text: what a new member agrees to."))
+    if signup_open and not consent_version:
+        problems.append(_("Sign-up needs a version of the consent text, e.g. 2026-1."))
+    if (consent_text != panel.consent_text and consent_version == panel.consent_version
+            and ConsentRecord.objects.filter(member__panel=panel,
+                                             text_version=consent_version).exists()):
+        problems.append(_("Members consented to version %(version)s of the consent text; "
+                          "give the changed text a new version.") % {"version": consent_version})
+    if problems:
+        raise PanelError(problems)
+    panel.signup_open, panel.description = signup_open, description.strip()
+    panel.privacy_statement = privacy_statement.strip()
+    panel.consent_text, panel.consent_version = consent_text, consent_version
     panel.full_clean()
     panel.save()
     return panel
@@ -398,6 +429,7 @@ def member_erase(*, member: Member, reason: str = ErasureRecord.Reason.REQUEST,
     unlinked = PanelInvitation.objects.filter(pk__in=invitation_ids).update(member=None,
                                                                             link_nonce="")
     consents, _ = member.consents.all().delete()
+    member.tokens.all().delete()
     member.email, member.name, member.language = None, "", settings.LANGUAGE_CODE
     member.recruitment_source, member.recruited_on = "", None
     member.profile, member.profile_updated = {}, {}
@@ -414,7 +446,8 @@ def member_erase(*, member: Member, reason: str = ErasureRecord.Reason.REQUEST,
 def members_erase_expired(*, now: dt.datetime | None = None,
                           days: int | None = None) -> int:
     """Erase every member unsubscribed or bounced for longer than ``days`` (default: the
-    ``PEILING_RETENTION_DAYS`` setting); return how many. Each member is erased in its own
+    ``PEILING_RETENTION_DAYS`` setting); return how many. Delete sign-ups left unconfirmed
+    four times as long as their link worked. Each member is erased in its own
     transaction, so a failure leaves the ones before it erased."""
     now = now or timezone.now()
     days = settings.PEILING_RETENTION_DAYS if days is None else days
@@ -422,6 +455,9 @@ def members_erase_expired(*, now: dt.datetime | None = None,
         status__in=[Member.Status.UNSUBSCRIBED, Member.Status.BOUNCED],
         status_changed_at__lt=now - dt.timedelta(days=days),
     ).select_related("panel")
+    # A sign-up never confirmed was never a member: it goes without a trace.
+    Member.objects.filter(status=Member.Status.PENDING,
+                          status_changed_at__lt=now - 4 * CONFIRM_VALID).delete()
     erased = 0
     for member in list(expired):
         member_erase(member=member, reason=ErasureRecord.Reason.RETENTION, now=now)

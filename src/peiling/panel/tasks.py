@@ -16,6 +16,7 @@ from django_tasks import task
 
 from peiling.fieldwork.models import Fieldwork
 from peiling.jobs.services import JobFailed, Progress, job_handler, resumable
+from peiling.panel.joining import signup_mail_send
 from peiling.panel.mailing import QueueReport, deliveries_send, reminders_queue_due
 from peiling.panel.services import members_erase_expired
 
@@ -123,3 +124,9 @@ def import_members(job: Any, progress: Progress) -> dict[str, Any]:
         raise JobFailed("; ".join(error.problems)) from None
     progress(1, 1, gettext_noop("Done"))
     return {"counts": [[label, report.count(action)] for action, label in IMPORT_RESULTS]}
+
+
+@task()
+def send_member_mail(member_id: int, mail: str) -> bool:
+    """Send the e-mail a sign-up asked for (``peiling.panel.joining.signup_mail_send``)."""
+    return signup_mail_send(member_id=member_id, mail=mail)

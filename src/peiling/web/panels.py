@@ -13,6 +13,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
@@ -240,6 +241,51 @@ def panel_create(request: HttpRequest) -> HttpResponse:
                   status=status)
 
 
+class PublicPageForm(forms.Form):
+    signup_open = forms.BooleanField(
+        label=gettext_lazy("Open for sign-up"), required=False,
+        help_text=gettext_lazy("Anyone may join through the public page; the address is "
+                               "confirmed by e-mail before the member can be sampled."))
+    description = forms.CharField(
+        label=gettext_lazy("About the panel"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("What the panel is and why joining matters (plain text)."))
+    privacy_statement = forms.CharField(
+        label=gettext_lazy("Privacy statement"), required=False, max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=gettext_lazy("What the panel keeps, why, how long, and the members' "
+                               "rights (plain text)."))
+    consent_text = forms.CharField(
+        label=gettext_lazy("Consent text"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("What a new member agrees to, shown next to the box they tick."))
+    consent_version = forms.CharField(
+        label=gettext_lazy("Version of the consent text"), required=False, max_length=50,
+        help_text=gettext_lazy("Recorded with every consent; change it with the text."))
+
+
+@researcher_page("panel.manage")
+@require_http_methods(["GET", "HEAD", "POST"])
+def panel_public(request: HttpRequest, slug: str) -> HttpResponse:
+    """The panel's public page and sign-up: what it says, whether it is open, its address."""
+    panel = _panel(request, slug, "panel.manage")
+    initial = {name: getattr(panel, name) for name in PublicPageForm.base_fields}
+    form = PublicPageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.panel_public_set(panel=panel, **form.cleaned_data)
+        except PanelError as error:
+            for problem in error.problems:
+                form.add_error(None, problem)
+        else:
+            messages.success(request, _("The public page was saved."))
+            return redirect("web:panel_public", panel.slug)
+    address = settings.PEILING_BASE_URL + reverse("panel:public", args=[panel.slug])
+    return render(request, "web/panel/public.html", {
+        "panel": panel, "form": form, "address": address},
+        status=400 if form.errors else 200)
+
+
 @researcher_page("panel.view")
 @require_http_methods(["GET", "HEAD"])
 def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -423,6 +469,7 @@ urlpatterns = [
     path("panels/", panel_list, name="panels"),
     path("nieuw-panel/", panel_create, name="panel_create"),  # not under panels/: a slug
     path("panels/<slug:slug>/", panel_page, name="panel"),
+    path("panels/<slug:slug>/openbaar/", panel_public, name="panel_public"),
     path("panels/<slug:slug>/import/", member_import, name="member_import"),
     path("panels/<slug:slug>/import/controle/<int:job_id>/", member_import_check,
          name="member_import_check"),
