@@ -141,6 +141,17 @@ panel:public                        | GET    | /panel/{panel}/                  
 panel:signup_sent                   | GET    | /panel/{panel}/aangemeld/                     | 200   | 200       | 200         | 200     | public
 panel:privacy                       | GET    | /panel/{panel}/privacy/                       | 200   | 200       | 200         | 200     | public
 panel:signup_confirm                | GET    | /panel/bevestigen/{forged_token}/             | 404   | 404       | 404         | 404     | public
+panel:portal                        | GET    | /panel/{panel}/mijn/                          | 200   | 200       | 200         | 200     | public
+panel:portal_sent                   | GET    | /panel/{panel}/mijn/verstuurd/                | 200   | 200       | 200         | 200     | public
+panel:portal_login                  | GET    | /panel/inloggen/{forged_token}/               | 404   | 404       | 404         | 404     | public
+panel:portal_logout                 | POST   | /panel/{panel}/mijn/uitloggen/                | 302   | 302       | 302         | 302     | public
+panel:portal_profile                | GET    | /panel/{panel}/mijn/profiel/                  | 302   | 302       | 302         | 302     | public
+panel:portal_pause                  | POST   | /panel/{panel}/mijn/pauze/                    | 302   | 302       | 302         | 302     | public
+panel:portal_resume                 | POST   | /panel/{panel}/mijn/pauze-stoppen/            | 302   | 302       | 302         | 302     | public
+panel:portal_results_mail           | POST   | /panel/{panel}/mijn/resultaten/               | 302   | 302       | 302         | 302     | public
+panel:portal_unsubscribe            | GET    | /panel/{panel}/mijn/afmelden/                 | 302   | 302       | 302         | 302     | public
+panel:portal_data                   | GET    | /panel/{panel}/mijn/gegevens.json             | 302   | 302       | 302         | 302     | public
+panel:portal_erase                  | GET    | /panel/{panel}/mijn/wissen/                   | 302   | 302       | 302         | 302     | public
 set_language                        | POST   | /i18n/setlang/                                | 302   | 302       | 302         | 302     | public
 account_login                       | GET    | /account/login/                               | 200   | 302       | 302         | 302     | public
 account_logout                      | GET    | /account/logout/                              | login  | 200       | 200         | 200     | public

@@ -63,3 +63,53 @@ def test_sign_up_and_confirm_in_a_browser(launch, live_server, open_panel, sink)
     member = Member.objects.get()
     assert (member.status, member.recruitment_source) == ("active", "poster")
     assert member.profile == {"org_type": "gemeente", "birth_year": 1980}
+
+
+def test_the_member_portal_in_a_browser(launch, live_server, open_panel, sink,  # noqa: F811
+                                        add_member) -> None:
+    import json
+
+    from tests.panel.test_portal import LOGIN_LINK
+
+    member = add_member("jan@example.org", org_type="rijk", birth_year=1970)
+    page = launch().new_page(locale="nl-NL", accept_downloads=True)
+    page.goto(f"{live_server.url}/panel/testpanel/mijn/")
+    _axe(page, "portal log-in")
+    page.get_by_label("Uw e-mailadres").fill("jan@example.org")
+    press(page.get_by_role("button", name="Stuur mij een inloglink"))
+    assert page.locator("h1").inner_text() == "Kijk in uw e-mail"
+    _axe(page, "portal link sent")
+
+    [received] = sink.messages
+    page.goto(live_server.url + LOGIN_LINK.search(received.message.get_content()).group(1))
+    _axe(page, "log-in link")
+    press(page.get_by_role("button", name="Inloggen"))
+    assert "U bent ingelogd als jan@example.org" in page.locator("#member-status").inner_text()
+    _axe(page, "portal home")
+
+    press(page.get_by_role("link", name="Wijzig uw gegevens"))
+    _axe(page, "profile form")
+    page.get_by_label("Geboortejaar").fill("19x0")
+    press(page.get_by_role("button", name="Opslaan"))
+    assert "Vul een heel getal in" in page.locator(".error-summary").inner_text()
+    _axe(page, "profile refused")
+    page.get_by_label("Gemeente").check()
+    page.get_by_label("Geboortejaar").fill("1971")
+    press(page.get_by_role("button", name="Opslaan"))
+    assert "Uw gegevens zijn bewaard" in page.locator(".messages").inner_text()
+    member.refresh_from_db()
+    assert member.profile == {"org_type": "gemeente", "birth_year": 1971}
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download uw gegevens (JSON)").click()
+    data = json.loads(download.value.path().read_text(encoding="utf-8"))
+    assert data["email"] == "jan@example.org"
+
+    press(page.get_by_role("link", name="Uw gegevens wissen"))
+    _axe(page, "erase")
+    page.get_by_label("Ik begrijp dat het wissen niet ongedaan kan worden gemaakt").check()
+    press(page.get_by_role("button", name="Wis mijn gegevens"))
+    assert page.locator("h1").inner_text() == "Uw gegevens zijn gewist"
+    _axe(page, "erased")
+    member.refresh_from_db()
+    assert (member.status, member.email) == ("erased", None)

@@ -120,7 +120,7 @@ def test_the_service_lists_every_problem(fieldwork) -> None:
     assert raised.value.problems == (
         "The subject must be one line.",
         "{x} is not a placeholder; use one of {aanhef}, {naam}, {panel}, {onderzoek}, "
-        "{sluitdatum}, {link}, {afmelden}.",
+        "{sluitdatum}, {link}, {afmelden}, {ledenpagina}.",
         "The text must hold {link}: every member needs it.",
         "The text must hold {afmelden}: every member needs it.",
         "kind must be one of ['invitation', 'reminder'] (got 'brief')",

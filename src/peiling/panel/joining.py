@@ -34,7 +34,7 @@ from django.utils import timezone
 from peiling.fieldwork.tokens import new_token, token_hash, well_formed
 from peiling.panel.emails import email_normalise
 from peiling.panel.errors import PanelError
-from peiling.panel.mail import CONFIRM_DAYS, member_message
+from peiling.panel.mail import CONFIRM_DAYS, LOGIN_MINUTES, member_message
 from peiling.panel.models import ConsentRecord, Member, MemberToken, Panel, SignupAttempt
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "LinkError",
     "SignupLimited",
     "SignupOutcome",
+    "attempt_allowed",
     "member_link_check",
     "member_link_issue",
     "member_link_use",
@@ -56,7 +57,7 @@ __all__ = [
 
 #: How long a link in an e-mail works.
 CONFIRM_VALID = dt.timedelta(days=CONFIRM_DAYS)
-LOGIN_VALID = dt.timedelta(minutes=30)
+LOGIN_VALID = dt.timedelta(minutes=LOGIN_MINUTES)
 #: Sign-ups per hour at most: per address (more get no e-mail, silently) and per network
 #: (more are refused with 429: a robot, or an office behind one address).
 RATE_LIMITS = {"address": 3, "network": 20}
@@ -113,6 +114,23 @@ def _address_hash(email: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
+def attempt_allowed(*, panel: Panel, email: str, ip: str,
+                    now: dt.datetime | None = None) -> bool:
+    """Count a sign-up or log-in request (``email`` normalised) and return whether the
+    address is under its limit. Raise ``SignupLimited`` (nothing counted) when the network
+    is over its limit."""
+    now = now or timezone.now()
+    network, hashed = network_of(ip), _address_hash(email)
+    SignupAttempt.objects.filter(at__lt=now - ATTEMPTS_KEPT).delete()
+    recent = SignupAttempt.objects.filter(at__gte=now - RATE_WINDOW)
+    if recent.filter(network=network).count() >= RATE_LIMITS["network"]:
+        raise SignupLimited(f"more than {RATE_LIMITS['network']} requests from {network} "
+                            "within the hour")
+    over = recent.filter(address_hash=hashed).count() >= RATE_LIMITS["address"]
+    SignupAttempt.objects.create(panel=panel, address_hash=hashed, network=network, at=now)
+    return not over
+
+
 @transaction.atomic
 def signup(*, panel: Panel, email: str, profile: Mapping[str, Any], source: str = "",
            language: str = "nl", ip: str = "", now: dt.datetime | None = None) -> SignupOutcome:
@@ -124,15 +142,7 @@ def signup(*, panel: Panel, email: str, profile: Mapping[str, Any], source: str 
         raise PanelError("this panel does not take sign-ups")
     address = email_normalise(email)
     now = now or timezone.now()
-    network, hashed = network_of(ip), _address_hash(address)
-    SignupAttempt.objects.filter(at__lt=now - ATTEMPTS_KEPT).delete()
-    recent = SignupAttempt.objects.filter(at__gte=now - RATE_WINDOW)
-    if recent.filter(network=network).count() >= RATE_LIMITS["network"]:
-        raise SignupLimited(f"more than {RATE_LIMITS['network']} sign-ups from {network} "
-                            "within the hour")
-    over = recent.filter(address_hash=hashed).count() >= RATE_LIMITS["address"]
-    SignupAttempt.objects.create(panel=panel, address_hash=hashed, network=network, at=now)
-    if over:
+    if not attempt_allowed(panel=panel, email=address, ip=ip, now=now):
         return SignupOutcome(None, None)
     member = Member.objects.select_for_update().filter(panel=panel, email=address).first()
     if member is not None and member.status in (Member.Status.ACTIVE, Member.Status.PAUSED,
@@ -214,17 +224,22 @@ def signup_confirm(*, token: str, now: dt.datetime | None = None) -> Member:
 
 
 def signup_mail_send(*, member_id: int, mail: str, now: dt.datetime | None = None) -> bool:
-    """Send the e-mail a sign-up asked for (``SignupOutcome.mail``): the confirmation link
-    (a new one), or to a member already, that they are one. Return whether one went out
-    (not for a member erased or confirmed in between)."""
+    """Send the e-mail a sign-up or log-in request asked for: ``confirm`` (a new confirmation
+    link), ``member`` (a sign-up of a member: they are one, with a log-in link) or ``login``
+    (a log-in link to the portal). Return whether one went out (not for a member erased, or
+    confirmed in between)."""
     member = Member.objects.select_related("panel").filter(pk=member_id).first()
     if member is None or not member.email:
         return False
-    link = ""
     if mail == "confirm":
         if member.status != Member.Status.PENDING:
             return False
         token = member_link_issue(member=member, purpose=MemberToken.Purpose.CONFIRM, now=now)
         link = settings.PEILING_BASE_URL + reverse("panel:signup_confirm", args=[token])
+    else:  # "member" (a sign-up of a member) and "login" carry a log-in link to the portal
+        if member.status == Member.Status.PENDING:
+            return False
+        token = member_link_issue(member=member, purpose=MemberToken.Purpose.LOGIN, now=now)
+        link = settings.PEILING_BASE_URL + reverse("panel:portal_login", args=[token])
     member_message(member=member, kind=mail, link=link).send()
     return True

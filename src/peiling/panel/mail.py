@@ -43,6 +43,7 @@ __all__ = [
     "member_message",
     "message_build",
     "message_text_problems",
+    "portal_url",
     "unsubscribe_token",
     "unsubscribe_token_read",
     "unsubscribe_url",
@@ -51,6 +52,8 @@ __all__ = [
 UNSUBSCRIBE_SALT = "peiling.panel.unsubscribe"
 #: Days a sign-up's confirmation link works (``joining.CONFIRM_VALID``).
 CONFIRM_DAYS = 7
+#: Minutes a log-in link to the member portal works (``joining.LOGIN_VALID``).
+LOGIN_MINUTES = 30
 
 
 class LinkUnavailable(Exception):
@@ -90,6 +93,11 @@ def unsubscribe_token_read(token: str) -> tuple[int, int | None]:
     return value[0], value[1]
 
 
+def portal_url(panel_slug: str) -> str:
+    """Return the full address of a panel's member portal (log-in by e-mailed link)."""
+    return settings.PEILING_BASE_URL + reverse("panel:portal", args=[panel_slug])
+
+
 def unsubscribe_url(token: str, *, one_click: bool = False) -> str:
     """Return the full address of the unsubscribe page or of its RFC 8058 one-click POST."""
     name = "panel:unsubscribe_one_click" if one_click else "panel:unsubscribe"
@@ -112,6 +120,8 @@ class Letter:
     #: The fieldwork's own wording (``MessageText``) in the member's language, if any.
     subject_text: str = ""
     body_text: str = ""
+    #: The panel's member portal, where the member logs in (``portal_url``).
+    portal: str = ""
 
 
 #: The placeholders a researcher may use in an e-mail text, and what they stand for.
@@ -123,6 +133,7 @@ PLACEHOLDERS = {
     "sluitdatum": "closes",
     "link": "link",
     "afmelden": "unsubscribe",
+    "ledenpagina": "portal",
 }
 #: Placeholders every body must hold: the way in, and the way out (AVG, RFC 8058 aside).
 REQUIRED_PLACEHOLDERS = ("link", "afmelden")
@@ -165,7 +176,8 @@ def default_text(*, reminder: bool, language: str) -> tuple[str, str]:
     """Return the standard subject and text with placeholders, as a start for editing."""
     with translation.override(language):
         context = {"name": "", "panel": "{panel}", "survey": "{onderzoek}",
-                   "closes": "{sluitdatum}", "link": "{link}", "unsubscribe": "{afmelden}"}
+                   "closes": "{sluitdatum}", "link": "{link}", "unsubscribe": "{afmelden}",
+                   "portal": "{ledenpagina}"}
         template = "panel/email/reminder.txt" if reminder else "panel/email/invitation.txt"
         body = render_to_string(template, context)
         greeting = _("Dear panel member,")
@@ -185,12 +197,16 @@ def message_build(letter: Letter, *, connection=None) -> EmailMessage:
             "closes": date_format(timezone.localtime(letter.closes_at), "j F Y, H:i"),
             "link": letter.link,
             "unsubscribe": unsubscribe_url(letter.unsubscribe_token),
+            "portal": letter.portal,
         }
         if letter.body_text:
             greeting = (_("Dear %(name)s,") % {"name": letter.name} if letter.name
                         else _("Dear panel member,"))
             values = {**context, "greeting": greeting, "name": letter.name or ""}
             body = _fill(letter.body_text, values)
+            if letter.portal and "{ledenpagina}" not in letter.body_text:
+                footer = render_to_string("panel/email/_portal.txt", context).strip("\n")
+                body = f"{body.rstrip()}\n\n{footer}\n"
             subject = " ".join(_fill(letter.subject_text, values).split())
         else:
             template = ("panel/email/reminder.txt" if letter.reminder
@@ -211,18 +227,21 @@ def message_build(letter: Letter, *, connection=None) -> EmailMessage:
 
 def member_message(*, member: Any, kind: str, link: str = "") -> EmailMessage:
     """Return an e-mail about the membership itself, in the member's language: ``confirm``
-    (the sign-up's confirmation ``link``) or ``member`` (a sign-up for an address that is a
-    member already: nothing to do)."""
+    (the sign-up's confirmation ``link``), ``member`` (a sign-up for an address that is a
+    member already: nothing to do; ``link`` logs in to the portal) or ``login`` (``link``
+    logs in to the portal)."""
     panel = member.panel
     with translation.override(member.language):
-        context = {"panel": panel.name, "link": link,
-                   "days": CONFIRM_DAYS, "base": settings.PEILING_BASE_URL}
+        context = {"panel": panel.name, "link": link, "days": CONFIRM_DAYS,
+                   "minutes": LOGIN_MINUTES}
         if kind == "confirm":
             subject = _("Confirm your sign-up for %(panel)s") % {"panel": panel.name}
         elif kind == "member":
             subject = _("Your sign-up for %(panel)s") % {"panel": panel.name}
+        elif kind == "login":
+            subject = _("Your log-in link for %(panel)s") % {"panel": panel.name}
         else:
-            raise ValueError(f"kind must be confirm or member (got {kind!r})")
+            raise ValueError(f"kind must be confirm, member or login (got {kind!r})")
         body = render_to_string(f"panel/email/{kind}.txt", context)
     sender = settings.DEFAULT_FROM_EMAIL
     headers = {"Auto-Submitted": "auto-generated",

@@ -38,6 +38,7 @@ from peiling.panel.mail import (
     link_token,
     message_build,
     message_text_problems,
+    portal_url,
     unsubscribe_token,
 )
 from peiling.panel.models import (
@@ -342,6 +343,7 @@ def _letter(item: PanelInvitation, number: int,
         unsubscribe_token=unsubscribe_token(member_id=member.pk, panel_invitation_id=item.pk),
         reminder=number > 0,
         subject_text=text[0] if text else "", body_text=text[1] if text else "",
+        portal=portal_url(item.sample.panel.slug),
     )
 
 

@@ -102,6 +102,12 @@ class Member(models.Model):
     profile = models.JSONField(_("profile"), default=dict, blank=True)
     profile_updated = models.JSONField(_("profile values last updated"), default=dict,
                                        blank=True)
+    paused_until = models.DateField(
+        _("paused until"), null=True, blank=True,
+        help_text=_("A member who paused in the portal is active again after this day."))
+    results_mail = models.BooleanField(
+        _("e-mail about results"), default=True,
+        help_text=_("E-mailed when results of a survey they answered go online."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
@@ -334,6 +340,26 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.panel.slug}: {self.erased_at:%Y-%m-%d} ({self.reason})"
+
+
+class ProfileChange(models.Model):
+    """A profile value a member changed in the portal: the old and the new value, and when.
+    Sampling uses the new value from then on; erasure deletes these with the profile."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="changes",
+                               verbose_name=_("member"))
+    variable = models.CharField(_("variable"), max_length=200)
+    old = models.JSONField(_("old value"), null=True, blank=True)
+    new = models.JSONField(_("new value"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("changed"))
+
+    class Meta:
+        verbose_name = _("profile change")
+        verbose_name_plural = _("profile changes")
+        ordering = ["member", "changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.variable}"
 
 
 class MemberToken(models.Model):

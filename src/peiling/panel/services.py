@@ -430,6 +430,8 @@ def member_erase(*, member: Member, reason: str = ErasureRecord.Reason.REQUEST,
                                                                             link_nonce="")
     consents, _ = member.consents.all().delete()
     member.tokens.all().delete()
+    member.changes.all().delete()
+    member.paused_until = None
     member.email, member.name, member.language = None, "", settings.LANGUAGE_CODE
     member.recruitment_source, member.recruited_on = "", None
     member.profile, member.profile_updated = {}, {}

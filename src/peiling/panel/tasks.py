@@ -18,6 +18,7 @@ from peiling.fieldwork.models import Fieldwork
 from peiling.jobs.services import JobFailed, Progress, job_handler, resumable
 from peiling.panel.joining import signup_mail_send
 from peiling.panel.mailing import QueueReport, deliveries_send, reminders_queue_due
+from peiling.panel.portal import members_resume_paused
 from peiling.panel.services import members_erase_expired
 
 #: How often the retention task runs once it is scheduled.
@@ -45,8 +46,10 @@ def send_due_reminders(fieldwork_id: int, force: bool = False) -> dict[str, int]
 
 @task()
 def erase_expired_members(repeat: bool = False) -> int:
-    """Erase members unsubscribed or bounced longer than ``PEILING_RETENTION_DAYS``; with
-    ``repeat``, queue the same task again a day later (a daily schedule)."""
+    """Erase members unsubscribed or bounced longer than ``PEILING_RETENTION_DAYS`` and make
+    members whose pause ended active again; with ``repeat``, queue the same task again a day
+    later (a daily schedule)."""
+    members_resume_paused()
     erased = members_erase_expired()
     if repeat:
         erase_expired_members.using(run_after=timezone.now() + RETENTION_INTERVAL).enqueue(True)
