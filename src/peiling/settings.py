@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "peiling.accounts",
     "peiling.jobs",
     "peiling.openanswers",
+    "peiling.publications",
     "django_tasks",
     "django_tasks_db",
     "django_htmx",

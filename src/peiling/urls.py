@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("peiling.web.urls")),
     path("vragenlijsten/", include("peiling.questionnaires.urls")),
     path("panel/", include("peiling.panel.urls")),
+    path("panel/", include("peiling.publications.urls")),
     path("rapporten/", include("peiling.reports.urls")),
     path("api/v1/", api_v1.urls),
 ]

@@ -34,6 +34,7 @@ from peiling.openanswers.services import codebook_create
 from peiling.panel import mail
 from peiling.panel import services as panel_services
 from peiling.panel.models import Member
+from peiling.publications.models import Article, Category, Reaction
 from peiling.questionnaires.services import form_version_import
 from peiling.reports.models import (
     ReportBuild,
@@ -117,6 +118,13 @@ web:panel_create                    | GET    | /nieuw-panel/                    
 web:panel                           | GET    | /panels/{panel}/                              | login | 200       | 200         | 403     |
 web:member_import                   | GET    | /panels/{panel}/import/                       | login | 200       | 200         | 403     |
 web:panel_public                    | GET    | /panels/{panel}/openbaar/                     | login | 200       | 200         | 403     |
+web:articles                        | GET    | /publicaties/                                 | login | 200       | 200         | 403     |
+web:reactions                       | GET    | /publicaties/reacties/                        | login | 200       | 200         | 403     |
+web:reaction_moderate               | POST   | /publicaties/reacties/{reaction}/goedkeuren/  | login | 302       | 302         | 403     |
+web:article                         | GET    | /publicaties/{article}/                       | login | 200       | 200         | 403     |
+web:article_publish                 | POST   | /publicaties/{spare_article}/publiceren/           | login | 302       | 302         | 403     |
+web:article_withdraw                | POST   | /publicaties/{spare_article}/intrekken/            | login | 302       | 302         | 403     |
+web:article_draft                   | GET    | /veldwerk/{fieldwork}/artikel/                | login | 200       | 200         | 403     |
 web:member_import_check             | GET    | /panels/{panel}/import/controle/{check}/      | login | 200       | 200         | 403     |
 web:member                          | GET    | /panels/{panel}/leden/{member}/               | login | 200       | 200         | 403     |
 web:member_export                   | GET    | /panels/{panel}/leden/{member}/export/        | login | 200       | 200         | 403     |
@@ -141,6 +149,13 @@ panel:public                        | GET    | /panel/{panel}/                  
 panel:signup_sent                   | GET    | /panel/{panel}/aangemeld/                     | 200   | 200       | 200         | 200     | public
 panel:privacy                       | GET    | /panel/{panel}/privacy/                       | 200   | 200       | 200         | 200     | public
 panel:signup_confirm                | GET    | /panel/bevestigen/{forged_token}/             | 404   | 404       | 404         | 404     | public
+publications:list                   | GET    | /panel/{panel}/artikelen/                     | 200   | 200       | 200         | 200     | public
+publications:rss                    | GET    | /panel/{panel}/artikelen/feed.rss             | 200   | 200       | 200         | 200     | public
+publications:atom                   | GET    | /panel/{panel}/artikelen/feed.atom            | 200   | 200       | 200         | 200     | public
+publications:category               | GET    | /panel/{panel}/artikelen/categorie/{category}/| 200   | 200       | 200         | 200     | public
+publications:article                | GET    | /panel/{panel}/artikelen/{article_slug}/      | 200   | 200       | 200         | 200     | public
+publications:react                  | GET    | /panel/{panel}/artikelen/{article_slug}/reageren/| 200   | 200       | 200         | 200     | public
+publications:reacted                | GET    | /panel/{panel}/artikelen/{article_slug}/bedankt/| 200   | 200       | 200         | 200     | public
 panel:portal                        | GET    | /panel/{panel}/mijn/                          | 200   | 200       | 200         | 200     | public
 panel:portal_sent                   | GET    | /panel/{panel}/mijn/verstuurd/                | 200   | 200       | 200         | 200     | public
 panel:portal_login                  | GET    | /panel/inloggen/{forged_token}/               | 404   | 404       | 404         | 404     | public
@@ -291,6 +306,16 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
                                    b"</main></body></html>")
     ReportFile.objects.create(build=build, format="page", name="rapport.html",
                               media_type="text/html", data=b"<article><h1>Rapport</h1></article>")
+    article = Article.objects.create(panel=panel, fieldwork=fieldwork, title="Uitkomsten",
+                                     slug="uitkomsten", body="Het **eerste** artikel.",
+                                     status=Article.Status.PUBLISHED,
+                                     published_at=timezone.now())
+    # publishing and withdrawing (rows of the matrix) act on another one
+    spare = Article.objects.create(panel=panel, title="Reserve", slug="reserve", body="Tekst.")
+    category = Category.objects.create(panel=panel, name="Werk", slug="werk")
+    article.categories.add(category)
+    reaction = Reaction.objects.create(article=article, name="Lezer", email="lezer@example.org",
+                                       text="Mooi.", created_at=timezone.now())
     api_key = api_token_create(user=colleague, name="script", role="analist")[0]
     token = f"sleutel-{suffix}"
     share = ReportShare.objects.create(
@@ -304,7 +329,9 @@ def _objects(organisation, make_user, suffix: str) -> dict[str, str]:
             "build": str(build.pk), "share": str(share.pk), "share_token": token,
             "api_token": str(api_key.pk),
             "unsubscribe": mail.unsubscribe_token(member_id=member.pk, panel_invitation_id=None),
-            "forged_token": "x" * 32}
+            "forged_token": "x" * 32, "article": str(article.pk), "article_slug": article.slug,
+            "spare_article": str(spare.pk),
+            "category": category.slug, "reaction": str(reaction.pk)}
 
 
 def _client(role: str, make_user, organisation) -> Client:

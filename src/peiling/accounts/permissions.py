@@ -16,6 +16,7 @@ reads — and never filter by organisation themselves. The URL × role matrix te
 | panel.manage | ✓ | ✓ |  | member imports, samples, invitations |
 | member.export | ✓ | ✓ |  | a member's data with name and e-mail (AVG art. 15) |
 | member.erase | ✓ | ✓ |  | erasing members (AVG art. 17) |
+| publication.manage | ✓ | ✓ |  | articles on a panel's public site, moderating reactions |
 | report.view | ✓ | ✓ | ✓ | reports in every format |
 | responses.export | ✓ | ✓ | ✓ | anonymous answers (microdata) and codebook |
 | organisation.manage | ✓ |  |  | users and their roles |
@@ -56,7 +57,8 @@ __all__ = [
 
 Action = Literal[
     "study.view", "study.edit", "fieldwork.view", "fieldwork.manage", "panel.view",
-    "panel.manage", "member.export", "member.erase", "report.view", "results.edit",
+    "panel.manage", "member.export", "member.erase", "publication.manage", "report.view",
+    "results.edit",
     "responses.export", "organisation.manage", "audit.view",
 ]
 ACTIONS: tuple[str, ...] = Action.__args__  # type: ignore[attr-defined]
@@ -89,6 +91,9 @@ OWNER_PATHS: dict[str, str] = {
     "panel.sample": "panel__organisation",
     "panel.panelinvitation": "sample__panel__organisation",
     "jobs.job": "organisation",
+    "publications.article": "panel__organisation",
+    "publications.category": "panel__organisation",
+    "publications.reaction": "article__panel__organisation",
     "reports.weightingtargets": "questionnaire__organisation",
     "reports.tabbook": "questionnaire__organisation",
     "reports.reportdefinitionversion": "questionnaire__organisation",

@@ -600,3 +600,16 @@ def member_contact_state(*, member: Member, now: dt.datetime) -> ContactState:
         eligible_from=eligible_from if eligible_from is not None and eligible_from > now
         else None,
     )
+
+
+def results_recipients(*, panel: Panel, fieldwork_id: int) -> QuerySet[Member]:
+    """The members who completed ``fieldwork_id`` through the panel and want the e-mail that
+    results are published (``Member.results_mail``), still active or paused."""
+    from peiling.fieldwork.models import Response
+
+    return (Member.objects.filter(
+        panel=panel, results_mail=True,
+        status__in=[Member.Status.ACTIVE, Member.Status.PAUSED],
+        invitations__fieldwork_id=fieldwork_id,
+        invitations__invitation__response__status=Response.Status.COMPLETED)
+        .distinct().order_by("pk"))

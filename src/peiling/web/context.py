@@ -14,6 +14,7 @@ from peiling.accounts.permissions import membership_of, user_may
 MENU = (
     ("web:studies", _("Studies"), "study.view"),
     ("web:panels", _("Panels"), "panel.view"),
+    ("web:articles", _("Publications"), "publication.manage"),
     ("web:users", _("Users"), "organisation.manage"),
     ("web:audit", _("Audit log"), "audit.view"),
 )

@@ -82,7 +82,8 @@ def _page(request: HttpRequest, fieldwork: Fieldwork, *, link_form=None, quota_f
         "deliveries": delivery_rows(fieldwork),
         "may_invite": user_may(request.user, "panel.manage"),
         "may_manage": user_may(request.user, "fieldwork.manage"),
-        "may_report": user_may(request.user, "report.view")}, status=status)
+        "may_report": user_may(request.user, "report.view"),
+        "may_publish": user_may(request.user, "publication.manage")}, status=status)
 
 
 @researcher_page("fieldwork.manage")
