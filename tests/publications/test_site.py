@@ -96,7 +96,7 @@ def test_publish_list_feed_category_and_withdraw(article) -> None:
 
 
 def test_a_cached_page_is_never_served_after_a_change(article, world) -> None:
-    panel, fieldwork = world
+    panel, _fieldwork = world
     services.article_publish(article=article)
     first = Client().get(_site()).content.decode()
     assert first == Client().get(_site()).content.decode()
@@ -131,7 +131,8 @@ def test_an_article_that_cannot_be_is_refused_and_nothing_changes(article, title
     assert (article.title, article.body) == before
 
 
-def test_members_who_took_part_hear_that_the_results_are_online(article, world, sink) -> None:
+def test_members_who_took_part_hear_that_the_results_are_online(article, world,
+                                                                 sink) -> None:  # noqa: F811
     panel, fieldwork = world
     panel_services.members_import(panel=panel, name="leden.csv", data=csv_bytes(
         "email,org_type,domain,function,gender,age_band",

@@ -130,6 +130,22 @@ def test_the_headline_puts_the_most_striking_finding_in_words() -> None:
     assert draft.headline_tables == ("3.3",)
 
 
+def test_the_headline_is_a_level_even_when_a_difference_is_more_striking() -> None:
+    """Rijk 30 points under the total counts 45 in salience (3.1), more than 70% is 20 from
+    half (3.2): the difference leads, the level is the headline (a difference needs both its
+    numbers, which a headline does not give)."""
+    allowed = _block("3.1", "mag", [("ja", (80, 20, 50), (1, -1, 0)),
+                                    ("nee", (20, 80, 50), (-1, 1, 0))],
+                     question="Mag u thuiswerken van uw leidinggevende?", who=RIJK,
+                     subject="toestemming om thuis te werken")
+    liked = _flat("3.2", "prettig", [("ja", 70), ("nee", 30)],
+                  question="Vindt u thuiswerken prettig?")
+    draft = draft_article(_report(Section("3.1", "Thuiswerken", (allowed, liked))))
+    assert draft.lead.tables[0] == "3.1"
+    assert draft.headline == "Thuiswerken: zeven op de tien ambtenaren antwoorden ‘ja’"
+    assert draft.headline_tables == ("3.2",)
+
+
 def test_the_headline_uses_the_definition_s_own_predicate() -> None:
     phrase = "[vindt|vinden] het {answer} dat alle overheidsdiensten ook online worden aangeboden"
     block = _flat("3.1", "wens", [("wenselijk", 72), ("neutraal", 23), ("onwenselijk", 4),

@@ -6,7 +6,9 @@ van de overheidsorganisaties hoog op de agenda", iSamenleving; Publiek Denken an
 Nederland on the digital skills of civil servants, "Ambtenaren blaken van vertrouwen ..."):
 
 1. a **headline** on the most striking finding, its share in words ("Ruim zeven op de tien
-   ambtenaren vinden het wenselijk ...");
+   ambtenaren vinden het wenselijk ..."): the most striking *level* (what most, or few,
+   think); a difference between subgroups needs both its numbers, so it makes the lead and
+   the headline only when no level stands out;
 2. a **lead** with the two most striking numbers, the most striking first, and who did the
    research ("Dat blijkt uit onderzoek van ... onder ambtenaren.");
 3. **who took part**: every answer of the profile variables (gender, age, government layer,
@@ -174,8 +176,14 @@ def draft_article(report: Report, *, profile_variables: Sequence[str] | None = N
     top = _most_striking(blocks, population, skip)
     theme = {block.number: title for title, block in results}
     by_number = {block.number: block for block in blocks}
-    if top:
-        headline = _headline(by_number[top[0].table], top[0], population, theme[top[0].table])
+    # The headline says what most (or few) think: a difference between subgroups needs both
+    # its numbers, so it makes the lead, and the headline only when no level stands out.
+    levels = [c for c in top if c.kind == "level"] or [
+        c for c in candidates(blocks, leave_out=skip) if c.kind == "level"][:1]
+    head = (levels or top)[:1]
+    if head:
+        headline = _headline(by_number[head[0].table], head[0], population,
+                             theme[head[0].table])
     else:
         headline = report.title
         problems.append(Notice(gettext_noop(
@@ -187,7 +195,7 @@ def draft_article(report: Report, *, profile_variables: Sequence[str] | None = N
         lead.append(f"Dat blijkt uit onderzoek{by} onder {population}.")
     return ArticleDraft(
         headline=headline,
-        headline_tables=tuple(c.table for c in top[:1]),
+        headline_tables=tuple(c.table for c in head),
         lead=ArticleParagraph(" ".join(lead), tuple(dict.fromkeys(c.table for c in top)),
                               "lead"),
         profile=_profile_paragraph(profile, population),
