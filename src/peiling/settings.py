@@ -23,6 +23,9 @@
 | PEILING_TASKS | database | background work: `database` (worker: `peiling manage worker`) |
 |  |  | or `immediate` (tasks run in the request; demo only) |
 | PEILING_RETENTION_DAYS | 365 | days after unsubscribe or bounce until a member is erased |
+| PEILING_SIGNUP_PER_ADDRESS | 3 | sign-ups (and log-in links) per e-mail address per hour |
+| PEILING_SIGNUP_PER_NETWORK | 200 | the same per network (IPv4 /24, IPv6 /48): an office or |
+|  |  | a ministry signs up from behind one address |
 | PEILING_TASK_TIMEOUT | 600 | seconds a task may run before its worker counts as dead |
 | PEILING_SESSION_HOURS | 8 | hours a researcher stays logged in |
 | PEILING_MFA_REQUIRED_FOR_BEHEERDER | on | a beheerder sets up two-factor log-in first |
@@ -323,6 +326,8 @@ PEILING_TASKS = os.environ.get("PEILING_TASKS", "database").strip().lower()
 # An unknown name keeps the database backend; system check peiling.E201 names the mistake.
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(PEILING_TASKS, _TASK_BACKENDS["database"])}}
 PEILING_RETENTION_DAYS = int(os.environ.get("PEILING_RETENTION_DAYS", "365"))
+PEILING_SIGNUP_PER_ADDRESS = int(os.environ.get("PEILING_SIGNUP_PER_ADDRESS", "3"))
+PEILING_SIGNUP_PER_NETWORK = int(os.environ.get("PEILING_SIGNUP_PER_NETWORK", "200"))
 #: Seconds a task may run before its worker counts as dead (peiling.jobs): the task is marked
 #: failed, and sending e-mail resumes with what was never claimed.
 PEILING_TASK_TIMEOUT = int(os.environ.get("PEILING_TASK_TIMEOUT", "600"))

@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"  Monitor report: {base}{monitor_report}  (with the chapter Ontwikkeling)")
     for line in _demo_panel(result.version, smtp_port, base, organisation):
         print(line)
+    for line in _demo_site(base):
+        print(line)
     print("Log in as the demo researcher (onderzoeker of the organisation Demobureau):")
     print(f"login: {base}/account/login/")
     print(f"user: {email}")
@@ -353,6 +355,45 @@ def _demo_panel(version, smtp_port: int | None, base: str, organisation) -> list
                      f"EMAIL_PORT={smtp_port} peiling invite remind demo-panel --now")
     lines.append("  Response rates: peiling invite rates demo-panel")
     return lines
+
+
+def _demo_site(base: str) -> list[str]:
+    """Open the demo panel's public page for sign-up and publish one article drafted from the
+    demo report (once), and return what to open."""
+    from peiling.fieldwork.models import Fieldwork
+    from peiling.panel import services as panel_services
+    from peiling.panel.models import Panel
+    from peiling.publications import services
+    from peiling.publications.models import Article
+    from peiling.reports import selectors as report_selectors
+
+    panel = Panel.objects.get(slug="demo")
+    if not panel.signup_open:
+        panel_services.panel_public_set(
+            panel=panel, signup_open=True,
+            description="Het Demopanel volgt hoe ambtenaren denken over digitalisering van de "
+                        "overheid. Een paar keer per jaar krijgt u een korte vragenlijst; de "
+                        "uitkomsten leest u hier.",
+            privacy_statement="Demobureau bewaart uw e-mailadres apart van uw antwoorden en "
+                              "gebruikt het alleen om u uit te nodigen. U kunt zich altijd "
+                              "afmelden en uw gegevens inzien of laten wissen op uw "
+                              "ledenpagina.",
+            consent_text="Ik wil lid worden van het Demopanel en af en toe een vragenlijst "
+                         "invullen. Mijn antwoorden worden alleen anoniem gebruikt.",
+            consent_version="2026-1")
+    if not Article.objects.filter(panel=panel).exists():
+        fieldwork = Fieldwork.objects.get(slug="demo")
+        report = report_selectors.report_for_fieldwork(
+            reference=str(fieldwork.pk),
+            definition=report_selectors.stored_definition(fieldwork=fieldwork))
+        article = services.article_draft(panel=panel, fieldwork=fieldwork, report=report)
+        services.article_update(article=article, title=article.title, body=article.body,
+                                tags="digitalisering, dienstverlening",
+                                new_categories="Digitalisering")
+        services.article_publish(article=article)
+    return [f"  Panel site:     {base}/panel/demo/artikelen/  (an article from the demo report)",
+            f"  Join the panel: {base}/panel/demo/?bron=demo",
+            f"  Member page:    {base}/panel/demo/mijn/  (log in by an e-mailed link)"]
 
 
 def _first_link(maildir: Path) -> str | None:

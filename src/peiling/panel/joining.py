@@ -11,9 +11,11 @@
   recruitment date and records the consent under the version of the text that was shown.
 * Links (``MemberToken``): 192 random bits from ``secrets``, stored as SHA-256 only, valid once
   and until they expire.
-* Limits (``RATE_LIMITS``): sign-ups per address and per network (IPv4 /24, IPv6 /48) per
-  hour, counted in the database so every app server counts the same. No CAPTCHA: a honeypot
-  field catches the simple robots (the view answers them as anyone, and stores nothing).
+* Limits (``rate_limits``: the settings ``PEILING_SIGNUP_PER_ADDRESS`` and
+  ``PEILING_SIGNUP_PER_NETWORK``): sign-ups and log-in requests per address and per network
+  (IPv4 /24, IPv6 /48) per hour, counted in the database so every app server counts the same.
+  No CAPTCHA: a honeypot field catches the simple robots (the view answers them as anyone,
+  and stores nothing).
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from peiling.panel.models import ConsentRecord, Member, MemberToken, Panel, Sign
 __all__ = [
     "CONFIRM_VALID",
     "LOGIN_VALID",
-    "RATE_LIMITS",
     "LinkError",
     "SignupLimited",
     "SignupOutcome",
@@ -49,6 +50,7 @@ __all__ = [
     "member_link_issue",
     "member_link_use",
     "network_of",
+    "rate_limits",
     "signup",
     "signup_confirm",
     "signup_mail_send",
@@ -58,9 +60,6 @@ __all__ = [
 #: How long a link in an e-mail works.
 CONFIRM_VALID = dt.timedelta(days=CONFIRM_DAYS)
 LOGIN_VALID = dt.timedelta(minutes=LOGIN_MINUTES)
-#: Sign-ups per hour at most: per address (more get no e-mail, silently) and per network
-#: (more are refused with 429: a robot, or an office behind one address).
-RATE_LIMITS = {"address": 3, "network": 20}
 RATE_WINDOW = dt.timedelta(hours=1)
 ATTEMPTS_KEPT = dt.timedelta(days=1)
 CONSENT_PURPOSE = "panel membership"
@@ -96,6 +95,13 @@ def source_clean(raw: str) -> str:
     return text[:SOURCE_LENGTH]
 
 
+def rate_limits() -> dict[str, int]:
+    """Sign-ups per hour at most: per address (more get no e-mail, silently) and per network
+    (more are refused with 429: a robot, or very many people behind one address)."""
+    return {"address": settings.PEILING_SIGNUP_PER_ADDRESS,
+            "network": settings.PEILING_SIGNUP_PER_NETWORK}
+
+
 def network_of(address: str) -> str:
     """The network an IP address is counted under: its /24 (IPv4) or /48 (IPv6) prefix."""
     try:
@@ -123,10 +129,11 @@ def attempt_allowed(*, panel: Panel, email: str, ip: str,
     network, hashed = network_of(ip), _address_hash(email)
     SignupAttempt.objects.filter(at__lt=now - ATTEMPTS_KEPT).delete()
     recent = SignupAttempt.objects.filter(at__gte=now - RATE_WINDOW)
-    if recent.filter(network=network).count() >= RATE_LIMITS["network"]:
-        raise SignupLimited(f"more than {RATE_LIMITS['network']} requests from {network} "
+    limits = rate_limits()
+    if recent.filter(network=network).count() >= limits["network"]:
+        raise SignupLimited(f"more than {limits['network']} requests from {network} "
                             "within the hour")
-    over = recent.filter(address_hash=hashed).count() >= RATE_LIMITS["address"]
+    over = recent.filter(address_hash=hashed).count() >= limits["address"]
     SignupAttempt.objects.create(panel=panel, address_hash=hashed, network=network, at=now)
     return not over
 

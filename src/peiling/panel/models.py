@@ -390,7 +390,7 @@ class MemberToken(models.Model):
 
 class SignupAttempt(models.Model):
     """One sign-up sent to a public panel page, kept a day to limit sign-ups per address and
-    per network (``peiling.panel.joining.RATE_LIMITS``). The address is kept as a keyed hash,
+    per network (``peiling.panel.joining.rate_limits``). The address is kept as a keyed hash,
     the network as its prefix (IPv4 /24, IPv6 /48): nothing here identifies a person."""
 
     panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="+",
