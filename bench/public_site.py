@@ -16,8 +16,10 @@ local-memory cache per worker) on a free loopback port, and from another process
   non-2xx answers, which fail the run);
 * ``--signups`` sign-ups one after the other (a browser's steps: GET the page for its CSRF
   cookie and token, POST the form with a new address, from 127.0.0.1 as everyone here: the
-  limit per network is raised for the run), each POST timed to its 302; p50 and p95, and as
-  the baseline the same page's GET (the form drawn, uncached).
+  limit per network is raised for the run), each POST timed to its 302; then the same
+  addresses again once they are members (the other branch, which must take the same time:
+  ``PEILING_SIGNUP_ANSWER_MS``); p50 and p95 of each, and as the baseline the same page's GET
+  (the form drawn, uncached).
 
 Targets: ≥ 500 requests/s for both pages, sign-up p95 < 200 ms. docs/benchmarks.md records
 the figures by hand.
@@ -190,6 +192,10 @@ def main() -> int:
             rates[name] = rate
             print(f"{name:8} {rate:8.0f} requests/s  mean latency {latency:6.1f} ms", flush=True)
         gets, posts = _signups(port, paths["signup"], args.signups)
+        # The same addresses again, now confirmed members: the other branch of sign-up.
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DATABASE, "-qc",
+                        "UPDATE panel_member SET status = 'active'"], check=True)
+        _, again = _signups(port, paths["signup"], args.signups)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -198,10 +204,12 @@ def main() -> int:
         verdict = "met" if rates[name] >= 500 else "NOT MET"
         print(f"{name} page: {rates[name]:.0f} requests/s (target >= 500: {verdict}); "
               f"ratio to the static file {rates[name] / rates['static']:.2f}")
-    verdict = "met" if _p95(posts) < 200 else "NOT MET"
-    print(f"sign-up POST: p50 {statistics.median(posts):.1f} ms, p95 {_p95(posts):.1f} ms "
-          f"(target p95 < 200 ms: {verdict}); baseline the page's GET: p50 "
-          f"{statistics.median(gets):.1f} ms, p95 {_p95(gets):.1f} ms")
+    worst = max(_p95(posts), _p95(again))
+    verdict = "met" if worst < 200 else "NOT MET"
+    print(f"sign-up POST, a new address: p50 {statistics.median(posts):.1f} ms, p95 "
+          f"{_p95(posts):.1f} ms; a member's address: p50 {statistics.median(again):.1f} ms, "
+          f"p95 {_p95(again):.1f} ms (target p95 < 200 ms: {verdict}); baseline the page's "
+          f"GET: p50 {statistics.median(gets):.1f} ms, p95 {_p95(gets):.1f} ms")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M')}")
     return 0

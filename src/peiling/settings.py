@@ -26,6 +26,8 @@
 | PEILING_SIGNUP_PER_ADDRESS | 3 | sign-ups (and log-in links) per e-mail address per hour |
 | PEILING_SIGNUP_PER_NETWORK | 200 | the same per network (IPv4 /24, IPv6 /48): an office or |
 |  |  | a ministry signs up from behind one address |
+| PEILING_SIGNUP_ANSWER_MS | 100 | a sign-up or log-in request is answered no sooner than this, |
+|  |  | so a member's address and a new one take the same time |
 | PEILING_TASK_TIMEOUT | 600 | seconds a task may run before its worker counts as dead |
 | PEILING_SESSION_HOURS | 8 | hours a researcher stays logged in |
 | PEILING_MFA_REQUIRED_FOR_BEHEERDER | on | a beheerder sets up two-factor log-in first |
@@ -328,6 +330,7 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(PEILING_TASKS, _TASK_BACKENDS
 PEILING_RETENTION_DAYS = int(os.environ.get("PEILING_RETENTION_DAYS", "365"))
 PEILING_SIGNUP_PER_ADDRESS = int(os.environ.get("PEILING_SIGNUP_PER_ADDRESS", "3"))
 PEILING_SIGNUP_PER_NETWORK = int(os.environ.get("PEILING_SIGNUP_PER_NETWORK", "200"))
+PEILING_SIGNUP_ANSWER_MS = int(os.environ.get("PEILING_SIGNUP_ANSWER_MS", "100"))
 #: Seconds a task may run before its worker counts as dead (peiling.jobs): the task is marked
 #: failed, and sending e-mail resumes with what was never claimed.
 PEILING_TASK_TIMEOUT = int(os.environ.get("PEILING_TASK_TIMEOUT", "600"))

@@ -233,3 +233,20 @@ def test_unconfirmed_sign_ups_go_and_erasure_ends_the_links(open_panel, sink) ->
     member_erase(member=Member.objects.get())
     assert not MemberToken.objects.exists()
     assert Client().post(path).status_code == 404
+
+
+def test_the_report_says_how_its_panel_respondents_were_recruited(open_panel, sink, fieldwork,
+                                                                  add_member) -> None:
+    from peiling.panel.selectors import recruitment_of_respondents
+    from tests.panel.helpers import respond
+
+    _post(Client(), open_panel, **{"signup-source": "nieuwsbrief"})
+    _post(Client(), open_panel, **{"signup-email": "twee@example.org", "signup-source": ""})
+    for received in sink.messages:
+        Client().post(_confirm_path(received.message))
+    add_member("oud@example.org", org_type="rijk")  # imported: no source recorded
+    invite_all(open_panel, fieldwork)
+    for item in fieldwork.panel_invitations.all():
+        respond(item)
+    assert recruitment_of_respondents(fieldwork=fieldwork) == (
+        ("aanmeldpagina", 1), ("nieuwsbrief", 1), ("onbekend", 1))

@@ -228,3 +228,14 @@ def test_reports_of_the_same_data_are_equal(form, dataset) -> None:
     second = build_report(form, dataset, definition, facts)
     assert [b.table.to_dict() for b in first.tables()] == [b.table.to_dict() for b in second.tables()]
     assert first.findings() == second.findings()
+
+
+def test_the_methods_chapter_says_how_the_panel_members_were_recruited(form, dataset) -> None:
+    facts = MethodsFacts(n=dataset.n, recruited=(("nieuwsbrief", 412), ("aanmeldpagina", 12)))
+    report = build_report(form, dataset, ReportDefinition(), facts)
+    text = " ".join(b.text for _, _, b in report.blocks() if hasattr(b, "text"))
+    assert ("De 424 panelleden die de vragenlijst invulden, zijn voor het panel geworven via "
+            "‘nieuwsbrief’ (412) en ‘aanmeldpagina’ (12).") in text
+    without = build_report(form, dataset, ReportDefinition(), MethodsFacts(n=dataset.n))
+    assert "geworven via" not in " ".join(
+        b.text for _, _, b in without.blocks() if hasattr(b, "text"))

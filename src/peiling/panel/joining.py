@@ -15,7 +15,8 @@
   ``PEILING_SIGNUP_PER_NETWORK``): sign-ups and log-in requests per address and per network
   (IPv4 /24, IPv6 /48) per hour, counted in the database so every app server counts the same.
   No CAPTCHA: a honeypot field catches the simple robots (the view answers them as anyone,
-  and stores nothing).
+  and stores nothing). Every sign-up that passes the form's checks is answered no sooner than
+  ``PEILING_SIGNUP_ANSWER_MS`` after it came in (``same_time``), whatever it did.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import datetime as dt
 import hashlib
 import hmac
 import ipaddress
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -51,6 +53,7 @@ __all__ = [
     "member_link_use",
     "network_of",
     "rate_limits",
+    "same_time",
     "signup",
     "signup_confirm",
     "signup_mail_send",
@@ -64,6 +67,8 @@ RATE_WINDOW = dt.timedelta(hours=1)
 ATTEMPTS_KEPT = dt.timedelta(days=1)
 CONSENT_PURPOSE = "panel membership"
 SOURCE_LENGTH = 100
+#: The recruitment source of a sign-up whose link named none.
+SOURCE_DEFAULT = "aanmeldpagina"
 
 
 class SignupLimited(PanelError):
@@ -100,6 +105,15 @@ def rate_limits() -> dict[str, int]:
     (more are refused with 429: a robot, or very many people behind one address)."""
     return {"address": settings.PEILING_SIGNUP_PER_ADDRESS,
             "network": settings.PEILING_SIGNUP_PER_NETWORK}
+
+
+def same_time(started: float) -> None:
+    """Wait until ``PEILING_SIGNUP_ANSWER_MS`` have passed since ``started`` (a
+    ``time.monotonic()``): a sign-up of a member and of a new address do different work, and
+    the answer must not tell them apart by its time either."""
+    rest = settings.PEILING_SIGNUP_ANSWER_MS / 1000 - (time.monotonic() - started)
+    if rest > 0:
+        time.sleep(rest)
 
 
 def network_of(address: str) -> str:
@@ -162,7 +176,7 @@ def signup(*, panel: Panel, email: str, profile: Mapping[str, Any], source: str 
     # (an unconfirmed profile is anyone's guess until the address confirms it).
     member.status, member.status_changed_at = Member.Status.PENDING, now
     member.language = language if language in dict(settings.LANGUAGES) else member.language
-    member.recruitment_source = source_clean(source)
+    member.recruitment_source = source_clean(source) or SOURCE_DEFAULT
     member.profile = values
     member.profile_updated = dict.fromkeys(values, now.date().isoformat())
     member.full_clean()

@@ -9,6 +9,7 @@ then. It is no Django user: researcher pages never see it, and the portal never 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -63,6 +64,7 @@ def member_page(view: Callable) -> Callable:
 @require_http_methods(["GET", "HEAD", "POST"])
 def portal_home(request: HttpRequest, slug: str) -> HttpResponse:
     """The member's page when logged in; else the form that e-mails a log-in link."""
+    started = time.monotonic()
     member = _logged_in(request, slug)
     if member is not None and request.method != "POST":
         return render(request, "panel/portal/home.html", _context(
@@ -86,6 +88,7 @@ def portal_home(request: HttpRequest, slug: str) -> HttpResponse:
         from peiling.panel.tasks import send_member_mail
 
         send_member_mail.enqueue(member_id, "login")
+    joining.same_time(started)
     return redirect("panel:portal_sent", slug=panel.slug)
 
 

@@ -613,3 +613,18 @@ def results_recipients(*, panel: Panel, fieldwork_id: int) -> QuerySet[Member]:
         invitations__fieldwork_id=fieldwork_id,
         invitations__invitation__response__status=Response.Status.COMPLETED)
         .distinct().order_by("pk"))
+
+
+def recruitment_of_respondents(*, fieldwork: Fieldwork) -> tuple[tuple[str, int], ...]:
+    """How the members who completed ``fieldwork`` through the panel were recruited:
+    (recruitment source, members), the largest first ("onbekend" when none was recorded or
+    the member was erased since)."""
+    from peiling.fieldwork.models import Response
+
+    counts = Counter(PanelInvitation.objects.filter(
+        fieldwork=fieldwork, invitation__response__status=Response.Status.COMPLETED)
+        .values_list("member__recruitment_source", flat=True))
+    named = Counter()
+    for source, count in counts.items():
+        named[source or "onbekend"] += count
+    return tuple(sorted(named.items(), key=lambda item: (-item[1], item[0])))

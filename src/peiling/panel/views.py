@@ -10,6 +10,8 @@ the signed token is what authorises it.
 
 from __future__ import annotations
 
+import time
+
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -94,6 +96,7 @@ def _public_panel(slug: str) -> Panel:
 @require_http_methods(["GET", "HEAD", "POST"])
 def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The panel's public page: what it is, who runs it, and the sign-up form (POST here)."""
+    started = time.monotonic()
     panel = _public_panel(slug)
     language = translation.get_language()
     if request.method != "POST":
@@ -119,6 +122,7 @@ def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _signup_page(request, panel, form, source=source, email=email,
                             field_problems=problems, status=400)
     if request.POST.get(HONEYPOT):  # a robot filled in the field people do not see
+        joining.same_time(started)
         return redirect("panel:signup_sent", slug=panel.slug)
     try:
         outcome = joining.signup(panel=panel, email=email, profile=form.values, source=source,
@@ -131,6 +135,7 @@ def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
         from peiling.panel.tasks import send_member_mail
 
         send_member_mail.enqueue(outcome.member_id, outcome.mail)
+    joining.same_time(started)
     return redirect("panel:signup_sent", slug=panel.slug)
 
 

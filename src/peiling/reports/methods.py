@@ -187,6 +187,16 @@ def _response_paragraphs(facts: MethodsFacts) -> list[Paragraph]:
                 "panelleden persoonlijk uitgenodigd."
             )
         )
+    if facts.recruited:
+        members = sum(count for _source, count in facts.recruited)
+        ways = join_and([f"{quoted(source)} ({number(count)})"
+                         for source, count in facts.recruited])
+        paragraphs.append(
+            Paragraph(
+                f"De {number(members)} panelleden die de vragenlijst invulden, zijn voor het "
+                f"panel geworven via {ways}."
+            )
+        )
     if facts.response_rates:
         rates = "; ".join(f"{name} {decimal(value)}%" for name, value in facts.response_rates)
         paragraphs.append(

@@ -307,6 +307,9 @@ class MethodsFacts:
     checked: int | None = None
     excluded: int = 0
     excluded_by: tuple[tuple[str, int], ...] = ()
+    #: How the panel members who completed were recruited: (recruitment source, members),
+    #: the largest first ("nieuwsbrief", 412); empty for a report without a panel.
+    recruited: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

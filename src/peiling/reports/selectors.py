@@ -71,7 +71,10 @@ def source_label(source: str) -> str:
 
 
 def fieldwork_facts(*, fieldwork: Fieldwork, n: int) -> MethodsFacts:
-    """Return the facts of ``fieldwork``: dates, completed responses per source, response rates."""
+    """Return the facts of ``fieldwork``: dates, completed responses per source, response rates,
+    how the panel members who completed were recruited."""
+    from peiling.panel import selectors as panel_selectors
+
     counts = fieldwork_selectors.response_counts(fieldwork=fieldwork)
     excluded = list(ResponseReview.objects.filter(
         fieldwork=fieldwork, decision=ResponseReview.Decision.EXCLUDE)
@@ -85,6 +88,7 @@ def fieldwork_facts(*, fieldwork: Fieldwork, n: int) -> MethodsFacts:
     reasons = Counter(rule for _source, rules in excluded for rule in rules)
     invited, rates = _panel_rates(fieldwork)
     return MethodsFacts(
+        recruited=panel_selectors.recruitment_of_respondents(fieldwork=fieldwork),
         n=n,
         start=_local_day(fieldwork.opens_at),
         end=_local_day(fieldwork.closes_at, end=True),
