@@ -1,1 +1,1 @@
-"""Panels: members, their profiles and consent, samples, invitation e-mail and response rates."""
+"""Panels: members, profiles, consent, samples, invitation e-mail, sign-up and member portal."""

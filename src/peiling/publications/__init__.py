@@ -1,0 +1,1 @@
+"""The public panel site: articles on a panel's results, categories, reactions, feeds."""
