@@ -20,8 +20,11 @@
 | EMAIL_HOST_USER, EMAIL_HOST_PASSWORD | empty | mail server login |
 | EMAIL_USE_TLS, EMAIL_USE_SSL | off | encryption to the mail server |
 | DEFAULT_FROM_EMAIL | peiling@localhost | sender of e-mail |
-| PEILING_TASKS | database | background work: `database` (worker: `peiling manage worker`) |
-|  |  | or `immediate` (tasks run in the request; demo only) |
+| PEILING_TASKS | database | background work: `database` (worker: `peiling manage worker`), |
+|  |  | `rq` (Redis, several hosts: `peiling manage rqworker --job-class |
+|  |  | django_tasks_rq.Job default`) or `immediate` (in the request; demo only) |
+| PEILING_REDIS_URL | empty | Redis for the task queue (`rq`) and the cache every app host shares |
+|  |  | (log-in limits, the public site's pages), e.g. redis://10.0.0.5:6379/0 |
 | PEILING_RETENTION_DAYS | 365 | days after unsubscribe or bounce until a member is erased |
 | PEILING_SIGNUP_PER_ADDRESS | 3 | sign-ups (and log-in links) per e-mail address per hour |
 | PEILING_SIGNUP_PER_NETWORK | 200 | the same per network (IPv4 /24, IPv6 /48): an office or |
@@ -150,6 +153,7 @@ INSTALLED_APPS = [
     "axes",
 ]
 MIDDLEWARE = [
+    "peiling.web.middleware.HealthCheck",  # first: no host check or HTTPS redirect for it
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "peiling.web.middleware.HeadWithoutBody",
@@ -294,8 +298,14 @@ for _prefix, _package in (
         STATICFILES_DIRS.append((_prefix, PEILING_NODE_MODULES / _package))
 # "datasets": the answers of a fieldwork read into columns (reports.datasets), kept in files
 # that the processes of one host share; the oldest go when there are more than MAX_ENTRIES.
+PEILING_REDIS_URL = os.environ.get("PEILING_REDIS_URL", "").strip()
+# The default cache holds what every process must agree on (log-in limits, the public site's
+# page versions): one Redis for all hosts when there is one, else each process its own memory.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": ({"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                 "LOCATION": PEILING_REDIS_URL, "KEY_PREFIX": "peiling"}
+                if PEILING_REDIS_URL else
+                {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}),
     "datasets": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                  "LOCATION": str(VAR_DIR / "cache" / "datasets"), "TIMEOUT": 7 * 24 * 3600,
                  "OPTIONS": {"MAX_ENTRIES": 40}},
@@ -323,10 +333,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
 }
 PEILING_TASKS = os.environ.get("PEILING_TASKS", "database").strip().lower()
-# An unknown name keeps the database backend; system check peiling.E201 names the mistake.
+# An unknown name keeps the database backend; system check peiling.E201 names the mistake
+# (and peiling.E203 an `rq` queue without PEILING_REDIS_URL).
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(PEILING_TASKS, _TASK_BACKENDS["database"])}}
+if PEILING_TASKS == "rq":
+    # django-tasks-rq keeps the queue in Redis; django-rq's workers run it, any number of them
+    # on any host. A task runs at most PEILING_TASK_TIMEOUT seconds.
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
+    RQ_QUEUES = {"default": {"URL": PEILING_REDIS_URL or "redis://127.0.0.1:6379/0",
+                             "DEFAULT_TIMEOUT": int(os.environ.get("PEILING_TASK_TIMEOUT",
+                                                                   "600"))}}
 PEILING_RETENTION_DAYS = int(os.environ.get("PEILING_RETENTION_DAYS", "365"))
 PEILING_SIGNUP_PER_ADDRESS = int(os.environ.get("PEILING_SIGNUP_PER_ADDRESS", "3"))
 PEILING_SIGNUP_PER_NETWORK = int(os.environ.get("PEILING_SIGNUP_PER_NETWORK", "200"))

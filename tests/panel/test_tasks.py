@@ -38,6 +38,13 @@ def test_a_wrong_task_backend_is_a_system_check_error(settings) -> None:
         "PEILING_TASKS='rabbit' is not a task backend peiling knows; it uses 'database'."]
 
 
+def test_an_rq_queue_without_redis_is_a_system_check_error(settings) -> None:
+    settings.PEILING_TASKS, settings.PEILING_REDIS_URL = "rq", ""
+    assert [e.id for e in run_checks() if e.id.startswith("peiling.E2")] == ["peiling.E203"]
+    settings.PEILING_REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert [e.id for e in run_checks() if e.id.startswith("peiling.E2")] == []
+
+
 def test_a_wrong_retention_is_a_system_check_error(settings) -> None:
     settings.PEILING_RETENTION_DAYS = 0
     assert [e.id for e in run_checks() if e.id.startswith("peiling.E2")] == ["peiling.E202"]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 #: The values of PEILING_TASKS that settings.py knows.
-TASK_BACKENDS = ("database", "immediate")
+TASK_BACKENDS = ("database", "immediate", "rq")
 
 
 @register()
@@ -18,9 +18,22 @@ def check_tasks_backend(app_configs, **kwargs):
         return []
     return [Error(
         f"PEILING_TASKS={chosen!r} is not a task backend peiling knows; it uses 'database'.",
-        hint="Set PEILING_TASKS to 'database' (and run a worker: `peiling manage worker`) "
-             "or 'immediate' (demo only); other backends go in TASKS in a settings module.",
+        hint="Set PEILING_TASKS to 'database' (and run a worker: `peiling manage worker`), "
+             "'rq' (with PEILING_REDIS_URL; workers: `peiling manage rqworker --job-class "
+             "django_tasks_rq.Job default`) or 'immediate' (demo only).",
         id="peiling.E201",
+    )]
+
+
+@register()
+def check_redis_for_rq(app_configs, **kwargs):
+    """Several hosts share one queue: ``rq`` must name the Redis they share."""
+    if getattr(settings, "PEILING_TASKS", "") != "rq" or settings.PEILING_REDIS_URL:
+        return []
+    return [Error(
+        "PEILING_TASKS=rq needs PEILING_REDIS_URL: the Redis every app host and worker uses.",
+        hint="Set PEILING_REDIS_URL, e.g. redis://10.0.0.5:6379/0.",
+        id="peiling.E203",
     )]
 
 

@@ -20,6 +20,50 @@ RETRY_AFTER = 60
 _DROPPED = (OperationalError, InterfaceError)
 
 
+#: The load balancer's health check: answered before any other middleware (no host check, no
+#: HTTPS redirect: a load balancer asks the host's own address over plain HTTP).
+HEALTH_PATH = "/health/"
+
+
+class HealthCheck:
+    """``GET /health/``: 200 ``ok`` when this host reaches the database and the task queue
+    (and the shared cache, when there is one), else 503 ``unavailable``. The answer never says
+    which part failed or why (that goes to the log): it is public."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path != HEALTH_PATH:
+            return self.get_response(request)
+        healthy = _reachable()
+        response = HttpResponse("ok\n" if healthy else "unavailable\n",
+                                status=200 if healthy else 503,
+                                content_type="text/plain; charset=utf-8")
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _reachable() -> bool:
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        if settings.PEILING_TASKS == "rq":
+            import django_rq
+
+            django_rq.get_connection("default").ping()
+        if settings.PEILING_REDIS_URL:
+            cache.get("peiling:health")
+    except Exception:  # any failure is "unavailable"; the log says which
+        logger.warning("health check failed", exc_info=True)
+        return False
+    return True
+
+
 class HeadWithoutBody:
     """Send no body for ``HEAD`` (RFC 9110, section 9.3.2): the views answer it as ``GET``;
     gunicorn would drop the body too, but logs a warning for every such response."""

@@ -1,0 +1,57 @@
+"""The task queue on Redis (``PEILING_TASKS=rq``: django-tasks-rq, django-rq's workers), as
+several app hosts use it: a sign-up's confirmation e-mail is queued in a real Redis, not sent
+in the request, and a worker sends it (through a real SMTP server) — once."""
+
+from __future__ import annotations
+
+import os
+
+import django_rq
+import pytest
+from django.test import Client
+from rq.worker import SimpleWorker
+
+from peiling.panel.models import Member
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def rq_queue(settings):
+    """The queue in a Redis database of its own on 127.0.0.1 (the SQLite and PostgreSQL runs
+    of ``make test`` go at once: 14 and 15), emptied before and after."""
+    database = 15 if os.environ.get("PEILING_TEST_POSTGRES") else 14
+    settings.PEILING_TASKS = "rq"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend",
+                                  "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:6379/{database}"}}
+    queue = django_rq.get_queue("default")
+    queue.empty()
+    yield queue
+    queue.empty()
+
+
+def _work(queue) -> None:
+    """What ``peiling manage rqworker --job-class django_tasks_rq.Job`` does, until the
+    queue is empty, in this process (a forking worker would not see this test's database)."""
+    worker = django_rq.get_worker(queue.name, job_class="django_tasks_rq.Job",
+                                  worker_class=SimpleWorker)
+    worker.work(burst=True)
+
+
+def test_a_sign_up_s_e_mail_goes_through_redis_and_a_worker_sends_it_once(
+        panel, sink, rq_queue) -> None:
+    panel.signup_open, panel.consent_text, panel.consent_version = True, "Ik doe mee.", "1"
+    panel.save()
+    answer = Client().post(f"/panel/{panel.slug}/", {
+        "signup-email": "nieuw@example.org", "signup-consent": "yes", "org_type": "gemeente"})
+    assert answer.status_code == 302
+    assert Member.objects.get().status == Member.Status.PENDING
+    assert rq_queue.count == 1 and sink.messages == []  # queued, not sent in the request
+    _work(rq_queue)
+    assert rq_queue.count == 0
+    [received] = sink.messages
+    assert received.rcpt_tos == ("nieuw@example.org",)
+    assert received.message["Subject"] == "Bevestig uw aanmelding bij Testpanel"
+    _work(rq_queue)  # nothing left: no second e-mail
+    assert len(sink.messages) == 1
