@@ -104,6 +104,7 @@ web:shared_report                   | GET    | /gedeeld/{share_token}/          
 web:shared_file                     | GET    | /gedeeld/{share_token}/bestand/html            | 200   | 200       | 200         | 200     | public
 web:report_share_revoke             | POST   | /deellinks/{share}/intrekken/                  | login | 302       | 302         | 302     |
 web:invite                          | GET    | /veldwerk/{fieldwork}/uitnodigen/             | login | 200       | 200         | 403     |
+web:deliveries_release              | POST   | /veldwerk/{fieldwork}/onbekend-versturen/     | login | 302       | 302         | 403     |
 web:reminders                       | POST   | /veldwerk/{fieldwork}/herinneringen/          | login | 302       | 302         | 403     |
 web:message_edit                    | GET    | /veldwerk/{fieldwork}/berichten/reminder/     | login | 200       | 200         | 403     |
 web:message_preview                 | POST   | /veldwerk/{fieldwork}/berichten/reminder/voorbeeld/ | login | 400 | 400     | 403     |

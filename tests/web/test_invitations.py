@@ -191,3 +191,32 @@ def test_the_reminder_schedule(researcher, setting, days, stored, message) -> No
     assert message in next(str(m) for m in response.context["messages"])
     schedule = ReminderSchedule.objects.filter(fieldwork__slug="peiling-2026").first()
     assert (schedule.days if schedule else None) == stored
+
+
+@pytest.mark.django_db(transaction=True)  # the worker commits each e-mail on its own
+def test_an_unconfirmed_e_mail_is_sent_again_only_when_the_researcher_says_so(
+        researcher, setting, sink, settings) -> None:
+    from peiling.panel.models import Delivery
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    researcher.post("/veldwerk/peiling-2026/uitnodigen/", {**DESIGN, "when": "now"})
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert len(sink.messages) == 3
+    # A worker claimed one e-mail and died before the mail server confirmed it.
+    lost = Delivery.objects.order_by("pk").first()
+    Delivery.objects.filter(pk=lost.pk).update(
+        state=Delivery.State.CLAIMED, sent_at=None,
+        claimed_at=timezone.now() - dt.timedelta(seconds=settings.PEILING_TASK_TIMEOUT + 60))
+    page = researcher.get("/veldwerk/peiling-2026/").content.decode()
+    assert _cells(page, "deliveries")[1] == ["invitation", "2", "0", "1", "0", "0"]
+    assert "1 e-mail is unconfirmed" in page and 'id="release-unknown"' in page
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert len(sink.messages) == 3  # never sent again by itself
+    answer = researcher.post("/veldwerk/peiling-2026/onbekend-versturen/")
+    assert answer.status_code == 302
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert len(sink.messages) == 4
+    assert sink.messages[-1].rcpt_tos == (lost.panel_invitation.member.email,)
+    page = researcher.get("/veldwerk/peiling-2026/").content.decode()
+    assert _cells(page, "deliveries")[1] == ["invitation", "3", "0", "0", "0", "0"]
+    assert 'id="release-unknown"' not in page

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from peiling.accounts.permissions import object_for, researcher_page, scoped
 from peiling.fieldwork.models import Fieldwork
+from peiling.jobs.services import task_timeout
 from peiling.panel import mailing, selectors
 from peiling.panel.errors import PanelError, SampleChanged, SampleError
 from peiling.panel.models import Panel
@@ -179,7 +180,9 @@ def delivery_rows(fieldwork: Fieldwork) -> dict:
         rows[0] = {"number": 0, "sent": 0, "failed": 0, "claimed": 0, "unknown": 0,
                    "waiting": invited}
     return {"invited": invited, "rows": [rows[number] for number in sorted(rows)],
-            "reminder_days": selectors.reminder_days(fieldwork=fieldwork)}
+            "reminder_days": selectors.reminder_days(fieldwork=fieldwork),
+            "unknown": sum(row["unknown"] for row in rows.values()),
+            "timeout_minutes": round(task_timeout().total_seconds() / 60)}
 
 
 class ReminderForm(forms.Form):
@@ -217,7 +220,25 @@ def reminders(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("web:fieldwork", fieldwork.slug)
 
 
+@researcher_page("panel.manage")
+@require_http_methods(["POST"])
+def deliveries_release(request: HttpRequest, slug: str) -> HttpResponse:
+    """Send again the e-mails whose sending nobody confirmed ("onbekend": claimed longer than
+    the task timeout ago, the worker died in between) — the researcher's decision, after
+    checking the mail server's log, never automatic: a message that did go out goes twice."""
+    fieldwork = _fieldwork(request, slug)
+    released = mailing.deliveries_release_unknown(fieldwork=fieldwork)
+    if released:
+        mailing.invitations_queue(fieldwork=fieldwork)
+        mailing.reminders_queue(fieldwork=fieldwork)
+    messages.success(request, _("%(n)d unconfirmed e-mails released; they are being sent "
+                                "again.") % {"n": released})
+    return redirect("web:fieldwork", fieldwork.slug)
+
+
 urlpatterns = [
     path("veldwerk/<slug:slug>/uitnodigen/", invite, name="invite"),
+    path("veldwerk/<slug:slug>/onbekend-versturen/", deliveries_release,
+         name="deliveries_release"),
     path("veldwerk/<slug:slug>/herinneringen/", reminders, name="reminders"),
 ]
