@@ -201,13 +201,13 @@ def stop_server(server: subprocess.Popen) -> None:
 class Browser:
     """One keep-alive connection with its cookies: what a respondent's browser does."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.port, self.host = port, host
         self.cookies: dict[str, str] = {}
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.connection = http.client.HTTPConnection(host, port, timeout=60)
 
     def request(self, method: str, path: str, body: str | None = None):
-        headers = {"Host": "127.0.0.1", "User-Agent": "peiling-bench"}
+        headers = {"Host": self.host, "User-Agent": "peiling-bench"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
@@ -220,7 +220,7 @@ class Browser:
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.connection.close()  # the server closed an idle keep-alive connection
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
                 if attempt == 2 or method == "POST":
                     raise
         for header, value in response.getheaders():

@@ -1,6 +1,18 @@
 """Failure scenarios on the cluster of ``deploy/cluster.py`` (issue 24).
 
+    .venv/bin/python deploy/scenarios.py respondents [--respondents 200] [--kill-at 10]
     .venv/bin/python deploy/scenarios.py invitations [--members 20000] [--kill-after 5000]
+
+``respondents``: builds the cluster and a fieldwork of the example questionnaire with personal
+links; ``--respondents`` simulated respondents at once (threads, each its own keep-alive
+connection and cookies, as a browser) answer through HAProxy page by page (the no-JS walker of
+``bench/fieldwork.py``: GET the page, check it is the page expected, POST it; a second or so
+on each page). After ``--kill-at`` seconds one app host is killed (``kill -9`` of gunicorn and
+all its workers). A respondent whose request fails does what a person does: loads the page
+again and sends it again; the page shown must be the right one (the one after the last answer
+the server acknowledged, or the one after that when the lost request was applied). At the end
+every acknowledged answer (a 303) is looked up in the database: none may be missing. Prints
+the requests that failed during the failover, the resumes, the completed respondents.
 
 ``invitations``: builds the cluster, a panel of ``--members`` members, a fieldwork and a
 sample of all of them; queues the invitations (``panel.mailing.invitations_queue``: tasks of
@@ -22,9 +34,11 @@ import datetime as dt
 import os
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # bench/: the respondent walker
 import cluster  # the harness next to this file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,12 +136,146 @@ def invitations(members: int, kill_after: int) -> int:
         cluster.down(quiet=True)
 
 
+def _walk(token: str, script, think: float, rng, record) -> str:
+    """One respondent through the load balancer, resuming after a failed request."""
+    from bench.fieldwork import CSRF_INPUT, PAGE_INPUT, Browser
+
+    browser, url = Browser(80, host=cluster.HOSTS["pl-lb"]), f"/s/{token}/"
+
+    def send(method: str, body: str | None = None):
+        for _attempt in range(20):  # a person reloads, or sends again, until it works
+            try:
+                status, location, html = browser.request(method, url, body)
+            except OSError as error:
+                record("error", repr(error))
+                browser.connection.close()
+                time.sleep(0.5)
+                continue
+            if status >= 500:
+                record("error", str(status))
+                time.sleep(0.5)
+                continue
+            return status, location, html
+        raise RuntimeError(f"{method} {url}: no answer after 20 tries")
+
+    status, _, html = send("GET")
+    csrf = CSRF_INPUT.search(html).group(1)
+    send("POST", urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "action": "start"}))
+    prefix = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, "action": "next"})
+    keys = [key for key, _, _ in script]
+    position = 0
+    while position < len(script):
+        key, fields, page_answers = script[position]
+        status, _, html = send("GET")
+        if status != 200:
+            return f"GET page: {status}"
+        shown = PAGE_INPUT.search(html)
+        shown = shown.group(1) if shown else ""
+        if shown != key:
+            # The request before was applied but its answer was lost: the next page shows.
+            if position + 1 < len(keys) and shown == keys[position + 1]:
+                record("resumed_after_applied", token)
+                position += 1
+                continue
+            return f"GET page: {shown or 'none'}, expected {key}"
+        time.sleep(rng.expovariate(1 / think) if think else 0)
+        status, location, _ = send("POST", f"{prefix}&{urllib.parse.urlencode({'page': key})}"
+                                   f"&{fields}")
+        if status != 303:
+            return f"POST {key}: {status}"
+        record("acknowledged", (token, page_answers))
+        if location.endswith("bedankt/"):
+            return "completed"
+        position += 1
+    return "completed"
+
+
+def respondents(count: int, kill_at: float, think: float) -> int:
+    import random
+    import threading
+
+    cluster.up()
+    try:
+        _django()
+        from django.db import connection
+        from django.utils import timezone
+
+        from bench.fieldwork import _scripts, missing_answers
+        from peiling.fieldwork import services
+        from peiling.questionnaires.services import form_version_import
+
+        version = form_version_import(
+            source=(EXAMPLES / "digitalisering-overheid.xlsx").read_bytes()).version
+        now = timezone.now()
+        fieldwork = services.fieldwork_create(
+            form_version=version, slug="cluster", name="Cluster",
+            opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1))
+        tokens = [item.token for item in services.invitations_create(
+            fieldwork=fieldwork, profiles=[{}] * count)]
+        connection.close()
+        scripts = _scripts(1)
+        lock = threading.Lock()
+        log: dict[str, list] = collections.defaultdict(list)
+        outcomes: list[str] = []
+
+        def record(kind: str, item) -> None:
+            with lock:
+                log[kind].append((time.monotonic(), item))
+
+        def respondent(index: int) -> None:
+            rng = random.Random(index)
+            try:
+                outcome = _walk(tokens[index], scripts[index % len(scripts)], think, rng,
+                                record)
+            except Exception as error:  # reported, not raised: the others go on
+                outcome = f"error: {error!r}"
+            with lock:
+                outcomes.append(outcome)
+
+        threads = [threading.Thread(target=respondent, args=(i,)) for i in range(count)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        killed_at = None
+        while any(thread.is_alive() for thread in threads):
+            if killed_at is None and time.monotonic() - started >= kill_at:
+                cluster.kill("pl-app1")
+                killed_at = time.monotonic()
+                print(f"kill -9 of app host pl-app1 after {kill_at:.0f} s", flush=True)
+            time.sleep(0.1)
+        seconds = time.monotonic() - started
+        acknowledged = [item for _, item in log["acknowledged"]]
+        checked, missing = missing_answers(acknowledged)
+        after = [t for t, _ in log["acknowledged"] if killed_at and t >= killed_at]
+        completed = outcomes.count("completed")
+        others = collections.Counter(o for o in outcomes if o != "completed")
+        print(f"\n{count} respondents through HAProxy, {seconds:.1f} s: {completed} completed; "
+              f"{dict(others) or 'no other outcome'}")
+        print(f"{len(acknowledged)} page submits acknowledged ({len(acknowledged) / seconds:.0f} "
+              f"per second), {len(after)} of them after the kill")
+        print(f"failed requests (sent again by the respondent): {len(log['error'])}; pages the "
+              f"server had applied although the answer was lost: "
+              f"{len(log['resumed_after_applied'])}")
+        print(f"answers checked in the database: {checked}, missing {missing}")
+        ok = missing == 0 and completed == count
+        print("PASS" if ok else "FAIL")
+        return 0 if ok else 1
+    finally:
+        cluster.down(quiet=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=["invitations"])
+    parser.add_argument("scenario", choices=["respondents", "invitations"])
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--kill-after", type=int, default=5_000)
+    parser.add_argument("--respondents", type=int, default=200)
+    parser.add_argument("--kill-at", type=float, default=10.0)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean seconds on a page before sending it")
     args = parser.parse_args()
+    if args.scenario == "respondents":
+        return respondents(args.respondents, args.kill_at, args.think)
     return invitations(args.members, args.kill_after)
 
 
