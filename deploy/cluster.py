@@ -233,12 +233,18 @@ def down(quiet: bool = False) -> None:
     time.sleep(0.5 if state.get("processes") else 0)
     for name in list(state.get("processes", {})):
         kill(name)
-    for namespace in HOSTS:  # anything still running in a namespace dies with it
-        pids = _run("ip", "netns", "pids", namespace, check=False).stdout.split()
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(pid), signal.SIGKILL)
+    for namespace in HOSTS:  # anything still running in a namespace is killed and reaped
+        for _ in range(50):
+            pids = _run("ip", "netns", "pids", namespace, check=False).stdout.split()
+            if not pids:
+                break
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
+            time.sleep(0.1)
         _run("ip", "netns", "del", namespace, check=False)
+    for index in range(len(HOSTS)):  # a veth outlives its namespace while a process holds it
+        _run("ip", "link", "del", f"plv{index}", check=False)
     _run("ip", "link", "del", BRIDGE, check=False)
     shutil.rmtree(STATE, ignore_errors=True)
     if not quiet:

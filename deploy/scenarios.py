@@ -2,6 +2,7 @@
 
     .venv/bin/python deploy/scenarios.py respondents [--respondents 200] [--kill-at 10]
     .venv/bin/python deploy/scenarios.py invitations [--members 20000] [--kill-after 5000]
+    .venv/bin/python deploy/scenarios.py throughput [--seconds 20] [--members 5000]
 
 ``respondents``: builds the cluster and a fieldwork of the example questionnaire with personal
 links; ``--respondents`` simulated respondents at once (threads, each its own keep-alive
@@ -54,7 +55,7 @@ def _django() -> None:
     django.setup()
 
 
-def _panel(members: int):
+def _panel(members: int, slug: str = "cluster"):
     from django.db import transaction
     from django.utils import timezone
 
@@ -64,13 +65,13 @@ def _panel(members: int):
     from peiling.panel.services import panel_create
     from peiling.questionnaires.services import form_version_import
 
-    panel = panel_create(slug="cluster", name="Clusterpanel",
+    panel = panel_create(slug=slug, name=f"Panel {slug}",
                          profile_source=(EXAMPLES / "panel-profiel.xlsx").read_bytes(),
                          profile_name="panel-profiel.xlsx")
     version = form_version_import(
         source=(EXAMPLES / "digitalisering-overheid.xlsx").read_bytes()).version
     now = timezone.now()
-    fieldwork = fieldwork_create(form_version=version, slug="cluster", name="Cluster",
+    fieldwork = fieldwork_create(form_version=version, slug=slug, name=f"Veldwerk {slug}",
                                  opens_at=now - dt.timedelta(hours=1),
                                  closes_at=now + dt.timedelta(days=30))
     with transaction.atomic():
@@ -264,9 +265,168 @@ def respondents(count: int, kill_at: float, think: float) -> int:
         cluster.down(quiet=True)
 
 
+SINK = """
+import sys
+from peiling.panel.sink import MailSink
+with MailSink(host=sys.argv[1], port=int(sys.argv[2]), keep=False) as sink:
+    print("ready", flush=True)
+    for line in sys.stdin:
+        print(sink.count, flush=True)
+"""
+
+
+class CountingSink:
+    """An SMTP sink in a process of its own (so it takes no time from this one's threads)
+    on 10.77.0.1:2525 that only counts; ``count()`` asks it."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        self.process = subprocess.Popen(
+            [str(cluster.PYTHON), "-c", SINK, cluster.GATEWAY, str(cluster.SMTP_PORT)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def count(self) -> int:
+        self.process.stdin.write("?\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def _mail_rate(fieldwork, sink: CountingSink, expected: int) -> float:
+    """Queue the invitations of ``fieldwork``; e-mails per second until the sink has them."""
+    from peiling.panel import mailing
+
+    first = sink.count()
+    mailing.invitations_queue(fieldwork=fieldwork)
+    started = time.monotonic()
+    while sink.count() - first < expected:
+        if time.monotonic() - started > 600:
+            raise RuntimeError("the invitations did not all arrive within 10 minutes")
+        time.sleep(0.1)
+    return expected / (time.monotonic() - started)
+
+
+def _bare_rate(n: int) -> float:
+    """``n`` messages as big as an invitation over one smtplib connection to the same sink."""
+    import smtplib
+
+    from django.utils import timezone
+
+    from peiling.panel.mail import Letter, message_build
+
+    letter = Letter(to="lid@example.org", name="", language="nl", panel_name="Clusterpanel",
+                    survey_name="Cluster", closes_at=timezone.now(),
+                    link=f"{cluster.LB_URL}/s/" + "x" * 32 + "/", unsubscribe_token="W" * 60,
+                    reminder=False, portal=f"{cluster.LB_URL}/panel/cluster/mijn/")
+    content = message_build(letter).message().as_bytes(linesep="\r\n")
+    started = time.monotonic()
+    with smtplib.SMTP(cluster.GATEWAY, cluster.SMTP_PORT, local_hostname="peiling.test") as smtp:
+        for i in range(n):
+            smtp.sendmail("panel@peiling.test", [f"lid{i:06d}@example.org"], content)
+    return n / (time.monotonic() - started)
+
+
+def _submit_rate(seconds: float, count: int, tokens: list[str]) -> float:
+    """Page submits per second of ``count`` respondents without thinking, for ``seconds``."""
+    import random
+    import threading
+
+    from bench.fieldwork import _scripts
+
+    scripts, lock, done = _scripts(2), threading.Lock(), []
+    stop = time.monotonic() + seconds
+    pool = iter(tokens)
+
+    def record(kind: str, item) -> None:
+        if kind == "acknowledged" and time.monotonic() < stop:
+            with lock:
+                done.append(1)
+
+    def respondent(index: int) -> None:
+        rng = random.Random(index)
+        while time.monotonic() < stop:
+            with lock:
+                token = next(pool, None)
+            if token is None:
+                return
+            try:
+                _walk(token, scripts[index % len(scripts)], 0.0, rng, record)
+            except Exception:  # a respondent cut off at the end of the round
+                return
+
+    threads = [threading.Thread(target=respondent, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(done) / seconds
+
+
+def throughput(seconds: float, members: int) -> int:
+    cluster.up()
+    sink = None
+    try:
+        _django()
+        from django.db import connection
+        from django.utils import timezone
+
+        from peiling.fieldwork import services
+        from peiling.questionnaires.services import form_version_import
+
+        version = form_version_import(
+            source=(EXAMPLES / "digitalisering-overheid.xlsx").read_bytes()).version
+        now = timezone.now()
+        fieldwork = services.fieldwork_create(
+            form_version=version, slug="doorvoer", name="Doorvoer",
+            opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1))
+        tokens = [item.token for item in services.invitations_create(
+            fieldwork=fieldwork, profiles=[{}] * 4000)]
+        connection.close()
+        rates = {}
+        cluster.kill("pl-app2")  # one app host: HAProxy takes it out after its checks
+        time.sleep(3)
+        rates["submits, 1 app host"] = _submit_rate(seconds, 32, tokens[:2000])
+        cluster.start_app("pl-app2")
+        for _ in range(100):
+            if cluster.healthy(f"{cluster.LB_URL}/health/") and cluster.healthy(
+                    f"http://{cluster.HOSTS['pl-app2']}:8000/health/"):
+                break
+            time.sleep(0.3)
+        time.sleep(3)  # HAProxy's checks take it in again (rise 2, every second)
+        rates["submits, 2 app hosts"] = _submit_rate(seconds, 32, tokens[2000:])
+
+        sink = CountingSink()
+        cluster.kill("pl-w2")
+        first = _panel(members, "doorvoer1")
+        rates["e-mails, 1 worker"] = _mail_rate(first, sink, members)
+        cluster.start_worker("pl-w2")
+        second = _panel(members, "doorvoer2")
+        rates["e-mails, 2 workers"] = _mail_rate(second, sink, members)
+        rates["e-mails, bare smtplib loop"] = _bare_rate(members)
+        print()
+        for name, rate in rates.items():
+            print(f"{name:32} {rate:8.1f} per second")
+        hosts = rates["submits, 2 app hosts"] / rates["submits, 1 app host"]
+        workers = rates["e-mails, 2 workers"] / rates["e-mails, 1 worker"]
+        bare = rates["e-mails, 1 worker"] / rates["e-mails, bare smtplib loop"]
+        print(f"scaling: app hosts {hosts:.2f}, workers {workers:.2f}; one worker to the bare "
+              f"loop {bare:.2f}")
+        return 0
+    finally:
+        if sink is not None:
+            sink.close()
+        cluster.down(quiet=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=["respondents", "invitations"])
+    parser.add_argument("scenario", choices=["respondents", "invitations", "throughput"])
+    parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--kill-after", type=int, default=5_000)
     parser.add_argument("--respondents", type=int, default=200)
@@ -276,6 +436,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.scenario == "respondents":
         return respondents(args.respondents, args.kill_at, args.think)
+    if args.scenario == "throughput":
+        return throughput(args.seconds, args.members if args.members != 20_000 else 5_000)
     return invitations(args.members, args.kill_after)
 
 
