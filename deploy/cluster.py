@@ -110,6 +110,17 @@ def kill(name: str, sig: int = signal.SIGKILL) -> None:
         os.killpg(entry["pid"], sig)
 
 
+def kill_host(namespace: str) -> int:
+    """``kill -9`` of every process of a host (its namespace): what a power cut does. Return
+    how many there were (a worker's work horse runs in a session of its own)."""
+    kill(namespace)
+    pids = _run("ip", "netns", "pids", namespace, check=False).stdout.split()
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid), signal.SIGKILL)
+    return len(pids)
+
+
 def _network() -> None:
     _run("ip", "link", "add", BRIDGE, "type", "bridge")
     _run("ip", "addr", "add", f"{GATEWAY}/24", "dev", BRIDGE)

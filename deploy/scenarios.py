@@ -105,8 +105,9 @@ def invitations(members: int, kill_after: int) -> int:
             while time.monotonic() - started < 900:
                 count = sink.count
                 if not killed and count >= kill_after:
-                    cluster.kill("pl-w1")
-                    print(f"kill -9 of worker pl-w1 at {count} messages", flush=True)
+                    others = cluster.kill_host("pl-w1")
+                    print(f"kill -9 of worker host pl-w1 at {count} messages ({others} more "
+                          f"processes in it besides the worker's group)", flush=True)
                     time.sleep(2)
                     cluster.start_worker("pl-w1")
                     killed = True
@@ -240,7 +241,7 @@ def respondents(count: int, kill_at: float, think: float) -> int:
         killed_at = None
         while any(thread.is_alive() for thread in threads):
             if killed_at is None and time.monotonic() - started >= kill_at:
-                cluster.kill("pl-app1")
+                cluster.kill_host("pl-app1")
                 killed_at = time.monotonic()
                 print(f"kill -9 of app host pl-app1 after {kill_at:.0f} s", flush=True)
             time.sleep(0.1)
@@ -388,7 +389,7 @@ def throughput(seconds: float, members: int) -> int:
             fieldwork=fieldwork, profiles=[{}] * 4000)]
         connection.close()
         rates = {}
-        cluster.kill("pl-app2")  # one app host: HAProxy takes it out after its checks
+        cluster.kill_host("pl-app2")  # one app host: HAProxy takes it out after its checks
         time.sleep(3)
         rates["submits, 1 app host"] = _submit_rate(seconds, 32, tokens[:2000])
         cluster.start_app("pl-app2")
@@ -401,7 +402,7 @@ def throughput(seconds: float, members: int) -> int:
         rates["submits, 2 app hosts"] = _submit_rate(seconds, 32, tokens[2000:])
 
         sink = CountingSink()
-        cluster.kill("pl-w2")
+        cluster.kill_host("pl-w2")
         first = _panel(members, "doorvoer1")
         rates["e-mails, 1 worker"] = _mail_rate(first, sink, members)
         cluster.start_worker("pl-w2")
