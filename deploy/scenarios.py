@@ -138,6 +138,26 @@ def invitations(members: int, kill_after: int) -> int:
         cluster.down(quiet=True)
 
 
+def _personal_links(slug: str, count: int) -> list[str]:
+    """A fieldwork of the example questionnaire, open now, with ``count`` personal links."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from peiling.fieldwork import services
+    from peiling.questionnaires.services import form_version_import
+
+    version = form_version_import(
+        source=(EXAMPLES / "digitalisering-overheid.xlsx").read_bytes()).version
+    now = timezone.now()
+    fieldwork = services.fieldwork_create(
+        form_version=version, slug=slug, name=slug.capitalize(),
+        opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1))
+    tokens = [item.token for item in services.invitations_create(
+        fieldwork=fieldwork, profiles=[{}] * count)]
+    connection.close()  # the threads that follow open their own
+    return tokens
+
+
 def _walk(token: str, script, think: float, rng, record) -> str:
     """One respondent through the load balancer, resuming after a failed request."""
     from bench.fieldwork import CSRF_INPUT, PAGE_INPUT, Browser
@@ -199,22 +219,9 @@ def respondents(count: int, kill_at: float, think: float) -> int:
     cluster.up()
     try:
         _django()
-        from django.db import connection
-        from django.utils import timezone
-
         from bench.fieldwork import _scripts, missing_answers
-        from peiling.fieldwork import services
-        from peiling.questionnaires.services import form_version_import
 
-        version = form_version_import(
-            source=(EXAMPLES / "digitalisering-overheid.xlsx").read_bytes()).version
-        now = timezone.now()
-        fieldwork = services.fieldwork_create(
-            form_version=version, slug="cluster", name="Cluster",
-            opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1))
-        tokens = [item.token for item in services.invitations_create(
-            fieldwork=fieldwork, profiles=[{}] * count)]
-        connection.close()
+        tokens = _personal_links("cluster", count)
         scripts = _scripts(1)
         lock = threading.Lock()
         log: dict[str, list] = collections.defaultdict(list)
@@ -373,21 +380,7 @@ def throughput(seconds: float, members: int) -> int:
     sink = None
     try:
         _django()
-        from django.db import connection
-        from django.utils import timezone
-
-        from peiling.fieldwork import services
-        from peiling.questionnaires.services import form_version_import
-
-        version = form_version_import(
-            source=(EXAMPLES / "digitalisering-overheid.xlsx").read_bytes()).version
-        now = timezone.now()
-        fieldwork = services.fieldwork_create(
-            form_version=version, slug="doorvoer", name="Doorvoer",
-            opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1))
-        tokens = [item.token for item in services.invitations_create(
-            fieldwork=fieldwork, profiles=[{}] * 4000)]
-        connection.close()
+        tokens = _personal_links("doorvoer", 4000)
         rates = {}
         cluster.kill_host("pl-app2")  # one app host: HAProxy takes it out after its checks
         time.sleep(3)
