@@ -174,9 +174,9 @@ def start_app(namespace: str) -> None:
 
 
 def start_worker(namespace: str) -> None:
-    start(namespace, namespace, [str(PEILING), "manage", "rqworker",
-                                 "--job-class", "django_tasks_rq.Job", "--with-scheduler",
-                                 "default"], env=environment(namespace))
+    start(namespace, namespace, [str(PEILING), "manage", "rqworker", "--worker-class",
+                                 "peiling.jobs.rq.Worker", "--job-class", "django_tasks_rq.Job",
+                                 "--with-scheduler", "default"], env=environment(namespace))
 
 
 def _balancer() -> None:

@@ -21,8 +21,9 @@
 | EMAIL_USE_TLS, EMAIL_USE_SSL | off | encryption to the mail server |
 | DEFAULT_FROM_EMAIL | peiling@localhost | sender of e-mail |
 | PEILING_TASKS | database | background work: `database` (worker: `peiling manage worker`), |
-|  |  | `rq` (Redis, several hosts: `peiling manage rqworker --job-class |
-|  |  | django_tasks_rq.Job default`) or `immediate` (in the request; demo only) |
+|  |  | `rq` (Redis, several hosts: `peiling manage rqworker --worker-class |
+|  |  | peiling.jobs.rq.Worker --job-class django_tasks_rq.Job default`) or |
+|  |  | `immediate` (in the request; demo only) |
 | PEILING_REDIS_URL | empty | Redis for the task queue (`rq`) and the cache every app host shares |
 |  |  | (log-in limits, the public site's pages), e.g. redis://10.0.0.5:6379/0 |
 | PEILING_RETENTION_DAYS | 365 | days after unsubscribe or bounce until a member is erased |

@@ -55,3 +55,46 @@ def test_a_sign_up_s_e_mail_goes_through_redis_and_a_worker_sends_it_once(
     assert received.message["Subject"] == "Bevestig uw aanmelding bij Testpanel"
     _work(rq_queue)  # nothing left: no second e-mail
     assert len(sink.messages) == 1
+
+
+def test_a_batch_whose_worker_died_is_queued_again_and_sent_once(panel, add_member, fieldwork,
+                                                                  sink, rq_queue) -> None:
+    """rq fails a job whose worker died (its heartbeat expired) when a worker does its
+    maintenance; ``peiling.jobs.rq.Worker`` then queues a resumable task again."""
+    from rq.job import JobStatus
+
+    from peiling.jobs.rq import Worker
+    from peiling.panel.mailing import invitations_queue
+    from peiling.panel.models import Delivery
+    from tests.panel.helpers import invite_all
+
+    for number in range(3):
+        add_member(f"lid{number}@example.org", org_type="gemeente")
+    invite_all(panel, fieldwork)
+    invitations_queue(fieldwork=fieldwork)
+    [job_id] = rq_queue.job_ids
+    # A worker took the job and died: the job is started, its registry entry long expired.
+    job = rq_queue.fetch_job(job_id)
+    rq_queue.remove(job)
+    job.set_status(JobStatus.STARTED)
+    rq_queue.connection.zadd(job.started_job_registry.key, {f"{job.id}:dead-worker": 1})
+    Worker([rq_queue], connection=rq_queue.connection,
+           job_class="django_tasks_rq.Job").clean_registries()
+    assert rq_queue.fetch_job(job_id).get_status() == JobStatus.FAILED
+    assert len(rq_queue.job_ids) == 1  # the same task, queued again
+    _work(rq_queue)
+    assert sorted(m.rcpt_tos[0] for m in sink.messages) == [
+        "lid0@example.org", "lid1@example.org", "lid2@example.org"]
+    assert Delivery.objects.filter(state=Delivery.State.SENT).count() == 3
+
+
+def test_a_task_that_is_not_safe_to_run_again_stays_failed(rq_queue) -> None:
+    from rq.exceptions import AbandonedJobError
+
+    from peiling.jobs.rq import requeue_abandoned
+
+    class Dead:
+        id, func_name, args, kwargs = "x", "peiling.jobs.tasks.run_job", (1,), {}
+
+    assert requeue_abandoned(Dead(), AbandonedJobError, AbandonedJobError(), None) is True
+    assert rq_queue.count == 0

@@ -19,8 +19,9 @@ def check_tasks_backend(app_configs, **kwargs):
     return [Error(
         f"PEILING_TASKS={chosen!r} is not a task backend peiling knows; it uses 'database'.",
         hint="Set PEILING_TASKS to 'database' (and run a worker: `peiling manage worker`), "
-             "'rq' (with PEILING_REDIS_URL; workers: `peiling manage rqworker --job-class "
-             "django_tasks_rq.Job default`) or 'immediate' (demo only).",
+             "'rq' (with PEILING_REDIS_URL; workers: `peiling manage rqworker --worker-class "
+             "peiling.jobs.rq.Worker --job-class django_tasks_rq.Job default`) or "
+             "'immediate' (demo only).",
         id="peiling.E201",
     )]
 
