@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -21,20 +22,27 @@ from peiling.fieldwork import services as fieldwork_services
 from peiling.fieldwork.models import Fieldwork
 from peiling.panel import services as panel_services
 from peiling.panel.models import Panel
+from peiling.publications.models import Article, Category, Reaction
 from peiling.questionnaires.models import FormVersion
 from tests.accounts.test_matrix import ROWS, _client, _objects
 from tests.panel.helpers import csv_bytes, invite_all, respond
 
 pytestmark = pytest.mark.django_db
 
+#: Researcher pages with objects, the publication pages without (lists), and the public
+#: panel site's pages, counted uncached (their cache is cleared before each request).
 PAGES = [row for row in ROWS if row.method == "GET" and row.expected["beheerder"] == "200"
-         and "{" in row.path and not row.public]
+         and (("{" in row.path and not row.public)
+              or row.name in ("web:articles", "web:reactions")
+              or row.name.startswith("publications:"))]
 
 
 def _queries(client, pages, objects) -> dict[str, int]:
     counts = {}
     for row in pages:
         url = row.path.format(**objects)
+        if row.public:
+            cache.clear()
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
         assert response.status_code == 200, url
@@ -63,6 +71,17 @@ def _grow(organisation, objects, make_user, step: int, times: int) -> None:
     sample = invite_all(panel, another, now=now - dt.timedelta(days=30 - 10 * step))
     for invitation in list(sample.invitations.all())[:3 * times]:
         respond(invitation, complete=False)  # started through the personal link
+    category = Category.objects.create(panel=panel, name=f"Rubriek {step}",
+                                       slug=f"rubriek-{step}")
+    article = Article.objects.get(pk=objects["article"])
+    for n in range(3 * times):
+        more = Article.objects.create(panel=panel, title=f"Artikel {step}-{n}",
+                                      slug=f"artikel-{step}-{n}", body="Tekst.",
+                                      status=Article.Status.PUBLISHED, published_at=now)
+        more.categories.add(category, *article.categories.all())
+        for status in (Reaction.Status.APPROVED, Reaction.Status.PENDING):
+            Reaction.objects.create(article=article, name="Lezer", email="l@example.org",
+                                    text="Eens.", status=status, created_at=now)
     for n in range(3 * times):
         make_user("onderzoeker", organisation, email=f"collega{step}-{n}@meer.nl")
         audit_record(user=None, action="member.viewed", target_type="member",

@@ -41,7 +41,8 @@ def panel_with_site(slug: str) -> Panel:
 def published(*, panel: Panel, category: Category | None = None) -> QuerySet[Article]:
     """The panel's published articles, newest first, with their categories."""
     articles = (Article.objects.filter(panel=panel, status=Article.Status.PUBLISHED)
-                .prefetch_related("categories").order_by("-published_at", "-pk"))
+                .select_related("panel").prefetch_related("categories")
+                .order_by("-published_at", "-pk"))
     return articles.filter(categories=category) if category is not None else articles
 
 
