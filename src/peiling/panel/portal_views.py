@@ -245,18 +245,9 @@ def portal_erase(request: HttpRequest, member: Member) -> HttpResponse:
 
 def _profile_rows(member: Member) -> list[tuple[str, str]]:
     """The member's profile as (question, answer) in the form's words."""
-    from peiling.panel.selectors import panel_variables, profile_choice_labels
+    from peiling.panel.selectors import panel_variables, profile_choice_labels, value_shown
 
     labels = profile_choice_labels(panel=member.panel)
-    rows = []
-    for variable in panel_variables(panel=member.panel):
-        value = member.profile.get(variable.name)
-        if value is None or value == "":
-            shown = "—"
-        elif variable.name in labels:
-            names = dict(labels[variable.name])
-            shown = ", ".join(names.get(name, name) for name in str(value).split())
-        else:
-            shown = str(value)
-        rows.append((variable.label or variable.name, shown))
-    return rows
+    return [(variable.label or variable.name,
+             value_shown(member.profile.get(variable.name), dict(labels.get(variable.name, ()))))
+            for variable in panel_variables(panel=member.panel)]

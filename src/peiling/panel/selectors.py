@@ -515,6 +515,15 @@ def panels_overview(*, panels: QuerySet[Panel]) -> list[PanelOverview]:
             for panel in rows]
 
 
+def value_shown(value: Any, labels: dict[str, str] | None = None) -> str:
+    """A profile value as a page shows it: choice labels for selects, "—" when unknown."""
+    if value is None or value == "":
+        return "—"
+    if labels:
+        return ", ".join(labels.get(name, name) for name in str(value).split())
+    return str(value)
+
+
 def profile_choice_labels(*, panel: Panel) -> dict[str, tuple[tuple[str, str], ...]]:
     """Return, per select profile variable (form order), its choices as (name, label)."""
     from peiling.forms.model import text_in

@@ -71,8 +71,9 @@ def article_draft(*, panel: Panel, fieldwork: Fieldwork, report: Any, user: Any 
     from peiling.reports.article import draft_article
 
     draft = draft_article(report)
-    body = draft.markdown().split("\n", 1)[1].strip() if draft.markdown().startswith(
-        "# ") else draft.markdown()
+    markdown = draft.markdown()
+    # The headline is the article's title; the body is the rest.
+    body = markdown.split("\n", 1)[1].strip() if markdown.startswith("# ") else markdown
     sources = [{"text": paragraph.text[:120], "tables": list(paragraph.tables)}
                for paragraph in draft.paragraphs() if paragraph.tables]
     article = Article(panel=panel, fieldwork=fieldwork, title=draft.headline[:TITLE_LONGEST],

@@ -301,8 +301,8 @@ def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
     shown = [variable for variable in variables if variable.name in choices]
     labels = {name: dict(options) for name, options in choices.items()}
     rows = [{"member": member,
-             "values": [_value(member.profile.get(variable.name), labels[variable.name])
-                        for variable in shown]}
+             "values": [selectors.value_shown(member.profile.get(variable.name),
+                                              labels[variable.name]) for variable in shown]}
             for member in page.object_list]
     used = filters.names_used()
     _audit(request, AuditEvent.Action.MEMBERS_SEARCHED, panel, panel,
@@ -314,15 +314,6 @@ def panel_page(request: HttpRequest, slug: str) -> HttpResponse:
         status=400 if filters.errors else 200)
 
 
-def _value(value: Any, labels: dict[str, str] | None = None) -> str:
-    """A profile value as the page shows it: choice labels for selects, "—" when unknown."""
-    if value is None or value == "":
-        return "—"
-    if labels:
-        return ", ".join(labels.get(name, name) for name in str(value).split())
-    return str(value)
-
-
 @researcher_page("panel.view")
 @require_http_methods(["GET", "HEAD"])
 def member_page(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
@@ -330,8 +321,9 @@ def member_page(request: HttpRequest, slug: str, member_id: int) -> HttpResponse
     panel = _panel(request, slug)
     member = _member(request, panel, member_id)
     choices = selectors.profile_choice_labels(panel=panel)
-    profile = [{"variable": variable, "value": _value(member.profile.get(variable.name),
-                                                      dict(choices.get(variable.name, ()))),
+    profile = [{"variable": variable,
+                "value": selectors.value_shown(member.profile.get(variable.name),
+                                               dict(choices.get(variable.name, ()))),
                 "updated": member.profile_updated.get(variable.name)}
                for variable in selectors.panel_variables(panel=panel)]
     history = [{"item": item, "disposition": DISPOSITION_LABELS.get(item.status, item.status)}
