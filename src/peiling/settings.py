@@ -20,6 +20,8 @@
 | EMAIL_HOST_USER, EMAIL_HOST_PASSWORD | empty | mail server login |
 | EMAIL_USE_TLS, EMAIL_USE_SSL | off | encryption to the mail server |
 | DEFAULT_FROM_EMAIL | peiling@localhost | sender of e-mail |
+| PEILING_SMTP_CONNECTIONS | 3 | connections one worker sends invitations over at once (1 for |
+|  |  | a mail server that takes one connection per client at a time) |
 | PEILING_TASKS | database | background work: `database` (worker: `peiling manage worker`), |
 |  |  | `rq` (Redis, several hosts: `peiling manage rqworker --worker-class |
 |  |  | peiling.jobs.rq.Worker --job-class django_tasks_rq.Job default`) or |
@@ -352,6 +354,7 @@ PEILING_RETENTION_DAYS = int(os.environ.get("PEILING_RETENTION_DAYS", "365"))
 PEILING_SIGNUP_PER_ADDRESS = int(os.environ.get("PEILING_SIGNUP_PER_ADDRESS", "3"))
 PEILING_SIGNUP_PER_NETWORK = int(os.environ.get("PEILING_SIGNUP_PER_NETWORK", "200"))
 PEILING_SIGNUP_ANSWER_MS = int(os.environ.get("PEILING_SIGNUP_ANSWER_MS", "100"))
+PEILING_SMTP_CONNECTIONS = int(os.environ.get("PEILING_SMTP_CONNECTIONS", "3"))
 #: Seconds a task may run before its worker counts as dead (peiling.jobs): the task is marked
 #: failed, and sending e-mail resumes with what was never claimed.
 PEILING_TASK_TIMEOUT = int(os.environ.get("PEILING_TASK_TIMEOUT", "600"))

@@ -81,26 +81,111 @@ def test_sending_twice_sends_once(sink, panel, fieldwork, add_member) -> None:
 
 
 def test_a_crash_after_the_server_accepted_never_sends_twice(
-        sink, panel, fieldwork, add_member, monkeypatch) -> None:
+        sink, settings, panel, fieldwork, add_member, monkeypatch) -> None:
     members = [add_member(f"lid{n}@example.org", org_type="rijk") for n in range(5)]
     invite_all(panel, fieldwork)
+    monkeypatch.setattr(mailing, "CLAIM", 2)
+    settings.PEILING_SMTP_CONNECTIONS = 1
     real_mark_sent, calls = mailing._mark_sent, []
 
-    def crash_on_third(*args, **kwargs):
-        calls.append(args)
-        if len(calls) == 3:
+    def crash_on_second_group(accepted):
+        calls.append(list(accepted))
+        if len(calls) == 2:  # the first mark has nothing to mark; this one holds lid0, lid1
             raise SystemExit("worker killed")  # after SMTP accepted, before it was recorded
-        return real_mark_sent(*args, **kwargs)
+        return real_mark_sent(accepted)
 
-    monkeypatch.setattr(mailing, "_mark_sent", crash_on_third)
+    monkeypatch.setattr(mailing, "_mark_sent", crash_on_second_group)
     with pytest.raises(SystemExit):
         _send(fieldwork)
+    assert len(calls[1]) == 2 and _recipients(sink) == ["lid0@example.org", "lid1@example.org"]
     monkeypatch.setattr(mailing, "_mark_sent", real_mark_sent)
-    assert _send(fieldwork) == mailing.SendReport(sent=2, skipped=3)
+    assert _send(fieldwork) == mailing.SendReport(sent=3, skipped=2)
 
     assert _recipients(sink) == sorted(member.email for member in members)
-    assert selectors.deliveries_summary(fieldwork=fieldwork) == {(0, "sent"): 4,
-                                                                 (0, "claimed"): 1}
+    # The whole group the server accepted is in doubt (claimed, shown as "onbekend"), never
+    # more than CLAIM; the claims of the next group rolled back with the crash.
+    assert selectors.deliveries_summary(fieldwork=fieldwork) == {(0, "sent"): 3,
+                                                                 (0, "claimed"): 2}
+
+
+def _lose_the_server_on(call: int, monkeypatch) -> list:
+    """Make Django's SMTP backend raise a lost connection on its ``call``-th message."""
+    import smtplib
+    import threading
+
+    from django.core.mail.backends.smtp import EmailBackend
+
+    real_send, calls, lock = EmailBackend.send_messages, [], threading.Lock()
+
+    def send_messages(self, messages):
+        with lock:
+            calls.append(messages)
+            lose = len(calls) == call
+        if lose:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send_messages)
+    return calls
+
+
+def test_an_smtp_error_marks_what_went_and_gives_back_what_was_never_tried(
+        sink, settings, panel, fieldwork, add_member, monkeypatch) -> None:
+    import smtplib
+
+
+    settings.PEILING_SMTP_CONNECTIONS = 1  # one message at a time: which one went is known
+    for n in range(4):
+        add_member(f"lid{n}@example.org", org_type="rijk")
+    invite_all(panel, fieldwork)
+    _lose_the_server_on(2, monkeypatch)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        _send(fieldwork)
+    # lid0 went (marked sent), lid1 failed with the error, lid2 and lid3 were never tried:
+    # their claims are gone, so the next run sends them.
+    assert selectors.deliveries_summary(fieldwork=fieldwork) == {(0, "sent"): 1,
+                                                                 (0, "failed"): 1}
+    monkeypatch.undo()
+    settings.PEILING_SMTP_CONNECTIONS = 1
+    assert _send(fieldwork) == mailing.SendReport(sent=2, skipped=2)
+    assert _recipients(sink) == ["lid0@example.org", "lid2@example.org", "lid3@example.org"]
+
+
+def test_several_connections_send_every_member_one_message(sink, settings, panel, fieldwork,
+                                                           add_member) -> None:
+    settings.PEILING_SMTP_CONNECTIONS = 3
+    members = [add_member(f"lid{n:02d}@example.org", org_type="rijk") for n in range(45)]
+    invite_all(panel, fieldwork)
+    assert _send(fieldwork) == mailing.SendReport(sent=45)
+    assert _recipients(sink) == sorted(member.email for member in members)
+    assert len({received.peer for received in sink.messages}) == 3
+    ids = dict(Delivery.objects.values_list("panel_invitation__member__email", "message_id"))
+    assert all(ids[received.rcpt_tos[0]] == received.message["Message-ID"]
+               for received in sink.messages)
+
+
+def test_an_smtp_error_with_several_connections_leaves_counts_that_add_up(
+        sink, settings, panel, fieldwork, add_member, monkeypatch) -> None:
+    import smtplib
+
+    settings.PEILING_SMTP_CONNECTIONS = 3
+    members = [add_member(f"lid{n:02d}@example.org", org_type="rijk") for n in range(30)]
+    invite_all(panel, fieldwork)
+    _lose_the_server_on(5, monkeypatch)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        _send(fieldwork)
+    summary = selectors.deliveries_summary(fieldwork=fieldwork)
+    # Whatever was in flight on the other connections finished and was recorded; nothing
+    # was left claimed, and nothing after the error was started.
+    assert summary[(0, "failed")] == 1 and (0, "claimed") not in summary
+    assert summary[(0, "sent")] == len(sink.messages) < 29
+    monkeypatch.undo()
+    settings.PEILING_SMTP_CONNECTIONS = 3
+    _send(fieldwork)
+    failed = Delivery.objects.get(state="failed").panel_invitation.member.email
+    assert _recipients(sink) == sorted(m.email for m in members if m.email != failed)
+    assert selectors.deliveries_summary(fieldwork=fieldwork) == {(0, "sent"): 29,
+                                                                 (0, "failed"): 1}
 
 
 def test_a_crash_before_sending_leaves_the_claim_unsent(

@@ -5,15 +5,17 @@
 Each message goes through three steps; the first and the last each commit before anything
 further happens:
 
-1. *claim*: insert the ``Delivery`` row (invitation, number) and commit. The unique pair
-   means a second worker, a re-run or a retried task cannot claim it again.
-2. hand the message to the SMTP server over one connection per batch.
-3. *mark sent* once the server accepted it (with its Message-ID), in the transaction that
-   claims the next message.
+1. *claim*: insert the ``Delivery`` rows (invitation, number) of the next ``CLAIM``
+   messages and commit. The unique pair means a second worker, a re-run or a retried task
+   cannot claim them again.
+2. hand the messages to the SMTP server, one by one, over one connection per run.
+3. *mark sent* those the server accepted (with their Message-IDs), in the transaction that
+   claims the next ones.
 
-A crash between 1 and 3 leaves the row *claimed*: that member is never sent the message a
-second time, and the status command lists it as unconfirmed. Sending at most once is the
-rule; a missed e-mail can be sent by hand, a duplicate cannot be taken back.
+A crash between 1 and 3 leaves rows *claimed*, at most ``CLAIM`` per worker: those members
+are never sent the message a second time, and the fieldwork page shows them as "onbekend"
+until a person releases them. Sending at most once is the rule; a missed e-mail can be sent
+by hand, a duplicate cannot be taken back.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import connection as database
 from django.db import transaction
 from django.utils import timezone
@@ -48,6 +53,7 @@ from peiling.panel.models import (
     PanelInvitation,
     ReminderSchedule,
 )
+from peiling.panel.outbox import Outbox
 
 __all__ = [
     "QueueReport",
@@ -66,7 +72,16 @@ __all__ = [
     "reminders_send",
 ]
 
+#: E-mails per sending task. rq runs each task in a process forked for it, which costs about
+#: a tenth of a second of warming up; a dead worker's task is queued again whole (the claimed
+#: messages in it are skipped).
+TASK_SIZE = 2_000
+#: Invitations read from the database at a time while sending.
 BATCH = 500
+#: E-mails claimed in one transaction before the first of them is sent. A worker killed
+#: mid-run leaves at most this many claimed but unconfirmed ("onbekend"); one transaction
+#: per message instead would cost a commit per message and half the worker's speed.
+CLAIM = 20
 #: Columns a message does not need; JSON is decoded per row, so leave it in the database.
 _UNUSED = ("member__profile", "member__profile_updated", "fieldwork__intro",
            "fieldwork__thank_you", "sample__plan", "sample__variables")
@@ -111,7 +126,7 @@ def reminder_schedule_set(*, fieldwork: Fieldwork, days: Sequence[int]) -> Remin
 
 def invitations_queue(*, fieldwork: Fieldwork, now: dt.datetime | None = None) -> QueueReport:
     """Queue the e-mail of every invitation of ``fieldwork`` not yet attempted (in tasks of
-    ``BATCH``), and schedule the reminder runs when the task backend can defer tasks."""
+    ``TASK_SIZE``), and schedule the reminder runs when the task backend can defer tasks."""
     from peiling.panel import tasks
 
     now = now or timezone.now()
@@ -119,7 +134,7 @@ def invitations_queue(*, fieldwork: Fieldwork, now: dt.datetime | None = None) -
         raise PanelError(f"fieldwork {fieldwork.slug!r} has closed; invitations are no "
                          f"longer sent")
     ids = selectors.invitations_unsent(fieldwork=fieldwork)
-    chunks = [ids[start:start + BATCH] for start in range(0, len(ids), BATCH)]
+    chunks = [ids[start:start + TASK_SIZE] for start in range(0, len(ids), TASK_SIZE)]
     for chunk in chunks:
         tasks.send_deliveries.enqueue(chunk, 0)
     runs: list[dt.datetime] = []
@@ -199,7 +214,7 @@ def reminders_queue(*, fieldwork: Fieldwork, force: bool = False) -> QueueReport
 
 def reminders_queue_due(*, fieldwork: Fieldwork, force: bool = False,
                         now: dt.datetime | None = None) -> QueueReport:
-    """Queue the reminders due at ``now`` as sending tasks of ``BATCH`` (only while the
+    """Queue the reminders due at ``now`` as sending tasks of ``TASK_SIZE`` (only while the
     fieldwork is open): each task is short, and queueing again sends nobody anything twice
     (the e-mails are claimed per member and number), so a worker's death costs nothing."""
     from peiling.panel import tasks
@@ -210,15 +225,15 @@ def reminders_queue_due(*, fieldwork: Fieldwork, force: bool = False,
     messages = queued = 0
     for number, ids in selectors.reminders_due(fieldwork=fieldwork, now=now,
                                                force=force).items():
-        for start in range(0, len(ids), BATCH):
-            tasks.send_deliveries.enqueue(list(ids[start:start + BATCH]), number)
+        for start in range(0, len(ids), TASK_SIZE):
+            tasks.send_deliveries.enqueue(list(ids[start:start + TASK_SIZE]), number)
             queued += 1
         messages += len(ids)
     return QueueReport(messages=messages, tasks=queued)
 
 
-def reminders_send(*, fieldwork: Fieldwork, force: bool = False, now: dt.datetime | None = None,
-                   connection=None) -> SendReport:
+def reminders_send(*, fieldwork: Fieldwork, force: bool = False,
+                   now: dt.datetime | None = None) -> SendReport:
     """Send the reminders due at ``now`` (only while the fieldwork is open)."""
     now = now or timezone.now()
     if fieldwork_selectors.fieldwork_window(fieldwork=fieldwork, now=now) != "open":
@@ -226,95 +241,156 @@ def reminders_send(*, fieldwork: Fieldwork, force: bool = False, now: dt.datetim
     report = SendReport()
     for number, ids in selectors.reminders_due(fieldwork=fieldwork, now=now,
                                                force=force).items():
-        report += deliveries_send(panel_invitation_ids=ids, number=number, now=now,
-                                  connection=connection)
+        report += deliveries_send(panel_invitation_ids=ids, number=number, now=now)
     return report
 
 
 def deliveries_send(*, panel_invitation_ids: Sequence[int], number: int,
-                    now: dt.datetime | None = None, connection=None) -> SendReport:
+                    now: dt.datetime | None = None) -> SendReport:
     """Send e-mail ``number`` (0: invitation) for these invitations: claim, send, mark.
 
-    Must run outside a transaction: every claim commits on its own before its message goes
-    out. To spend one transaction per message, the mark of one message and the claim of the
-    next share it. An SMTP server that refuses a recipient marks the e-mail failed and the
-    member bounced; any other SMTP or network error marks the e-mail failed and stops the run
-    (raised), leaving the rest for the next run.
+    Must run outside a transaction: the claims of ``CLAIM`` messages commit together before
+    the first of them goes out (over the ``Outbox``'s connections, a few at once), and
+    marking them sent shares a transaction with claiming the next ones. An SMTP server that
+    refuses a recipient marks the e-mail failed and the member bounced; any other SMTP or
+    network error marks the e-mail failed and stops the run (raised), leaving the rest for
+    the next run. A run stopped by an exception (not by a kill) marks what the server
+    accepted and gives back the claims whose message it never tried.
     """
     if transaction.get_connection().in_atomic_block:
         raise RuntimeError("deliveries_send must run outside a transaction: every claim "
                            "commits on its own, so a crash cannot send anyone twice")
     now = now or timezone.now()
-    sent = failed = skipped = 0
-    accepted: tuple[int, str] | None = None  # (delivery, Message-ID) sent, not yet marked
-    connection = connection or get_connection()
-    with connection:
+    report = SendReport()
+    accepted: list[tuple[int, str]] = []  # (delivery, Message-ID) sent, not yet marked
+    if not panel_invitation_ids:
+        return report
+    with Outbox(most=len(panel_invitation_ids)) as outbox:
         for start in range(0, len(panel_invitation_ids), BATCH):
             chunk = list(panel_invitation_ids[start:start + BATCH])
-            items = (PanelInvitation.objects.filter(pk__in=chunk)
-                     .select_related("member", "fieldwork", "sample__panel", "invitation")
-                     .defer(*_UNUSED).order_by("pk"))
+            items = list(PanelInvitation.objects.filter(pk__in=chunk)
+                         .select_related("member", "fieldwork", "sample__panel", "invitation")
+                         .defer(*_UNUSED).order_by("pk"))
             texts = _texts(chunk, number)
-            for item in items:
-                delivery = _mark_and_claim(accepted, item, number, now)
-                accepted = None
-                if delivery is None:
-                    skipped += 1
-                    continue
-                try:
-                    letter = _letter(item, number, texts.get(
+            for first in range(0, len(items), CLAIM):
+                group = items[first:first + CLAIM]
+                claims = _mark_and_claim(accepted, group, number, now)
+                claimed = [(item, claims[item.pk]) for item in group if item.pk in claims]
+                futures = outbox.submit([
+                    partial(_hand_over, item=item, number=number, text=texts.get(
                         (item.fieldwork_id, item.member.language if item.member else "")))
-                except LinkUnavailable:
-                    _fail(delivery, "the personal link cannot be rebuilt: SECRET_KEY changed "
-                                    "and the old key is not in SECRET_KEY_FALLBACKS")
-                    failed += 1
-                    continue
-                message = message_build(letter, connection=connection)
+                    for item, _delivery in claimed])
                 try:
-                    delivered = connection.send_messages([message])
-                except smtplib.SMTPRecipientsRefused as error:
-                    _refused(delivery, item, error, now)
-                    failed += 1
-                    continue
-                except (smtplib.SMTPException, OSError) as error:
-                    _fail(delivery, f"{type(error).__name__}: {error}")
+                    outbox.wait(futures)
+                except BaseException:  # told to stop while waiting: keep the books, stop
+                    accepted, _report, _error = _record(claimed, futures, now)
+                    _settle(accepted, _untried(claimed, futures))
                     raise
-                if not delivered:
-                    _fail(delivery, "the mail backend sent nothing")
-                    failed += 1
-                    continue
-                accepted = (delivery, message.extra_headers["Message-ID"])
-                sent += 1
-        _mark_and_claim(accepted, None, number, now)
-    return SendReport(sent, failed, skipped)
+                accepted, done, error = _record(claimed, futures, now)
+                report += done + SendReport(skipped=len(group) - len(claims))
+                if error is not None:
+                    _settle(accepted, _untried(claimed, futures))
+                    raise error
+        _mark_and_claim(accepted, [], number, now)
+    return report
+
+
+def _hand_over(connection, *, item: PanelInvitation, number: int,
+               text: tuple[str, str] | None) -> tuple[str, Any]:
+    """Build one claimed message and hand it to the SMTP server (in an ``Outbox`` thread:
+    no database). Return ("sent", its Message-ID), ("refused", the error) or ("failed",
+    why); raise an SMTP or network error that stops the run."""
+    try:
+        letter = _letter(item, number, text)
+    except LinkUnavailable:
+        return "failed", ("the personal link cannot be rebuilt: SECRET_KEY changed and the "
+                          "old key is not in SECRET_KEY_FALLBACKS")
+    message = message_build(letter, connection=connection)
+    try:
+        delivered = connection.send_messages([message])
+    except smtplib.SMTPRecipientsRefused as error:
+        return "refused", error
+    if not delivered:
+        return "failed", "the mail backend sent nothing"
+    return "sent", message.extra_headers["Message-ID"]
+
+
+def _record(claimed: Sequence[tuple[PanelInvitation, int]], futures: Sequence[Future],
+            now: dt.datetime) -> tuple[list[tuple[int, str]], SendReport, BaseException | None]:
+    """Record what became of each claimed message: failures and refusals now, what the
+    server accepted in the caller's next transaction. Return the accepted (delivery,
+    Message-ID) pairs, the counts, and the first error that stopped the run. A message whose
+    job raised anything but an SMTP or network error stays claimed: it may have gone out."""
+    accepted: list[tuple[int, str]] = []
+    sent = failed = 0
+    error: BaseException | None = None
+    for (item, delivery), future in zip(claimed, futures, strict=True):
+        if not future.done() or not Outbox.tried(future):
+            continue
+        problem = future.exception()
+        if problem is not None:
+            if isinstance(problem, smtplib.SMTPException | OSError):
+                _fail(delivery, f"{type(problem).__name__}: {problem}")
+                failed += 1
+            error = error or problem
+            continue
+        outcome, detail = future.result()
+        if outcome == "sent":
+            accepted.append((delivery, detail))
+            sent += 1
+        elif outcome == "refused":
+            _refused(delivery, item, detail, now)
+            failed += 1
+        else:
+            _fail(delivery, detail)
+            failed += 1
+    return accepted, SendReport(sent, failed), error
+
+
+def _untried(claimed: Sequence[tuple[PanelInvitation, int]],
+             futures: Sequence[Future]) -> list[int]:
+    """The claims whose message was never handed to the server."""
+    return [delivery for (_item, delivery), future in zip(claimed, futures, strict=True)
+            if not Outbox.tried(future)]
 
 
 @transaction.atomic
-def _mark_and_claim(accepted: tuple[int, str] | None, item: PanelInvitation | None,
-                    number: int, now: dt.datetime) -> int | None:
-    """Mark the message the SMTP server accepted as sent, then claim e-mail ``number`` of
-    ``item``: return the claim's id, or ``None`` when it was claimed before or the member is
-    no longer active."""
-    if accepted is not None:
-        _mark_sent(*accepted)
-    if item is None:
-        return None
-    # One statement checks the member and inserts the claim; the unique (invitation, number)
-    # pair turns a second claim into no row. Three round trips per message instead of seven
-    # keep a worker at hundreds of messages a second on PostgreSQL.
+def _mark_and_claim(accepted: Sequence[tuple[int, str]], items: Sequence[PanelInvitation],
+                    number: int, now: dt.datetime) -> dict[int, int]:
+    """Mark the messages the SMTP server accepted as sent, then claim e-mail ``number`` of
+    ``items``: return {panel invitation: claim} for those not claimed before whose member is
+    still active."""
+    _mark_sent(accepted)
+    if not items:
+        return {}
+    # One statement checks the members and inserts the claims; the unique (invitation,
+    # number) pair turns a second claim into no row. Rows go in in key order, so that two
+    # workers given the same invitations wait for each other instead of deadlocking. The
+    # member's status is a subquery per row, not a join: a join let PostgreSQL, with
+    # statistics from before a panel's import, scan every active member for 20 claims.
+    marks = ", ".join(["%s"] * len(items))
     with database.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Delivery._meta.db_table} "  # noqa: S608  (table names, not input)
             f"(panel_invitation_id, number, state, claimed_at, message_id, error) "
-            f"SELECT %s, %s, %s, %s, '', '' WHERE EXISTS (SELECT 1 FROM "
-            f"{Member._meta.db_table} WHERE id = %s AND status = %s) "
-            f"ON CONFLICT (panel_invitation_id, number) DO NOTHING RETURNING id",
-            [item.pk, number, Delivery.State.CLAIMED.value,
-             database.ops.adapt_datetimefield_value(now), item.member_id,
-             Member.Status.ACTIVE.value],
+            f"SELECT item.id, %s, %s, %s, '', '' "
+            f"FROM {PanelInvitation._meta.db_table} item WHERE item.id IN ({marks}) "
+            f"AND (SELECT member.status FROM {Member._meta.db_table} member "
+            f"WHERE member.id = item.member_id) = %s ORDER BY item.id "
+            f"ON CONFLICT (panel_invitation_id, number) DO NOTHING "
+            f"RETURNING panel_invitation_id, id",
+            [number, Delivery.State.CLAIMED.value, database.ops.adapt_datetimefield_value(now),
+             *(item.pk for item in items), Member.Status.ACTIVE.value],
         )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        return dict(cursor.fetchall())
+
+
+@transaction.atomic
+def _settle(accepted: Sequence[tuple[int, str]], untried: Sequence[int]) -> None:
+    """After an exception: mark what the server accepted as sent and give back the claims
+    whose message was never handed to it."""
+    _mark_sent(accepted)
+    Delivery.objects.filter(pk__in=untried).delete()
 
 
 def _texts(panel_invitation_ids: Sequence[int], number: int) -> dict[tuple[int, str],
@@ -347,10 +423,23 @@ def _letter(item: PanelInvitation, number: int,
     )
 
 
-def _mark_sent(delivery_id: int, message_id: str) -> None:
-    Delivery.objects.filter(pk=delivery_id).update(state=Delivery.State.SENT,
-                                                   sent_at=timezone.now(),
-                                                   message_id=message_id[:255])
+def _mark_sent(accepted: Sequence[tuple[int, str]]) -> None:
+    """Mark these (delivery, Message-ID) sent, in one statement (``bulk_update`` builds the
+    same CASE, but spent more time on it than the sending of the messages)."""
+    if not accepted:
+        return
+    cases = " ".join(["WHEN %s THEN %s"] * len(accepted))
+    marks = ", ".join(["%s"] * len(accepted))
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} "  # noqa: S608  (table names, not input)
+            f"SET state = %s, sent_at = %s, message_id = CASE id {cases} END "
+            f"WHERE id IN ({marks})",
+            [Delivery.State.SENT.value, database.ops.adapt_datetimefield_value(timezone.now()),
+             *(value for delivery, message_id in accepted
+               for value in (delivery, message_id[:255])),
+             *(delivery for delivery, _ in accepted)],
+        )
 
 
 @transaction.atomic

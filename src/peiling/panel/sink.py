@@ -28,6 +28,7 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     content: bytes
+    peer: tuple[str, int] | None = None  # the client's address and port: its connection
 
     @property
     def message(self) -> EmailMessage:
@@ -49,7 +50,8 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.sink._receive(Received(envelope.mail_from, tuple(envelope.rcpt_tos),
-                                    bytes(envelope.original_content or envelope.content)))
+                                    bytes(envelope.original_content or envelope.content),
+                                    tuple(session.peer[:2]) if session.peer else None))
         return "250 Message accepted for delivery"
 
 

@@ -37,7 +37,7 @@ def send_deliveries(panel_invitation_ids: list[int], number: int) -> dict[str, i
 @task()
 def send_due_reminders(fieldwork_id: int, force: bool = False) -> dict[str, int]:
     """Queue the reminders of a fieldwork that are due now (``force``: the next one to every
-    member who has not completed) as ``send_deliveries`` tasks of ``BATCH`` e-mails."""
+    member who has not completed) as ``send_deliveries`` tasks of ``TASK_SIZE`` e-mails."""
     fieldwork = Fieldwork.objects.filter(pk=fieldwork_id).first()
     report = (QueueReport(messages=0, tasks=0) if fieldwork is None
               else reminders_queue_due(fieldwork=fieldwork, force=force))
