@@ -98,3 +98,25 @@ def test_a_task_that_is_not_safe_to_run_again_stays_failed(rq_queue) -> None:
 
     assert requeue_abandoned(Dead(), AbandonedJobError, AbandonedJobError(), None) is True
     assert rq_queue.count == 0
+
+
+def test_the_worker_loads_urls_and_catalogues_before_it_forks_a_task() -> None:
+    """In a fresh process (this one has loaded everything already): constructing the worker
+    imports the URLconf and the Dutch and English catalogues, so a forked task does not."""
+    import subprocess
+    import sys
+
+    code = """
+import os, sys
+os.environ["DJANGO_SETTINGS_MODULE"] = "peiling.settings"
+import django; django.setup()
+from django.utils.translation import trans_real
+from redis import Redis
+before = ("peiling.urls" in sys.modules, sorted(trans_real._translations))
+from peiling.jobs.rq import Worker
+Worker(["default"], connection=Redis.from_url("redis://127.0.0.1:6379/14"))
+print(before, ("peiling.urls" in sys.modules, sorted(trans_real._translations)))
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PEILING_SECURE": "0"}, timeout=120, check=True)
+    assert run.stdout.strip() == "(False, ['nl']) (True, ['en', 'nl'])"  # nl: the default
