@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/peiling
 NODE   := node_modules/.package-lock.json
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint test-sqlite test-postgres clean messages chromium
+.PHONY: demo test lint test-sqlite test-postgres clean messages chromium cluster-drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,14 @@ test: lint
 	  $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres; \
 	else $(MAKE) --no-print-directory test-sqlite; \
 	  echo "(PostgreSQL run skipped: set PEILING_TEST_POSTGRES=1 to run the suite on PostgreSQL too)"; fi
+
+# The multi-host proof (deploy/, issue 24): the cluster in network namespaces, one app host
+# killed under respondents, one worker host killed while invitations go out, the backup and
+# restore drill. Needs root, Debian's haproxy and PostgreSQL 15; about five minutes.
+cluster-drill: $(VENV)/.installed-test
+	$(BIN)/python deploy/scenarios.py respondents --respondents 100 --kill-at 8
+	$(BIN)/python deploy/scenarios.py invitations --members 6000 --kill-after 2000
+	$(BIN)/python deploy/scenarios.py backup --respondents 50
 
 messages: $(VENV)/.installed
 	cd src/peiling && ../../$(BIN)/peiling manage makemessages -l nl --no-obsolete && ../../$(BIN)/peiling manage compilemessages

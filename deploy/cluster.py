@@ -43,6 +43,7 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 PEILING = ROOT / ".venv" / "bin" / "peiling"
 STATE = Path(os.environ.get("PEILING_CLUSTER_DIR", "/tmp/peiling-cluster"))
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+WAL_ARCHIVE = STATE / "wal-archive"
 BRIDGE, GATEWAY = "pl-br0", "10.77.0.1"
 HOSTS = {"pl-db": "10.77.0.10", "pl-lb": "10.77.0.2", "pl-app1": "10.77.0.11",
          "pl-app2": "10.77.0.12", "pl-w1": "10.77.0.21", "pl-w2": "10.77.0.22"}
@@ -146,24 +147,39 @@ def _wait(what: str, ready, seconds: float = 60) -> None:
                      f"(logs in {STATE})")
 
 
-def _database() -> None:
+def _database(archive: bool) -> None:
     data = STATE / "pgdata"
     data.mkdir(parents=True)
     shutil.chown(data, "postgres", "postgres")
     _run("runuser", "-u", "postgres", "--", str(PG_BIN / "initdb"), "-D", str(data), "-A",
          "trust", "-U", "postgres", "--no-sync")
     with open(data / "pg_hba.conf", "a") as hba:
-        hba.write("host all all 10.77.0.0/24 trust\n")
-    db = HOSTS["pl-db"]
+        hba.write("host all all 10.77.0.0/24 trust\n"
+                  "host replication all 10.77.0.0/24 trust\n")
+    if archive:  # every finished WAL segment is copied to the archive, as a backup host would
+        WAL_ARCHIVE.mkdir(parents=True)
+        shutil.chown(WAL_ARCHIVE, "postgres", "postgres")
+        with open(data / "postgresql.conf", "a") as conf:
+            conf.write(f"archive_mode = on\n"
+                       f"archive_command = 'test ! -f {WAL_ARCHIVE}/%f && cp %p {WAL_ARCHIVE}/%f'\n"
+                       f"restore_command = 'cp {WAL_ARCHIVE}/%f %p'\n")
+    start_database()
+    _run(str(PG_BIN / "createdb"), "-h", HOSTS["pl-db"], "-U", "postgres", "peiling")
+    start("redis", "pl-db", ["redis-server", "--bind", HOSTS["pl-db"], "--port", "6379",
+                             "--save", "", "--appendonly", "no", "--protected-mode", "no"])
+    _wait("Redis", lambda: "PONG" in _run("redis-cli", "-h", HOSTS["pl-db"], "ping",
+                                          check=False).stdout)
+
+
+def start_database() -> None:
+    """Start PostgreSQL on the database host from the state dir's ``pgdata`` and wait until it
+    takes connections (after a restore: until its recovery has ended)."""
+    data, db = STATE / "pgdata", HOSTS["pl-db"]
     start("postgres", "pl-db", [str(PG_BIN / "postgres"), "-D", str(data), "-c",
                                 f"listen_addresses={db}", "-c", f"unix_socket_directories={data}",
                                 "-c", "max_connections=300", "-c", "fsync=on"], user="postgres")
     _wait("PostgreSQL", lambda: _run(str(PG_BIN / "pg_isready"), "-h", db, "-q",
-                                     check=False).returncode == 0)
-    _run(str(PG_BIN / "createdb"), "-h", db, "-U", "postgres", "peiling")
-    start("redis", "pl-db", ["redis-server", "--bind", db, "--port", "6379", "--save", "",
-                             "--appendonly", "no", "--protected-mode", "no"])
-    _wait("Redis", lambda: "PONG" in _run("redis-cli", "-h", db, "ping", check=False).stdout)
+                                     check=False).returncode == 0, seconds=300)
 
 
 def start_app(namespace: str) -> None:
@@ -212,12 +228,13 @@ def healthy(url: str) -> bool:
         return False
 
 
-def up() -> None:
+def up(*, archive: bool = False) -> None:
+    """Build the cluster; ``archive``: PostgreSQL archives its WAL (the backup drill)."""
     down(quiet=True)
     STATE.mkdir(parents=True)
     _save({"processes": {}, "secret_key": secrets.token_urlsafe(50)})
     _network()
-    _database()
+    _database(archive)
     migrate = _run(*_in("pl-app1", str(PEILING), "manage", "migrate",
                         "--no-input"), env=environment("pl-app1"), cwd=ROOT, check=False)
     if migrate.returncode:

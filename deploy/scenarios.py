@@ -3,6 +3,7 @@
     .venv/bin/python deploy/scenarios.py respondents [--respondents 200] [--kill-at 10]
     .venv/bin/python deploy/scenarios.py invitations [--members 20000] [--kill-after 5000]
     .venv/bin/python deploy/scenarios.py throughput [--seconds 20] [--members 5000]
+    .venv/bin/python deploy/scenarios.py backup [--respondents 200]
 
 ``respondents``: builds the cluster and a fieldwork of the example questionnaire with personal
 links; ``--respondents`` simulated respondents at once (threads, each its own keep-alive
@@ -26,6 +27,19 @@ member's messages are counted at the sink (none may have two) and in the databas
 sent, failed, claimed but never confirmed (what the killed worker was sending: *onbekend* once
 ``PEILING_TASK_TIMEOUT`` has passed) and never attempted; the four must add up to
 ``--members``. Then the cluster is taken down. Prints the counts and e-mails per second.
+
+``throughput``: page submits per second with one and with two app hosts, invitation e-mails
+per second with one and with two workers, and a bare ``smtplib`` loop to the same sink.
+
+``backup``: the restore drill. The database host archives its WAL (``archive_mode``, a copy
+per finished segment). ``--respondents`` respondents answer the questionnaire; then a
+``pg_dump`` and a ``pg_basebackup`` are taken; as many again answer (the WAL they write is
+measured). PostgreSQL is killed (``kill -9``) and its data directory removed: the load
+balancer's ``/health/`` must say unavailable. The base backup is put back and PostgreSQL
+replays the archived WAL; every page submit acknowledged before the kill, before and after
+the base backup, must be in the restored database, ``/health/`` must be ok again and new
+respondents must finish. Last, the dump is restored into a new database with ``pg_restore``
+and must hold the same rows, table by table, as the database had at the dump.
 """
 
 from __future__ import annotations
@@ -276,6 +290,153 @@ def respondents(count: int, kill_at: float, think: float) -> int:
         cluster.down(quiet=True)
 
 
+def _crowd(tokens: list[str], threads: int = 16) -> tuple[list, collections.Counter]:
+    """Every token's respondent answers the questionnaire to the end, ``threads`` at once,
+    without thinking; return the acknowledged page submits and the outcomes."""
+    import random
+    import threading
+
+    from bench.fieldwork import _scripts
+
+    scripts, lock, pool = _scripts(1), threading.Lock(), iter(enumerate(tokens))
+    acknowledged: list = []
+    outcomes: collections.Counter = collections.Counter()
+
+    def record(kind: str, item) -> None:
+        if kind == "acknowledged":
+            with lock:
+                acknowledged.append(item)
+
+    def respondent() -> None:
+        while True:
+            with lock:
+                index, token = next(pool, (None, None))
+            if token is None:
+                return
+            try:
+                outcome = _walk(token, scripts[index % len(scripts)], 0.0,
+                                random.Random(index), record)
+            except Exception as error:  # reported, not raised: the others go on
+                outcome = f"error: {error!r}"
+            with lock:
+                outcomes[outcome] += 1
+
+    workers = [threading.Thread(target=respondent) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return acknowledged, outcomes
+
+
+def _sql(query: str, database: str = "peiling") -> str:
+    """One value from the cluster's PostgreSQL, as psql prints it."""
+    return cluster._run("psql", "-h", cluster.HOSTS["pl-db"], "-U", "postgres", "-d", database,
+                        "-At", "-c", query).stdout.strip()
+
+
+def _table_counts(database: str) -> dict[str, int]:
+    """Rows of every table of peiling's schema (an exact count each)."""
+    tables = _sql("SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables "
+                  "WHERE schemaname = 'public'", database).split()
+    query = " UNION ALL ".join(f"SELECT '{name}', count(*) FROM \"{name}\"" for name in tables)
+    rows = _sql(query, database).splitlines()
+    return {name: int(count) for name, count in (row.split("|") for row in rows)}
+
+
+def backup(respondents: int) -> int:
+    """The backup and restore drill (see the module's docstring)."""
+    import shutil
+
+    cluster.up(archive=True)
+    try:
+        _django()
+        from django.db import connections
+
+        from bench.fieldwork import missing_answers
+
+        db, state = cluster.HOSTS["pl-db"], cluster.STATE
+        tokens = _personal_links("backup", 2 * respondents + 10)
+        before, outcomes = _crowd(tokens[:respondents])
+        print(f"{respondents} respondents answered before the backups: {len(before)} page "
+              f"submits acknowledged; {dict(outcomes)}", flush=True)
+
+        started = time.monotonic()
+        cluster._run("pg_dump", "-h", db, "-U", "postgres", "-Fc", "-f",
+                     str(state / "peiling.dump"), "peiling")
+        dump_seconds = time.monotonic() - started
+        at_dump = _table_counts("peiling")
+        started = time.monotonic()
+        cluster._run("pg_basebackup", "-h", db, "-U", "postgres", "-D", str(state / "base"),
+                     "-X", "stream", "-c", "fast")
+        base_seconds = time.monotonic() - started
+        base_bytes = sum(f.stat().st_size for f in (state / "base").rglob("*") if f.is_file())
+        print(f"pg_dump: {(state / 'peiling.dump').stat().st_size / 1e6:.1f} MB in "
+              f"{dump_seconds:.1f} s; pg_basebackup: {base_bytes / 1e6:.1f} MB in "
+              f"{base_seconds:.1f} s", flush=True)
+
+        lsn = _sql("SELECT pg_current_wal_lsn()")
+        after, outcomes = _crowd(tokens[respondents:2 * respondents])
+        wal_bytes = int(_sql(f"SELECT pg_current_wal_lsn() - '{lsn}'::pg_lsn"))
+        segment = _sql("SELECT pg_walfile_name(pg_current_wal_lsn())")
+        _sql("SELECT pg_switch_wal()")
+        for _ in range(100):  # the archiver copies the segment just finished
+            if (cluster.WAL_ARCHIVE / segment).exists():
+                break
+            time.sleep(0.2)
+        print(f"{respondents} more respondents after the base backup: {len(after)} page "
+              f"submits acknowledged, {wal_bytes / 1e6:.1f} MB of WAL "
+              f"({wal_bytes / max(len(after), 1) / 1e3:.1f} kB per submit); {dict(outcomes)}",
+              flush=True)
+
+        connections.close_all()
+        cluster.kill("postgres")  # kill -9 of PostgreSQL, then its data is gone
+        shutil.rmtree(state / "pgdata")
+        time.sleep(3)  # HAProxy's checks: both app hosts answer 503 now
+        down_health = cluster.healthy(f"{cluster.LB_URL}/health/")
+        started = time.monotonic()
+        shutil.copytree(state / "base", state / "pgdata")
+        (state / "pgdata" / "recovery.signal").touch()
+        cluster._run("chown", "-R", "postgres:postgres", str(state / "pgdata"))
+        (state / "pgdata").chmod(0o700)
+        cluster.start_database()
+        while _sql("SELECT pg_is_in_recovery()") != "f":  # replaying the archive, then open
+            time.sleep(0.2)
+        restore_seconds = time.monotonic() - started
+        for _ in range(100):
+            if cluster.healthy(f"{cluster.LB_URL}/health/"):
+                break
+            time.sleep(0.3)
+        up_health = cluster.healthy(f"{cluster.LB_URL}/health/")
+        checked, missing = missing_answers(before + after)
+        print(f"database killed and its data removed: the load balancer's /health/ "
+              f"{'ok' if down_health else 'unavailable'}; restored from the base backup and "
+              f"the WAL archive in {restore_seconds:.1f} s; /health/ "
+              f"{'ok' if up_health else 'unavailable'} again", flush=True)
+        print(f"answers checked after the restore: {checked}, missing {missing}")
+        later = tokens[2 * respondents:]
+        _after_restore, outcomes = _crowd(later)
+        print(f"{len(later)} respondents after the restore: {dict(outcomes)}")
+
+        connections.close_all()
+        cluster._run("createdb", "-h", db, "-U", "postgres", "restored")
+        started = time.monotonic()
+        cluster._run("pg_restore", "-h", db, "-U", "postgres", "-d", "restored",
+                     str(state / "peiling.dump"))
+        restored = _table_counts("restored")
+        print(f"pg_restore of the dump into a new database in "
+              f"{time.monotonic() - started:.1f} s: {len(restored)} tables, rows "
+              f"{'equal to' if restored == at_dump else 'DIFFERENT FROM'} the database at the "
+              f"dump ({sum(restored.values())} rows)")
+        ok = (missing == 0 and checked > 0 and not down_health and up_health
+              and outcomes == collections.Counter({"completed": len(later)})
+              and restored == at_dump)
+        print("PASS" if ok else "FAIL")
+        return 0 if ok else 1
+    finally:
+        cluster.down(quiet=True)
+
+
 SINK = """
 import sys
 from peiling.panel.sink import MailSink
@@ -422,7 +583,8 @@ def throughput(seconds: float, members: int) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=["respondents", "invitations", "throughput"])
+    parser.add_argument("scenario", choices=["respondents", "invitations", "throughput",
+                                             "backup"])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--kill-after", type=int, default=5_000)
@@ -435,6 +597,8 @@ def main() -> int:
         return respondents(args.respondents, args.kill_at, args.think)
     if args.scenario == "throughput":
         return throughput(args.seconds, args.members if args.members != 20_000 else 5_000)
+    if args.scenario == "backup":
+        return backup(args.respondents)
     return invitations(args.members, args.kill_after)
 
 
