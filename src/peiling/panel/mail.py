@@ -18,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from email.utils import make_msgid
+from email.header import Header
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -35,6 +37,7 @@ from peiling.fieldwork.tokens import token_hash as hash_of_token
 
 __all__ = [
     "PLACEHOLDERS",
+    "InvitationMessage",
     "Letter",
     "LinkUnavailable",
     "default_text",
@@ -221,8 +224,81 @@ def message_build(letter: Letter, *, connection=None) -> EmailMessage:
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }
-    return EmailMessage(subject=subject, body=body, from_email=sender, to=[letter.to],
-                        headers=headers, connection=connection)
+    return InvitationMessage(subject=subject, body=body, from_email=sender, to=[letter.to],
+                             headers=headers, connection=connection)
+
+
+#: Longest line of a message body sent as it is (RFC 5322 2.1.1); longer: quoted-printable.
+_LONGEST_LINE = 998
+
+
+class InvitationMessage(EmailMessage):
+    """An invitation or reminder: one text/plain part in UTF-8, plain addresses.
+
+    Django's ``message()`` passes every header through the standard library's header folding
+    on the way to bytes: 0.2 ms a message, a sixth of what a worker spends on an e-mail and
+    what kept it under half the speed of a bare ``smtplib`` loop (issue 24). This message
+    writes the same header lines directly, and hands anything out of the ordinary (a sender
+    or recipient that needs encoding, a line longer than 998 bytes, attachments) to Django's
+    own ``message()``. Header values are checked for line breaks as Django checks them.
+    """
+
+    def message(self):
+        simple = _Serialised.of(self)
+        return simple if simple is not None else super().message()
+
+
+@dataclass(frozen=True)
+class _Serialised:
+    """What the mail backends use of a message: ``as_bytes``, ``as_string``, ``get_charset``."""
+
+    head: tuple[tuple[str, str], ...]
+    body: str
+
+    @classmethod
+    def of(cls, message: EmailMessage) -> _Serialised | None:
+        addresses = [message.from_email, *message.to]
+        if (message.cc or message.reply_to or message.attachments or not message.to
+                or message.content_subtype != "plain"
+                or (message.encoding or settings.DEFAULT_CHARSET).lower() != "utf-8"
+                or not all(address.isascii() and "<" not in address for address in addresses)
+                or any(len(line.encode()) > _LONGEST_LINE for line in message.body.split("\n"))):
+            return None
+        subject = str(message.subject)
+        values = [subject, *addresses, *map(str, message.extra_headers.values())]
+        if any("\n" in value or "\r" in value for value in values):
+            raise BadHeaderError("Header values can't contain newlines")
+        extra = {name.lower(): str(value) for name, value in message.extra_headers.items()}
+        if "from" in extra and not extra["from"].isascii():
+            return None
+        head = [
+            ("Content-Type", 'text/plain; charset="utf-8"'),
+            ("MIME-Version", "1.0"),
+            ("Content-Transfer-Encoding", "7bit" if message.body.isascii() else "8bit"),
+            ("Subject", subject if subject.isascii() else Header(subject, "utf-8").encode()),
+            ("From", extra.get("from", message.from_email)),
+            ("To", ", ".join(message.to)),
+        ]
+        if "date" not in extra:
+            head.append(("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)))
+        if "message-id" not in extra:
+            head.append(("Message-ID", make_msgid(domain=DNS_NAME)))
+        head.extend((name, str(value)) for name, value in message.extra_headers.items()
+                    if name.lower() not in {"from", "to", "cc", "reply-to"})
+        if any(len(name) + 2 + len(value) > _LONGEST_LINE for name, value in head):
+            return None
+        return cls(tuple(head), message.body)
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.as_string(unixfrom, linesep).encode()
+
+    def as_string(self, unixfrom: bool = False, linesep: str = "\n") -> str:
+        lines = [f"{name}: {value}" for name, value in self.head]
+        text = "\n".join(lines) + "\n\n" + self.body
+        return text.replace("\r\n", "\n").replace("\n", linesep)
+
+    def get_charset(self) -> None:
+        return None
 
 
 def member_message(*, member: Any, kind: str, link: str = "") -> EmailMessage:
