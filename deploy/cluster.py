@@ -196,7 +196,13 @@ def start_worker(namespace: str) -> None:
 
 
 def _balancer() -> None:
-    servers = "\n".join(f"    server {name} {HOSTS[name]}:8000 check inter 1s fall 2 rise 2"
+    # maxconn: no more requests at once than the host has gunicorn threads (2 x 4); the rest
+    # wait in HAProxy's queue, not in the host's backlog, where they delayed its health check
+    # past the check's timeout under a crowd and HAProxy took healthy hosts out (503s).
+    # observe layer4: a refused or reset connection on live traffic takes the host out at
+    # once, without waiting for two failed health checks.
+    servers = "\n".join(f"    server {name} {HOSTS[name]}:8000 maxconn 8 check inter 1s fall 2 "
+                        f"rise 2 observe layer4 error-limit 1 on-error mark-down"
                         for name in APPS)
     config = STATE / "haproxy.cfg"
     config.write_text(f"""global
@@ -206,6 +212,8 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
+    timeout queue 30s
+    timeout check 3s
     retries 2
     option redispatch
 frontend peiling

@@ -279,8 +279,12 @@ def respondents(count: int, kill_at: float, think: float) -> int:
               f"{dict(others) or 'no other outcome'}")
         print(f"{len(acknowledged)} page submits acknowledged ({len(acknowledged) / seconds:.0f} "
               f"per second), {len(after)} of them after the kill")
-        print(f"failed requests (sent again by the respondent): {len(log['error'])}; pages the "
-              f"server had applied although the answer was lost: "
+        kinds = collections.Counter(item.split("(")[0] for _, item in log["error"])
+        spread = [t - killed_at for t, _ in log["error"]] if killed_at else []
+        when = f"; {min(spread):.1f} to {max(spread):.1f} s after the kill" if spread else ""
+        print(f"failed requests (sent again by the respondent): {len(log['error'])} "
+              f"({', '.join(f'{n} {kind}' for kind, n in kinds.most_common()) or 'none'}"
+              f"{when}); pages the server had applied although the answer was lost: "
               f"{len(log['resumed_after_applied'])}")
         print(f"answers checked in the database: {checked}, missing {missing}")
         ok = missing == 0 and completed == count
