@@ -280,17 +280,16 @@ def deliveries_send(*, panel_invitation_ids: Sequence[int], number: int,
                     partial(_hand_over, item=item, number=number, text=texts.get(
                         (item.fieldwork_id, item.member.language if item.member else "")))
                     for item, _delivery in claimed])
+                stopped: BaseException | None = None
                 try:
                     outbox.wait(futures)
-                except BaseException:  # told to stop while waiting: keep the books, stop
-                    accepted, _report, _error = _record(claimed, futures, now)
-                    _settle(accepted, _untried(claimed, futures))
-                    raise
+                except BaseException as told:  # told to stop while waiting: books first
+                    stopped = told
                 accepted, done, error = _record(claimed, futures, now)
                 report += done + SendReport(skipped=len(group) - len(claims))
-                if error is not None:
+                if stopped or error:
                     _settle(accepted, _untried(claimed, futures))
-                    raise error
+                    raise stopped or error
         _mark_and_claim(accepted, [], number, now)
     return report
 
@@ -325,7 +324,7 @@ def _record(claimed: Sequence[tuple[PanelInvitation, int]], futures: Sequence[Fu
     sent = failed = 0
     error: BaseException | None = None
     for (item, delivery), future in zip(claimed, futures, strict=True):
-        if not future.done() or not Outbox.tried(future):
+        if not Outbox.tried(future):
             continue
         problem = future.exception()
         if problem is not None:
